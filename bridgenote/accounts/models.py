@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.contrib.auth.base_user import BaseUserManager
+from django.contrib.auth.models import AbstractBaseUser, PermissionsMixin
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from phonenumber_field.modelfields import PhoneNumberField
+
+from bridgenote.core.ids import new_id
+
+# The languages a profile can speak or learn, and the UI languages.
+LANGUAGE_CHOICES = [("zh", _("Chinese")), ("en", _("English")), ("ja", _("Japanese")), ("ko", _("Korean"))]
+UI_LANGUAGE_CHOICES = [("zh-hans", "简体中文"), ("en", "English")]
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def get_by_natural_key(self, handle: str | None) -> User:
+        return self.get(handle__iexact=handle)
+
+    def create_user(self, handle: str, password: str | None = None, **fields: Any) -> User:
+        user = self.model(handle=handle, **fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, handle: str, password: str | None = None, **fields: Any) -> User:
+        fields.setdefault("is_staff", True)
+        fields.setdefault("is_superuser", True)
+        return self.create_user(handle, password, **fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """An account. Sign-in is by phone number (E.164) or e-mail; the handle is the @name."""
+
+    id = models.BigIntegerField(primary_key=True, default=new_id, editable=False)
+    handle = models.CharField(_("handle"), max_length=30)
+    phone = PhoneNumberField(_("phone number"), null=True, blank=True)
+    phone_verified = models.BooleanField(default=False)
+    email = models.EmailField(_("e-mail address"), null=True, blank=True)
+    is_staff = models.BooleanField(default=False)
+    is_moderator = models.BooleanField(default=False)
+    is_active = models.BooleanField(default=True)
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects: ClassVar[UserManager] = UserManager()
+
+    USERNAME_FIELD = "handle"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(Lower("handle"), name="user_handle_ci_unique"),
+            models.UniqueConstraint(fields=["phone"], name="user_phone_unique"),
+            models.UniqueConstraint(Lower("email"), name="user_email_ci_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"@{self.handle}"
+
+
+class Profile(models.Model):
+    """What others see of an account. Counters are denormalised and changed with F()."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, primary_key=True)
+    display_name = models.CharField(_("display name"), max_length=40, blank=True)
+    bio = models.TextField(_("bio"), max_length=500, blank=True)
+    avatar = models.CharField(max_length=255, blank=True)  # storage name of the re-encoded image
+    languages_spoken = models.JSONField(default=list, blank=True)
+    languages_learning = models.JSONField(default=list, blank=True)
+    ui_language = models.CharField(max_length=8, choices=UI_LANGUAGE_CHOICES, blank=True)
+    # A territory code: "CN-51" (a Chinese province, GB/T 2260 prefix) or "US" (ISO 3166-1).
+    ip_territory = models.CharField(max_length=8, blank=True)
+    note_count = models.PositiveIntegerField(default=0)
+    follower_count = models.PositiveIntegerField(default=0)
+    following_count = models.PositiveIntegerField(default=0)
+    likes_and_collects_count = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return self.display_name or self.user.handle

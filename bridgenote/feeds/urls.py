@@ -1,0 +1,9 @@
+from django.urls import path
+
+from bridgenote.feeds import views
+
+app_name = "feeds"
+urlpatterns = [
+    path("", views.discover, name="discover"),
+    path("following/", views.following, name="following"),
+]

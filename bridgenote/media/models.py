@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from bridgenote.core.models import SnowflakeModel
+
+
+class Attachment(SnowflakeModel):
+    """An uploaded image or video. A job moves it uploaded -> processing -> ready | failed.
+
+    ``renditions`` maps a rendition name ("card", "large", "video", "poster", ...) to
+    ``{"name": <storage name>, "width": int, "height": int, "mime": str}``.
+    """
+
+    class Kind(models.TextChoices):
+        IMAGE = "image"
+        VIDEO = "video"
+
+    class State(models.TextChoices):
+        UPLOADED = "uploaded"
+        PROCESSING = "processing"
+        READY = "ready"
+        FAILED = "failed"
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="attachments")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    state = models.CharField(max_length=12, choices=State.choices, default=State.UPLOADED)
+    original = models.CharField(max_length=255, blank=True)  # storage name, removed once processed
+    mime = models.CharField(max_length=64, blank=True)
+    size_bytes = models.PositiveBigIntegerField(default=0)
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    duration = models.FloatField(null=True, blank=True)
+    blurhash = models.CharField(max_length=64, blank=True)
+    phash = models.CharField(max_length=64, blank=True)
+    alt_text = models.TextField(max_length=1500, blank=True)
+    renditions = models.JSONField(default=dict, blank=True)
+    error = models.CharField(max_length=64, blank=True)  # a code; the message is translated on display
+    created_at = models.DateTimeField(default=timezone.now)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["owner", "state"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.id} ({self.state})"

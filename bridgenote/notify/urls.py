@@ -1,0 +1,8 @@
+from django.urls import path
+
+from bridgenote.notify import views
+
+app_name = "notify"
+urlpatterns = [
+    path("", views.inbox, name="inbox"),
+]

@@ -1,0 +1,27 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path, re_path
+from django.views.static import serve
+
+from bridgenote.api.api import api
+from bridgenote.core.views import healthz
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("", include("django_prometheus.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("api/", api.urls),
+    path("accounts/", include("allauth.urls")),
+    path("", include("bridgenote.accounts.urls")),
+    path("notes/", include("bridgenote.notes.urls")),
+    path("notifications/", include("bridgenote.notify.urls")),
+    path("", include("bridgenote.web.urls")),
+    path("", include("bridgenote.feeds.urls")),
+]
+
+if settings.SERVE_MEDIA and settings.STORAGES["default"]["BACKEND"].endswith("FileSystemStorage"):
+    # Embedded default: the app serves uploaded media itself. Behind a CDN or S3 this is off.
+    urlpatterns += [
+        re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
+    ]
