@@ -1,10 +1,10 @@
 """The ``bridgenote`` command.
 
-    bridgenote serve [--host H] [--port P] [--workers N]   web server (granian, WSGI) + job worker
-    bridgenote worker                                     a background job worker
-    bridgenote init                                       migrate, prepare, load the demo once
-    bridgenote demo                                       load the demo community
-    bridgenote <django command> ...                       any Django management command
+bridgenote serve [--host H] [--port P] [--workers N]   web server (granian, WSGI) + job worker
+bridgenote worker                                     a background job worker
+bridgenote init                                       migrate, prepare, load the demo once
+bridgenote demo                                       load the demo community
+bridgenote <django command> ...                       any Django management command
 """
 
 from __future__ import annotations
@@ -28,8 +28,12 @@ def serve(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="bridgenote serve", description="Serve Bridgenote.")
     parser.add_argument("--host", default=os.environ.get("BRIDGENOTE_HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("BRIDGENOTE_PORT", "8000")))
-    parser.add_argument("--workers", type=int, default=int(os.environ.get("BRIDGENOTE_WORKERS", "1")))
-    parser.add_argument("--threads", type=int, default=int(os.environ.get("BRIDGENOTE_THREADS", "8")))
+    parser.add_argument(
+        "--workers", type=int, default=int(os.environ.get("BRIDGENOTE_WORKERS", "1"))
+    )
+    parser.add_argument(
+        "--threads", type=int, default=int(os.environ.get("BRIDGENOTE_THREADS", "8"))
+    )
     parser.add_argument("--no-worker", action="store_true", help="do not start the job worker")
     args = parser.parse_args(argv)
 

@@ -36,7 +36,11 @@ def _clear_cache() -> Iterator[None]:
 
 
 def chromium_path() -> str | None:
-    for candidate in (os.environ.get("BRIDGENOTE_CHROMIUM"), "/usr/bin/chromium", shutil.which("chromium")):
+    for candidate in (
+        os.environ.get("BRIDGENOTE_CHROMIUM"),
+        "/usr/bin/chromium",
+        shutil.which("chromium"),
+    ):
         if candidate and Path(candidate).exists():
             return candidate
     return None
@@ -70,3 +74,20 @@ def page_factory(browser: Any) -> Iterator[Any]:
     yield make
     for context in contexts:
         context.close()
+
+
+@pytest.fixture
+def login(live_server: Any) -> Any:
+    """Sign a browser page in as ``user`` without the sign-up UI (for journeys that start later)."""
+    from django.conf import settings
+    from django.test import Client
+
+    def sign_in(page: Any, user: Any) -> None:
+        client = Client()
+        client.force_login(user)
+        cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+        page.context.add_cookies(
+            [{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value, "url": live_server.url}]
+        )
+
+    return sign_in

@@ -13,7 +13,12 @@ from phonenumber_field.modelfields import PhoneNumberField
 from bridgenote.core.ids import new_id
 
 # The languages a profile can speak or learn, and the UI languages.
-LANGUAGE_CHOICES = [("zh", _("Chinese")), ("en", _("English")), ("ja", _("Japanese")), ("ko", _("Korean"))]
+LANGUAGE_CHOICES = [
+    ("zh", _("Chinese")),
+    ("en", _("English")),
+    ("ja", _("Japanese")),
+    ("ko", _("Korean")),
+]
 UI_LANGUAGE_CHOICES = [("zh-hans", "简体中文"), ("en", "English")]
 
 

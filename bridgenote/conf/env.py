@@ -50,7 +50,9 @@ def boolean(name: str, default: bool) -> bool:
     raise ConfigError(f"{PREFIX}{name}={value!r} is not a boolean (use true/false, 1/0, yes/no)")
 
 
-def integer(name: str, default: int, *, minimum: int | None = None, maximum: int | None = None) -> int:
+def integer(
+    name: str, default: int, *, minimum: int | None = None, maximum: int | None = None
+) -> int:
     value = raw(name)
     if value is None:
         return default

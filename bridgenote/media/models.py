@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.db import models
 from django.utils import timezone
 
@@ -24,7 +25,9 @@ class Attachment(SnowflakeModel):
         READY = "ready"
         FAILED = "failed"
 
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="attachments")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="attachments"
+    )
     kind = models.CharField(max_length=8, choices=Kind.choices)
     state = models.CharField(max_length=12, choices=State.choices, default=State.UPLOADED)
     original = models.CharField(max_length=255, blank=True)  # storage name, removed once processed
@@ -37,7 +40,9 @@ class Attachment(SnowflakeModel):
     phash = models.CharField(max_length=64, blank=True)
     alt_text = models.TextField(max_length=1500, blank=True)
     renditions = models.JSONField(default=dict, blank=True)
-    error = models.CharField(max_length=64, blank=True)  # a code; the message is translated on display
+    error = models.CharField(
+        max_length=64, blank=True
+    )  # a code; the message is translated on display
     created_at = models.DateTimeField(default=timezone.now)
     processed_at = models.DateTimeField(null=True, blank=True)
 
@@ -46,3 +51,8 @@ class Attachment(SnowflakeModel):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.id} ({self.state})"
+
+    def rendition_url(self, name: str) -> str | None:
+        """The public URL of a rendition ("card", "large", "video", "poster"), if it exists."""
+        rendition = self.renditions.get(name)
+        return default_storage.url(rendition["name"]) if rendition else None

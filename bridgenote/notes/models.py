@@ -36,22 +36,34 @@ class Note(SnowflakeModel):
         LIMITED = "limited"
         REMOVED = "removed"
 
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notes"
+    )
     title = models.CharField(max_length=200, blank=True)
     body = models.TextField(blank=True)
     language = models.CharField(max_length=8, blank=True)
     language_is_set = models.BooleanField(default=False)  # the author chose it; don't re-detect
-    visibility = models.CharField(max_length=12, choices=Visibility.choices, default=Visibility.PUBLIC)
+    visibility = models.CharField(
+        max_length=12, choices=Visibility.choices, default=Visibility.PUBLIC
+    )
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
-    moderation = models.CharField(max_length=12, choices=Moderation.choices, default=Moderation.PUBLISHED)
+    moderation = models.CharField(
+        max_length=12, choices=Moderation.choices, default=Moderation.PUBLISHED
+    )
     media_ready = models.BooleanField(default=False)
     place_name = models.CharField(max_length=80, blank=True)
     is_original = models.BooleanField(default=False)
     ip_territory = models.CharField(max_length=8, blank=True)
-    cover = models.ForeignKey("media.Attachment", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    attachments = models.ManyToManyField("media.Attachment", through="NoteAttachment", related_name="notes")
+    cover = models.ForeignKey(
+        "media.Attachment", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    attachments = models.ManyToManyField(
+        "media.Attachment", through="NoteAttachment", related_name="notes"
+    )
     topics = models.ManyToManyField(Topic, through="NoteTopic", related_name="notes")
-    mentions = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="mentioned_in", blank=True)
+    mentions = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="mentioned_in", blank=True
+    )
     like_count = models.PositiveIntegerField(default=0)
     collect_count = models.PositiveIntegerField(default=0)
     comment_count = models.PositiveIntegerField(default=0)
@@ -76,7 +88,9 @@ class NoteAttachment(models.Model):
 
     class Meta:
         ordering = ["position"]
-        constraints = [models.UniqueConstraint(fields=["note", "position"], name="note_attachment_position")]
+        constraints = [
+            models.UniqueConstraint(fields=["note", "position"], name="note_attachment_position")
+        ]
 
 
 class NoteTopic(models.Model):

@@ -10,7 +10,9 @@ from bridgenote.core.i18n import compile_catalogues
 
 
 class Command(BaseCommand):
-    help = "Prepare this instance: migrate, build catalogues and the cache table, load the demo once."
+    help = (
+        "Prepare this instance: migrate, build catalogues and the cache table, load the demo once."
+    )
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--no-demo", action="store_true", help="never load the demo community")
