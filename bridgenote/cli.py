@@ -52,7 +52,7 @@ def serve(argv: list[str]) -> int:
     ]  # fmt: skip
     children = [subprocess.Popen(web)]  # noqa: S603
     if settings.EMBEDDED_WORKER and not args.no_worker:
-        children.append(subprocess.Popen([sys.executable, "-m", "bridgenote.cli", "worker"]))  # noqa: S603
+        children.append(subprocess.Popen([sys.executable, "-m", "bridgenote.cli", "worker"]))
     print(f"Bridgenote is serving at http://{args.host}:{args.port}/", flush=True)
 
     def stop(signum: int, frame: object) -> None:

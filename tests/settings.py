@@ -18,7 +18,7 @@ if os.environ.get("BRIDGENOTE_TEST_REDIS_URL"):
     os.environ["BRIDGENOTE_CACHE_URL"] = os.environ["BRIDGENOTE_TEST_REDIS_URL"]
     os.environ.setdefault("BRIDGENOTE_CACHE_PREFIX", f"bn-test-{os.getpid()}")
 
-from bridgenote.conf.settings import *  # noqa: E402, F403
+from bridgenote.conf.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Jobs run inline, when the transaction that enqueued them commits.

@@ -47,7 +47,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     handle = models.CharField(_("handle"), max_length=30)
     phone = PhoneNumberField(_("phone number"), null=True, blank=True)
     phone_verified = models.BooleanField(default=False)
-    email = models.EmailField(_("e-mail address"), null=True, blank=True)
+    # NULL, not "", so that the unique constraint allows many accounts without e-mail.
+    # NULL rather than "" so that the unique constraint admits many accounts with no e-mail.
+    email = models.EmailField(_("e-mail address"), null=True, blank=True)  # noqa: DJ001  # noqa: DJ001
     is_staff = models.BooleanField(default=False)
     is_moderator = models.BooleanField(default=False)
     is_active = models.BooleanField(default=True)

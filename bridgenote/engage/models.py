@@ -22,6 +22,9 @@ class Follow(models.Model):
         ]
         indexes = [models.Index(fields=["followee", "follower"])]
 
+    def __str__(self) -> str:
+        return f"{self.follower_id} follows {self.followee_id}"
+
 
 class Block(models.Model):
     blocker = models.ForeignKey(
@@ -38,6 +41,9 @@ class Block(models.Model):
             models.CheckConstraint(condition=~Q(blocker=F("blocked")), name="block_not_self"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.blocker_id} blocks {self.blocked_id}"
+
 
 class Mute(models.Model):
     muter = models.ForeignKey(
@@ -53,3 +59,6 @@ class Mute(models.Model):
             models.UniqueConstraint(fields=["muter", "muted"], name="mute_unique"),
             models.CheckConstraint(condition=~Q(muter=F("muted")), name="mute_not_self"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.muter_id} mutes {self.muted_id}"

@@ -92,6 +92,9 @@ class NoteAttachment(models.Model):
             models.UniqueConstraint(fields=["note", "position"], name="note_attachment_position")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.note_id}[{self.position}] = {self.attachment_id}"
+
 
 class NoteTopic(models.Model):
     note = models.ForeignKey(Note, on_delete=models.CASCADE)
@@ -99,3 +102,6 @@ class NoteTopic(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["note", "topic"], name="note_topic_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.note_id} #{self.topic_id}"
