@@ -20,7 +20,9 @@ urlpatterns = [
     path("", include("bridgenote.feeds.urls")),
 ]
 
-if settings.SERVE_MEDIA and settings.STORAGES["default"]["BACKEND"].endswith("FileSystemStorage"):
+if settings.SERVE_MEDIA and str(settings.STORAGES["default"]["BACKEND"]).endswith(
+    "FileSystemStorage"
+):
     # Embedded default: the app serves uploaded media itself. Behind a CDN or S3 this is off.
     urlpatterns += [
         re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),

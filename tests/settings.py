@@ -15,8 +15,10 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 if os.environ.get("BRIDGENOTE_TEST_DATABASE_URL"):
     os.environ["BRIDGENOTE_DATABASE_URL"] = os.environ["BRIDGENOTE_TEST_DATABASE_URL"]
 if os.environ.get("BRIDGENOTE_TEST_REDIS_URL"):
-    os.environ["BRIDGENOTE_CACHE_URL"] = os.environ["BRIDGENOTE_TEST_REDIS_URL"]
-    os.environ.setdefault("BRIDGENOTE_CACHE_PREFIX", f"bn-test-{os.getpid()}")
+    # Each pytest-xdist worker gets its own Redis database, since tests clear the cache.
+    _base, _, _db = os.environ["BRIDGENOTE_TEST_REDIS_URL"].rpartition("/")
+    _worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+    os.environ["BRIDGENOTE_CACHE_URL"] = f"{_base}/{int(_db or 0) + _worker}"
 
 from bridgenote.conf.settings import *  # noqa: F403
 

@@ -13,7 +13,6 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import dj_database_url
-from django.utils.translation import gettext_lazy as _
 
 from bridgenote.conf import env
 from bridgenote.conf.env import ConfigError
@@ -126,7 +125,7 @@ if DATABASE_URL:
 else:
     _db = {
         "ENGINE": "django.db.backends.sqlite3",
-        "NAME": DATA_DIR / "bridgenote.sqlite3",
+        "NAME": str(DATA_DIR / "bridgenote.sqlite3"),
         "OPTIONS": {
             # One writer at a time: take the write lock at BEGIN so that concurrent writers
             # queue on the busy timeout instead of failing with "database is locked".
@@ -183,15 +182,15 @@ for _dir in (STATIC_ROOT, MEDIA_ROOT):
 
 
 def _storages(url: str | None) -> dict[str, dict[str, object]]:
-    staticfiles = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+    staticfiles: dict[str, object] = {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+    }
     if not url:
-        return {
-            "default": {
-                "BACKEND": "django.core.files.storage.FileSystemStorage",
-                "OPTIONS": {"location": str(MEDIA_ROOT), "base_url": MEDIA_URL},
-            },
-            "staticfiles": staticfiles,
+        filesystem: dict[str, object] = {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(MEDIA_ROOT), "base_url": MEDIA_URL},
         }
+        return {"default": filesystem, "staticfiles": staticfiles}
     parts = urlsplit(url)
     if parts.scheme != "s3" or not parts.netloc:
         raise ConfigError("BRIDGENOTE_STORAGE_URL must look like s3://bucket?endpoint=https://...")
@@ -208,10 +207,8 @@ def _storages(url: str | None) -> dict[str, dict[str, object]]:
         "file_overwrite": False,
         "default_acl": None,
     }
-    return {
-        "default": {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options},
-        "staticfiles": staticfiles,
-    }
+    s3: dict[str, object] = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
+    return {"default": s3, "staticfiles": staticfiles}
 
 
 STORAGES = _storages(env.raw("STORAGE_URL"))
@@ -249,7 +246,8 @@ IP2REGION_XDB_PATH = env.string("IP2REGION_XDB_PATH", "")
 GEOIP2FAST_DAT_PATH = env.string("GEOIP2FAST_DAT_PATH", "")
 
 # --- internationalisation -------------------------------------------------------------------
-LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
+# Each language is named in itself, as language switchers do.
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LANGUAGE_CODE = env.choice("DEFAULT_LANGUAGE", "en", {"en", "zh-hans"})
 LANGUAGE_COOKIE_NAME = "bn_lang"
 USE_I18N = True

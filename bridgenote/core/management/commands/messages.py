@@ -34,6 +34,27 @@ def extract(app_dir: Path) -> None:
         os.chdir(cwd)
 
 
+def normalise_header(po_path: Path) -> None:
+    """A stable header: no dates or template boilerplate, so catalogues diff only on strings."""
+    catalogue = polib.pofile(str(po_path), wrapwidth=100)
+    language = po_path.parent.parent.name
+    catalogue.header = (
+        "Bridgenote message catalogue. This file is distributed under the AGPL-3.0-or-later."
+    )
+    catalogue.metadata = {
+        "Project-Id-Version": "Bridgenote",
+        "Language": language,
+        "MIME-Version": "1.0",
+        "Content-Type": "text/plain; charset=UTF-8",
+        "Content-Transfer-Encoding": "8bit",
+        "Plural-Forms": "nplurals=1; plural=0;"
+        if language.startswith("zh")
+        else "nplurals=2; plural=(n != 1);",
+    }
+    catalogue.metadata_is_fuzzy = False
+    catalogue.save()
+
+
 def fill_english(po_path: Path) -> int:
     """The source strings are English: an empty English entry takes its msgid."""
     catalogue = polib.pofile(str(po_path), wrapwidth=100)
@@ -64,6 +85,7 @@ class Command(BaseCommand):
         for app_dir in sorted(p for p in PACKAGE_DIR.iterdir() if (p / "apps.py").exists()):
             extract(app_dir)
             for po_path in sorted(app_dir.glob("locale/*/LC_MESSAGES/django.po")):
+                normalise_header(po_path)
                 if po_path.parent.parent.name == "en":
                     fill_english(po_path)
                     continue
