@@ -72,6 +72,9 @@ INSTALLED_APPS = [
     "bridgenote.engage",
     "bridgenote.notify",
     "bridgenote.feeds",
+    "bridgenote.search",
+    "bridgenote.translate",
+    "bridgenote.moderation",
     "bridgenote.api",
     "bridgenote.web",
 ]

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class TranslateConfig(AppConfig):
+    name = "bridgenote.translate"
+    label = "translate"
