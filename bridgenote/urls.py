@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("django_prometheus.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("", include("bridgenote.api.mastodon.urls")),
     path("api/", api.urls),
     path("accounts/", include("allauth.urls")),
     path("", include("bridgenote.accounts.urls")),

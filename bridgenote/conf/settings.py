@@ -24,6 +24,9 @@ DEBUG = env.boolean("DEBUG", False)
 DATA_DIR = Path(env.string("DATA_DIR", "data")).resolve()
 SITE_NAME = env.string("SITE_NAME", "Bridgenote")
 SITE_URL = env.string("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Where users of this instance get its source code (the AGPL asks for it); the about page
+# names it too.
+SOURCE_URL = env.string("SOURCE_URL", "")
 
 
 def _secret_key() -> str:
@@ -65,6 +68,8 @@ INSTALLED_APPS = [
     "phonenumber_field",
     "allauth",
     "allauth.account",
+    "oauth2_provider",
+    "corsheaders",
     "bridgenote.core",
     "bridgenote.accounts",
     "bridgenote.media",
@@ -82,6 +87,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "bridgenote.core.middleware.ClientIPMiddleware",
@@ -247,6 +253,47 @@ SMS_HTTP_FROM = env.string("SMS_HTTP_FROM", "")
 # IP territory databases (paths are configurable so operators can drop in fresher files).
 IP2REGION_XDB_PATH = env.string("IP2REGION_XDB_PATH", "")
 GEOIP2FAST_DAT_PATH = env.string("GEOIP2FAST_DAT_PATH", "")
+
+# --- Mastodon client API and OAuth 2 ---------------------------------------------------------
+MASTODON_SCOPES = {
+    "read": "read all your account's data",
+    "write": "modify all your account's data",
+    "follow": "manage your follows, blocks and mutes",
+    "push": "receive push notifications",
+    "profile": "read only your basic profile",
+    **{
+        f"{kind}:{what}": f"{kind} {what}"
+        for kind, things in {
+            "read": "accounts blocks bookmarks favourites filters follows lists mutes "
+            "notifications search statuses",
+            "write": "accounts blocks bookmarks conversations favourites filters follows lists "
+            "media mutes notifications reports statuses",
+        }.items()
+        for what in things.split()
+    },
+}
+OAUTH2_PROVIDER_APPLICATION_MODEL = "api.OAuthApplication"
+OAUTH2_PROVIDER = {
+    "SCOPES": MASTODON_SCOPES,
+    "DEFAULT_SCOPES": ["read"],
+    # Mastodon clients do not refresh tokens; a token lives until it is revoked or this passes.
+    "ACCESS_TOKEN_EXPIRE_SECONDS": env.integer("OAUTH_TOKEN_DAYS", 365, minimum=1) * 86400,
+    "AUTHORIZATION_CODE_EXPIRE_SECONDS": 600,
+    "ROTATE_REFRESH_TOKEN": True,
+    # PKCE (S256 only) is honoured whenever a client sends it, and Mastodon's confidential
+    # clients that do not are still served, as Mastodon does.
+    "PKCE_REQUIRED": False,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    # Tokens are stored only as SHA-256 checksums, never in plain text.
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+}
+# Browser clients (Elk, Phanpy) call the API from other origins with bearer tokens, never cookies.
+CORS_URLS_REGEX = r"^/(api/v\d+/|oauth/token|oauth/revoke|\.well-known/|nodeinfo/).*$"
+CORS_ALLOW_ALL_ORIGINS = True
+CORS_ALLOW_CREDENTIALS = False
+CORS_EXPOSE_HEADERS = ["Link", "X-RateLimit-Remaining", "X-RateLimit-Reset"]
 
 # --- internationalisation -------------------------------------------------------------------
 # Each language is named in itself, as language switchers do.

@@ -1,0 +1,189 @@
+"""Accounts: who you are, who others are, and how you relate to them."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+
+from bridgenote.accounts.models import Profile, User
+from bridgenote.api.mastodon.http import (
+    ApiError,
+    Params,
+    link_header,
+    page_bounds,
+    parse_id,
+    respond,
+)
+from bridgenote.api.mastodon.routes import grant_of
+from bridgenote.api.mastodon.serializers import account
+from bridgenote.engage.models import Block, Follow, Mute
+
+
+def _me(request: HttpRequest) -> User:
+    grant = grant_of(request)
+    assert grant is not None and grant.user is not None
+    return grant.user
+
+
+def _viewer(request: HttpRequest) -> User | None:
+    grant = grant_of(request)
+    return grant.user if grant else None
+
+
+def _visible_account(request: HttpRequest, account_id: str) -> User:
+    """An active account the viewer may see: not one that blocks the viewer."""
+    user = (
+        User.objects.select_related("profile")
+        .filter(pk=parse_id(account_id), is_active=True)
+        .first()
+    )
+    viewer = _viewer(request)
+    if user is None or (viewer and Block.objects.filter(blocker=user, blocked=viewer).exists()):
+        raise ApiError(404, "Record not found")
+    return user
+
+
+def verify_credentials(request: HttpRequest) -> HttpResponse:
+    return respond(account(_me(request), with_source=True))
+
+
+def update_credentials(request: HttpRequest) -> HttpResponse:
+    params = Params(request)
+    me = _me(request)
+    with transaction.atomic():
+        profile, _ = Profile.objects.select_for_update().get_or_create(
+            user=me, defaults={"display_name": me.handle}
+        )
+        if params.get("display_name") is not None:
+            profile.display_name = params.text("display_name", max_length=40).strip()
+        if params.get("note") is not None:
+            profile.bio = params.text("note", max_length=500)
+        profile.save()
+    me.refresh_from_db()
+    return respond(account(me, with_source=True))
+
+
+def account_get(request: HttpRequest, account_id: str) -> HttpResponse:
+    return respond(account(_visible_account(request, account_id)))
+
+
+def lookup(request: HttpRequest) -> HttpResponse:
+    acct = Params(request).text("acct", max_length=200).strip().lstrip("@")
+    handle = acct.split("@", 1)[0]
+    user = (
+        User.objects.select_related("profile").filter(handle__iexact=handle, is_active=True).first()
+    )
+    if user is None or not handle:
+        raise ApiError(404, "Record not found")
+    return account_get(request, str(user.id))
+
+
+def relationships(request: HttpRequest) -> HttpResponse:
+    me = _me(request)
+    params = Params(request)
+    ids = [int(i) for i in params.list("id", max_items=80) if i.isdigit() and len(i) <= 19]
+    others = set(User.objects.filter(pk__in=ids).values_list("id", flat=True))
+    following = set(
+        Follow.objects.filter(follower=me, followee__in=others).values_list("followee", flat=True)
+    )
+    followed_by = set(
+        Follow.objects.filter(followee=me, follower__in=others).values_list("follower", flat=True)
+    )
+    blocking = set(
+        Block.objects.filter(blocker=me, blocked__in=others).values_list("blocked", flat=True)
+    )
+    blocked_by = set(
+        Block.objects.filter(blocked=me, blocker__in=others).values_list("blocker", flat=True)
+    )
+    muting = set(Mute.objects.filter(muter=me, muted__in=others).values_list("muted", flat=True))
+    return respond(
+        [
+            {
+                "id": str(other),
+                "following": other in following,
+                "showing_reblogs": other in following,
+                "notifying": False,
+                "languages": None,
+                "followed_by": other in followed_by,
+                "blocking": other in blocking,
+                "blocked_by": other in blocked_by,
+                "muting": other in muting,
+                "muting_notifications": other in muting,
+                "requested": False,
+                "requested_by": False,
+                "domain_blocking": False,
+                "endorsed": False,
+                "note": "",
+            }
+            for other in ids
+            if other in others
+        ]
+    )
+
+
+def _follow_page(request: HttpRequest, account_id: str, *, followers: bool) -> HttpResponse:
+    user = _visible_account(request, account_id)
+    bounds = page_bounds(Params(request), default_limit=40, max_limit=80)
+    follows = Follow.objects.filter(**({"followee": user} if followers else {"follower": user}))
+    if bounds["max_id"] is not None:
+        follows = follows.filter(id__lt=bounds["max_id"])
+    lower = bounds["min_id"] if bounds["min_id"] is not None else bounds["since_id"]
+    if lower is not None:
+        follows = follows.filter(id__gt=lower)
+    order = "id" if bounds["min_id"] is not None else "-id"
+    other = "follower" if followers else "followee"
+    page = list(
+        follows.filter(**{f"{other}__is_active": True})
+        .select_related(f"{other}__profile")
+        .order_by(order)[: bounds["limit"]]
+    )
+    page.sort(key=lambda f: -f.id)
+    return respond(
+        [account(getattr(f, other)) for f in page],
+        headers=link_header(request, [f.id for f in page]),
+    )
+
+
+def followers(request: HttpRequest, account_id: str) -> HttpResponse:
+    return _follow_page(request, account_id, followers=True)
+
+
+def following(request: HttpRequest, account_id: str) -> HttpResponse:
+    return _follow_page(request, account_id, followers=False)
+
+
+def search(request: HttpRequest) -> HttpResponse:
+    """Accounts whose handle or display name starts with the query (the full search engine
+    serves ``/api/v2/search``)."""
+    params = Params(request)
+    query = params.text("q", max_length=200).strip().lstrip("@")
+    limit = params.integer("limit", 40, minimum=1, maximum=80)
+    if not query:
+        return respond([])
+    users = (
+        User.objects.filter(is_active=True)
+        .filter(Q(handle__istartswith=query) | Q(profile__display_name__istartswith=query))
+        .select_related("profile")
+        .order_by("-profile__follower_count", "id")[:limit]
+    )
+    return respond([account(u) for u in users])
+
+
+def preferences(request: HttpRequest) -> HttpResponse:
+    profile = Profile.objects.filter(user=_me(request)).first()
+    return respond(
+        {
+            "posting:default:visibility": "public",
+            "posting:default:sensitive": False,
+            "posting:default:language": (profile.languages_spoken or [None])[0]
+            if profile
+            else None,
+            "reading:expand:media": "default",
+            "reading:expand:spoilers": False,
+        }
+    )
+
+
+def empty_list(request: HttpRequest) -> HttpResponse:
+    return respond([])

@@ -1,0 +1,64 @@
+"""Every route of the Mastodon client API that Bridgenote serves, in one table.
+
+Compare with Mastodon's route list (config/routes/api.rb); docs/api.md says what each maps to.
+"""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from bridgenote.api.mastodon import accounts, instance, oauth
+from bridgenote.api.mastodon.routes import APP, PUBLIC, USER, Route, urlpatterns_for
+
+ROUTES: list[Route] = [
+    # Apps and OAuth
+    Route("POST", "api/v1/apps", oauth.apps_create, access=PUBLIC),
+    Route("GET", "api/v1/apps/verify_credentials", oauth.apps_verify_credentials, access=APP),
+    # Instance
+    Route("GET", "api/v1/instance", instance.instance_v1, access=PUBLIC),
+    Route("GET", "api/v2/instance", instance.instance_v2, access=PUBLIC),
+    Route(
+        "GET",
+        "api/v1/instance/translation_languages",
+        instance.translation_languages,
+        access=PUBLIC,
+    ),
+    Route("GET", "api/v1/instance/rules", instance.rules, access=PUBLIC),
+    Route("GET", "api/v1/custom_emojis", instance.custom_emojis, access=PUBLIC),
+    # Accounts
+    Route(
+        "GET",
+        "api/v1/accounts/verify_credentials",
+        accounts.verify_credentials,
+        "read:accounts",
+        USER,
+    ),
+    Route(
+        "PATCH",
+        "api/v1/accounts/update_credentials",
+        accounts.update_credentials,
+        "write:accounts",
+        USER,
+    ),
+    Route("GET", "api/v1/accounts/lookup", accounts.lookup, access=PUBLIC),
+    Route("GET", "api/v1/accounts/search", accounts.search, "read:accounts", USER),
+    Route("GET", "api/v1/accounts/relationships", accounts.relationships, "read:follows", USER),
+    Route("GET", "api/v1/accounts/<str:account_id>", accounts.account_get, access=PUBLIC),
+    Route("GET", "api/v1/accounts/<str:account_id>/followers", accounts.followers, access=PUBLIC),
+    Route("GET", "api/v1/accounts/<str:account_id>/following", accounts.following, access=PUBLIC),
+    # Preferences and client housekeeping
+    Route("GET", "api/v1/preferences", accounts.preferences, "read:accounts", USER),
+    # Bridgenote has no keyword filters of its own; clients call both versions at start-up.
+    Route("GET", "api/v1/filters", accounts.empty_list, "read:filters", USER),
+    Route("GET", "api/v2/filters", accounts.empty_list, "read:filters", USER),
+]
+
+urlpatterns = [
+    *urlpatterns_for(ROUTES),
+    path("oauth/authorize", oauth.authorize, name="oauth_authorize"),
+    path("oauth/token", oauth.token, name="oauth_token"),
+    path("oauth/revoke", oauth.revoke, name="oauth_revoke"),
+    path(".well-known/oauth-authorization-server", oauth.metadata),
+    path(".well-known/nodeinfo", instance.nodeinfo_links),
+    path("nodeinfo/2.0", instance.nodeinfo),
+]
