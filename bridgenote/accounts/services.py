@@ -99,6 +99,7 @@ def phone_code_send(*, phone: str, ip: str, purpose: str = PhoneCodePurpose.SIGN
         row = PhoneCode(
             phone=phone,
             purpose=purpose,
+            created_at=now,
             expires_at=now + timedelta(seconds=settings.SMS_CODE_TTL_SECONDS),
         )
         row.code_hash = _hash(row.id, code)
