@@ -28,6 +28,7 @@ class PhoneForm(forms.Form):
     number = forms.CharField(
         label=_("Phone number"),
         max_length=32,
+        error_messages={"required": _("Enter your phone number.")},
         widget=forms.TextInput(
             attrs={"type": "tel", "autocomplete": "tel-national", "inputmode": "tel"}
         ),
@@ -51,6 +52,7 @@ class CodeForm(forms.Form):
     code = forms.CharField(
         label=_("6-digit code"),
         max_length=12,
+        error_messages={"required": _("Enter the 6-digit code we sent you.")},
         widget=forms.TextInput(
             attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "pattern": "[0-9 ]*"}
         ),
@@ -67,6 +69,7 @@ class HandleForm(forms.Form):
     handle = forms.CharField(
         label=_("Handle"),
         max_length=31,
+        error_messages={"required": _("Choose a handle.")},
         help_text=_("Your @name: 3 to 30 letters, digits or underscores. It cannot be changed."),
         widget=forms.TextInput(attrs={"autocapitalize": "none", "spellcheck": "false"}),
     )
