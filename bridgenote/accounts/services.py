@@ -190,7 +190,11 @@ def user_sign_up(
                 email=email or None,
             )
     except IntegrityError:
-        # Lost a race with another sign-up for the same handle (the constraint is the judge).
+        # Lost a race with another sign-up (the constraints are the judge): say which.
+        if phone and User.objects.filter(phone=phone).exists():
+            raise ValidationError(
+                _("An account with this phone number already exists."), code="phone_taken"
+            ) from None
         raise ValidationError(
             _("@%(handle)s is already taken. Choose another."),
             code="taken",

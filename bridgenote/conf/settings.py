@@ -244,6 +244,8 @@ SMS_HTTP_URL = env.string("SMS_HTTP_URL", "")
 SMS_HTTP_ACCOUNT = env.string("SMS_HTTP_ACCOUNT", "")
 SMS_HTTP_TOKEN = env.string("SMS_HTTP_TOKEN", "")
 SMS_HTTP_FROM = env.string("SMS_HTTP_FROM", "")
+if SMS_BACKEND == "http" and not (SMS_HTTP_URL and SMS_HTTP_FROM):
+    raise ConfigError("BRIDGENOTE_SMS_BACKEND=http needs BRIDGENOTE_SMS_HTTP_URL and _FROM")
 
 SMS_CODE_TTL_SECONDS = 600
 SMS_CODE_MAX_TRIES = 5

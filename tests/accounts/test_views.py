@@ -415,9 +415,11 @@ def test_language_switch_saves_the_signed_in_users_choice(client):
 
 
 def test_language_switch_for_anonymous_visitors_uses_the_cookie_only(client):
+    ava()
     client.post(reverse("set_language"), {"language": "zh-hans", "next": "/"})
     assert client.cookies[django_settings.LANGUAGE_COOKIE_NAME].value == "zh-hans"
-    assert "IP属地" in client.get("/@ava").content.decode() or True
+    assert "IP属地：美国" in client.get("/@ava").content.decode()
+    assert "ui_language" not in client.session
 
 
 def test_saved_language_applies_on_a_new_device(client):
@@ -442,3 +444,28 @@ def test_first_language_guess_comes_from_accept_language_and_is_saved(client):
         HTTP_ACCEPT_LANGUAGE="zh-CN,zh;q=0.9",
     )
     assert Profile.objects.get(user=user).ui_language == "zh-hans"
+
+
+def test_password_login_through_allauth_updates_territory_and_language(client):
+    user = liwei()
+    user.email = "liwei@example.com"
+    user.set_password("a long enough passphrase 42")
+    user.save()
+    Profile.objects.filter(user=user).update(ui_language="zh-hans")
+    response = client.post(
+        reverse("account_login"),
+        {"login": "LiWei", "password": "a long enough passphrase 42"},
+        REMOTE_ADDR=US_IP,
+    )
+    assert response.status_code == 302
+    assert Profile.objects.get(user=user).ip_territory == "US"
+    assert client.session["ui_language"] == "zh-hans"
+
+
+def test_password_login_attempts_are_limited_per_ip(client, settings):
+    settings.LOGIN_ATTEMPTS_PER_IP = 2
+    ava()
+    for _ in range(2):
+        client.post(reverse("account_login"), {"login": "ava", "password": "wrong"})
+    response = client.post(reverse("account_login"), {"login": "ava", "password": "wrong"})
+    assert "Too many log-in attempts" in response.content.decode()
