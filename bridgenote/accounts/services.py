@@ -98,6 +98,8 @@ def phone_code_send(*, phone: str, ip: str, purpose: str = PhoneCodePurpose.SIGN
             raise CodeError("limited", _wait_message(decision.retry_after), decision.retry_after)
     code = f"{secrets.randbelow(10**6):06d}"
     with transaction.atomic():
+        # Old codes of this number are dead weight (the cooldown only looks at the newest).
+        PhoneCode.objects.filter(phone=phone, created_at__lt=now - timedelta(days=2)).delete()
         row = PhoneCode(
             phone=phone,
             purpose=purpose,

@@ -271,6 +271,7 @@ ACCOUNT_EMAIL_VERIFICATION = env.choice(
     "EMAIL_VERIFICATION", "optional", {"none", "optional", "mandatory"}
 )
 ACCOUNT_LOGOUT_ON_GET = False
+ACCOUNT_FORMS = {"signup": "bridgenote.accounts.forms.EmailSignupForm"}
 EMAIL_BACKEND = env.string("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env.string("EMAIL_HOST", "localhost")
 EMAIL_PORT = env.integer("EMAIL_PORT", 25, minimum=1, maximum=65535)
