@@ -469,3 +469,18 @@ def test_password_login_attempts_are_limited_per_ip(client, settings):
         client.post(reverse("account_login"), {"login": "ava", "password": "wrong"})
     response = client.post(reverse("account_login"), {"login": "ava", "password": "wrong"})
     assert "Too many log-in attempts" in response.content.decode()
+
+
+def test_admin_lists_users_and_codes_without_the_code(client):
+    from django.contrib.auth import get_user_model
+
+    admin_user = get_user_model().objects.create_superuser("root_admin", "pw")
+    client.force_login(admin_user)
+    start(client)
+    code = code_from_outbox()
+    assert client.get("/admin/accounts/user/").status_code == 200
+    html = client.get("/admin/accounts/phonecode/").content.decode()
+    assert "+12025550143" in html and code not in html
+    row = PhoneCode.objects.get()
+    assert client.get(f"/admin/accounts/phonecode/{row.pk}/change/").status_code == 200
+    assert code not in client.get(f"/admin/accounts/phonecode/{row.pk}/change/").content.decode()
