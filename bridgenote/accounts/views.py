@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import time
 from typing import Any, cast
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth import login
@@ -78,7 +79,8 @@ def phone_start(request: HttpRequest) -> HttpResponse:
                     return _limited(response, exc.retry_after)
                 return response
             request.session[FLOW_KEY] = {"code_id": sent.id, "phone": phone}
-            return redirect(f"{reverse('accounts:phone_code')}?next={_next(request)}")
+            query = urlencode({"next": _next(request)})
+            return redirect(f"{reverse('accounts:phone_code')}?{query}")
     else:
         territory = territory_for_ip(_ip(request))
         form = PhoneForm(initial={"region": default_region(territory, get_language() or "en")})
@@ -204,7 +206,8 @@ def profile(request: HttpRequest, handle: str) -> HttpResponse:
 
 def me(request: HttpRequest) -> HttpResponseBase:
     if not request.user.is_authenticated:
-        return redirect(f"{reverse('account_login')}?next={reverse('accounts:me')}")
+        query = urlencode({"next": reverse("accounts:me")})
+        return redirect(f"{reverse('account_login')}?{query}")
     return redirect("accounts:profile", handle=request.user.handle)
 
 

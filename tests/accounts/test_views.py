@@ -484,3 +484,14 @@ def test_admin_lists_users_and_codes_without_the_code(client):
     row = PhoneCode.objects.get()
     assert client.get(f"/admin/accounts/phonecode/{row.pk}/change/").status_code == 200
     assert code not in client.get(f"/admin/accounts/phonecode/{row.pk}/change/").content.decode()
+
+
+def test_phone_flow_keeps_a_next_with_a_query_string(client):
+    ava()
+    response = client.post(
+        reverse("accounts:phone"),
+        {"region": "US", "number": "2025550143", "next": "/notes/?tab=new&page=2"},
+    )
+    # The code page's URL carries next; the code form posts back to that URL.
+    response = client.post(response["Location"], {"code": code_from_outbox()})
+    assert response["Location"] == "/notes/?tab=new&page=2"
