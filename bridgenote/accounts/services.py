@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import IO
 
 from django.conf import settings
@@ -52,6 +52,13 @@ def _wait_message(seconds: int) -> str:
             "Please wait %(count)d seconds before asking again.",
             seconds,
         ) % {"count": seconds}
+    if seconds >= 2 * HOUR:
+        hours = (seconds + HOUR - 1) // HOUR
+        return ngettext(
+            "Please wait %(count)d hour before asking again.",
+            "Please wait %(count)d hours before asking again.",
+            hours,
+        ) % {"count": hours}
     minutes = (seconds + 59) // 60
     return ngettext(
         "Please wait %(count)d minute before asking again.",
@@ -70,7 +77,7 @@ def _hash(code_id: int, code: str) -> str:
 class SentCode:
     id: int
     phone: str
-    expires_at: object
+    expires_at: datetime
 
 
 def phone_code_send(*, phone: str, ip: str, purpose: str = PhoneCodePurpose.SIGN_IN) -> SentCode:
