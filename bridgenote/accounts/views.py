@@ -224,6 +224,13 @@ def profile_edit(request: HttpRequest) -> HttpResponseBase:
         "ui_language": profile.ui_language or get_language(),
     }
     form = ProfileForm(request.POST or None, request.FILES or None, initial=initial)
+    if request.method == "POST" and form.is_valid() and form.cleaned_data.get("avatar"):
+        decision = ratelimit.hit(f"avatar:user:{user.pk}", limit=20, window=3600)
+        if not decision.allowed:
+            form.add_error("avatar", _("Too many new avatars. Try again later."))
+            context = {"form": form, "profile": profile, "nav": "me"}
+            response = render(request, "accounts/profile_edit.html", context)
+            return _limited(response, decision.retry_after)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         if data.get("avatar"):
@@ -251,7 +258,13 @@ def dev_outbox(request: HttpRequest) -> HttpResponse:
         local = ipaddress.ip_address(_ip(request)).is_loopback
     except ValueError:
         local = False
-    if settings.SMS_BACKEND != "console" or not local:
+    # A reverse proxy on the same machine whose address is not in TRUSTED_PROXIES makes every
+    # visitor look local; such requests carry forwarding headers, so those are refused too.
+    proxied = any(
+        header in request.META
+        for header in ("HTTP_X_FORWARDED_FOR", "HTTP_FORWARDED", "HTTP_X_REAL_IP")
+    )
+    if settings.SMS_BACKEND != "console" or not local or proxied:
         raise Http404
     response = render(request, "accounts/dev_outbox.html", {"messages_sent": sms.outbox()})
     response["Cache-Control"] = "no-store"

@@ -390,6 +390,11 @@ def test_dev_outbox_shows_codes_to_loopback_only(client, settings):
     response = client.get(reverse("accounts:dev_outbox"), REMOTE_ADDR="127.0.0.1")
     assert response.status_code == 200 and code in response.content.decode()
     assert client.get(reverse("accounts:dev_outbox"), REMOTE_ADDR="203.0.113.5").status_code == 404
+    # A local proxy that is not configured as trusted: the forwarding header gives it away.
+    untrusted_proxy = client.get(
+        reverse("accounts:dev_outbox"), REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.5"
+    )
+    assert untrusted_proxy.status_code == 404
     settings.TRUSTED_PROXIES = ["127.0.0.1"]
     behind_proxy = client.get(
         reverse("accounts:dev_outbox"), REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.5"
@@ -495,3 +500,19 @@ def test_phone_flow_keeps_a_next_with_a_query_string(client):
     # The code page's URL carries next; the code form posts back to that URL.
     response = client.post(response["Location"], {"code": code_from_outbox()})
     assert response["Location"] == "/notes/?tab=new&page=2"
+
+
+def test_avatar_changes_are_rate_limited(client):
+    client.force_login(ava())
+    for _ in range(20):
+        response = client.post(
+            reverse("accounts:profile_edit"), {"avatar": upload("me.png", png_bytes())}
+        )
+        assert response.status_code == 302
+    response = client.post(
+        reverse("accounts:profile_edit"),
+        {"display_name": "kept", "avatar": upload("me.png", png_bytes())},
+    )
+    assert response.status_code == 429
+    assert "Too many new avatars" in response.content.decode()
+    assert 'value="kept"' in response.content.decode()
