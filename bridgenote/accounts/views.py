@@ -75,7 +75,8 @@ def phone_start(request: HttpRequest) -> HttpResponse:
                 sent = services.phone_code_send(phone=phone, ip=_ip(request))
             except services.CodeError as exc:
                 form.add_error("number", exc.message)
-                response = render(request, "accounts/phone.html", {"form": form})
+                context = {"form": form, "next": _next(request)}
+                response = render(request, "accounts/phone.html", context)
                 if exc.retry_after:
                     return _limited(response, exc.retry_after)
                 return response
@@ -100,7 +101,6 @@ def phone_code(request: HttpRequest) -> HttpResponseBase:
         try:
             sent = services.phone_code_send(phone=flow["phone"], ip=_ip(request))
         except services.CodeError as exc:
-            form = CodeForm(initial={})
             context.update(form=form, resend_error=exc.message)
             response = render(request, "accounts/phone_code.html", context)
             return _limited(response, exc.retry_after) if exc.retry_after else response
