@@ -6,6 +6,7 @@ import phonenumbers
 from allauth.account.forms import SignupForm
 from django import forms
 from django.core.exceptions import ValidationError
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from bridgenote.accounts.avatars import process_avatar
@@ -84,7 +85,16 @@ class HandleForm(forms.Form):
         max_length=31,
         error_messages={"required": _("Choose a handle.")},
         help_text=HANDLE_HELP,
-        widget=forms.TextInput(attrs={"autocapitalize": "none", "spellcheck": "false"}),
+        widget=forms.TextInput(
+            attrs={
+                "autocapitalize": "none",
+                "spellcheck": "false",
+                "hx-get": reverse_lazy("accounts:handle_check"),
+                "hx-trigger": "input changed delay:400ms",
+                "hx-target": "#handle-status",
+                "aria-describedby": "handle-status",
+            }
+        ),
     )
 
     def clean_handle(self) -> str:

@@ -32,6 +32,7 @@ from bridgenote.accounts.middleware import remember_user_language
 from bridgenote.accounts.models import User
 from bridgenote.accounts.phone import display_phone
 from bridgenote.accounts.territory import territory_for_ip
+from bridgenote.accounts.validators import validate_handle
 from bridgenote.core import ratelimit
 
 FLOW_KEY = "accounts:phone-flow"
@@ -74,7 +75,8 @@ def phone_start(request: HttpRequest) -> HttpResponse:
                 sent = services.phone_code_send(phone=phone, ip=_ip(request))
             except services.CodeError as exc:
                 form.add_error("number", exc.message)
-                response = render(request, "accounts/phone.html", {"form": form})
+                context = {"form": form, "next": _next(request)}
+                response = render(request, "accounts/phone.html", context)
                 if exc.retry_after:
                     return _limited(response, exc.retry_after)
                 return response
@@ -99,7 +101,6 @@ def phone_code(request: HttpRequest) -> HttpResponseBase:
         try:
             sent = services.phone_code_send(phone=flow["phone"], ip=_ip(request))
         except services.CodeError as exc:
-            form = CodeForm(initial={})
             context.update(form=form, resend_error=exc.message)
             response = render(request, "accounts/phone_code.html", context)
             return _limited(response, exc.retry_after) if exc.retry_after else response
@@ -162,6 +163,21 @@ def signup_handle(request: HttpRequest) -> HttpResponseBase:
             return redirect("accounts:welcome")
     context = {"form": form, "phone": display_phone(verified["phone"])}
     return render(request, "accounts/signup_handle.html", context)
+
+
+@require_http_methods(["GET"])
+def handle_check(request: HttpRequest) -> HttpResponse:
+    """htmx: whether the handle being typed can be used (the form checks again on submit)."""
+    decision = ratelimit.hit(f"handle-check:ip:{_ip(request)}", limit=120, window=60)
+    if not decision.allowed:
+        return ratelimit.too_many_requests(decision, _("Too many requests. Try again later."))
+    handle = request.GET.get("handle", "")
+    context: dict[str, Any] = {"handle": handle.strip().lstrip("@")}
+    try:
+        validate_handle(handle)
+    except ValidationError as exc:
+        context["errors"] = exc.messages
+    return render(request, "accounts/_handle_status.html", context)
 
 
 @login_required

@@ -516,3 +516,18 @@ def test_avatar_changes_are_rate_limited(client):
     assert response.status_code == 429
     assert "Too many new avatars" in response.content.decode()
     assert 'value="kept"' in response.content.decode()
+
+
+def test_handle_check_says_taken_or_available(client):
+    ava()
+    url = reverse("accounts:handle_check")
+    assert "@AVA is already taken" in client.get(url, {"handle": "AVA"}).content.decode()
+    assert "@ava_2 is available." in client.get(url, {"handle": "ava_2"}).content.decode()
+    assert "reserved" in client.get(url, {"handle": "admin"}).content.decode()
+    client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    assert "已被占用" in client.get(url, {"handle": "Ava"}).content.decode()
+
+
+def test_handle_check_escapes_what_was_typed(client):
+    html = client.get(reverse("accounts:handle_check"), {"handle": "<script>"}).content.decode()
+    assert "<script>" not in html
