@@ -7,7 +7,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from ninja.security import django_auth
 
 from bridgenote.accounts.models import User
@@ -183,7 +183,7 @@ def _ip(request: HttpRequest) -> str:
 
 
 @router.post("/", response={201: NoteOut, 400: ErrorOut}, summary="Create a note or a draft")
-def create_note(request: HttpRequest, payload: NoteIn) -> tuple[int, dict[str, Any]]:
+def create_note(request: HttpRequest, payload: NoteIn) -> Status[dict[str, Any]]:
     values = payload.dict()
     publish = values.pop("publish")
     try:
@@ -194,8 +194,8 @@ def create_note(request: HttpRequest, payload: NoteIn) -> tuple[int, dict[str, A
             **values,
         )
     except NoteError as error:
-        return 400, _error(error)
-    return 201, _note(request, _full(request, note.id))  # type: ignore[arg-type]
+        return Status(400, _error(error))
+    return Status(201, _note(request, _full(request, note.id)))  # type: ignore[arg-type]
 
 
 @router.get("/drafts", response={200: list[NoteOut]}, summary="My drafts")
@@ -209,12 +209,12 @@ def my_drafts(request: HttpRequest) -> list[dict[str, Any]]:
 )
 def author_notes(
     request: HttpRequest, handle: str, before: int | None = None
-) -> tuple[int, dict[str, Any]]:
+) -> Status[dict[str, Any]]:
     author = User.objects.filter(handle__iexact=handle, is_active=True).first()
     if author is None:
-        return 404, {"error": "not_found", "message": _("There is no such user.")}
+        return Status(404, {"error": "not_found", "message": _("There is no such user.")})
     page = queries.author_notes(author=author, viewer=request.user, before=before)
-    return 200, _page(request, page)
+    return Status(200, _page(request, page))
 
 
 @router.get(
@@ -225,20 +225,20 @@ def author_notes(
 )
 def topic_notes(
     request: HttpRequest, name: str, before: int | None = None
-) -> tuple[int, dict[str, Any]]:
+) -> Status[dict[str, Any]]:
     topic = queries.topic_by_name(name)
     if topic is None:
-        return 404, {"error": "not_found", "message": _("There is no such topic.")}
+        return Status(404, {"error": "not_found", "message": _("There is no such topic.")})
     page = queries.topic_notes(topic=topic, viewer=request.user, before=before)
-    return 200, _page(request, page)
+    return Status(200, _page(request, page))
 
 
 @router.get("/{note_id}", response={200: NoteOut, 404: ErrorOut}, auth=None, summary="A note")
-def read_note(request: HttpRequest, note_id: int) -> tuple[int, dict[str, Any]]:
+def read_note(request: HttpRequest, note_id: int) -> Status[dict[str, Any]]:
     note = _full(request, note_id)
     if note is None:
-        return 404, _not_found()
-    return 200, _note(request, note)
+        return Status(404, _not_found())
+    return Status(200, _note(request, note))
 
 
 def _own(request: HttpRequest, note_id: int) -> Note | None:
@@ -248,27 +248,22 @@ def _own(request: HttpRequest, note_id: int) -> Note | None:
 @router.patch(
     "/{note_id}", response={200: NoteOut, 400: ErrorOut, 404: ErrorOut}, summary="Edit a note"
 )
-def update_note(
-    request: HttpRequest, note_id: int, payload: NotePatch
-) -> tuple[int, dict[str, Any]]:
+def update_note(request: HttpRequest, note_id: int, payload: NotePatch) -> Status[dict[str, Any]]:
     note = _own(request, note_id)
     if note is None:
-        return 404, _not_found()
-    values = services.note_form_values(note)
+        return Status(404, _not_found())
     changes = payload.dict(exclude_unset=True)
-    publish = changes.pop("publish", None)
-    values.update({k: v for k, v in changes.items() if v is not None or k == "cover_id"})
     try:
-        services.note_update(note=note, publish=publish, ip=_ip(request), **values)
+        services.note_update(note=note, ip=_ip(request), **changes)
     except NoteError as error:
-        return 400, _error(error)
-    return 200, _note(request, _full(request, note.id))  # type: ignore[arg-type]
+        return Status(400, _error(error))
+    return Status(200, _note(request, _full(request, note.id)))  # type: ignore[arg-type]
 
 
 @router.delete("/{note_id}", response={204: None, 404: ErrorOut}, summary="Delete a note")
-def delete_note(request: HttpRequest, note_id: int) -> tuple[int, Any]:
+def delete_note(request: HttpRequest, note_id: int) -> Status[Any]:
     note = _own(request, note_id)
     if note is None:
-        return 404, _not_found()
+        return Status(404, _not_found())
     services.note_delete(note=note)
-    return 204, None
+    return Status(204, None)

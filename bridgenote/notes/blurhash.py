@@ -54,9 +54,13 @@ def decode(blurhash: str, width: int, height: int) -> list[tuple[int, int, int]]
     colours = [(_to_linear(dc >> 16), _to_linear((dc >> 8) & 255), _to_linear(dc & 255))]
     for i in range(1, nx * ny):
         value = _b83(blurhash[4 + i * 2 : 6 + i * 2])
-        quantised = (value // (19 * 19), (value // 19) % 19, value % 19)
+        qr, qg, qb = (value // (19 * 19), (value // 19) % 19, value % 19)
         colours.append(
-            tuple(_sign_pow((q - 9) / 9, 2.0) * maximum for q in quantised)  # type: ignore[misc]
+            (
+                _sign_pow((qr - 9) / 9, 2.0) * maximum,
+                _sign_pow((qg - 9) / 9, 2.0) * maximum,
+                _sign_pow((qb - 9) / 9, 2.0) * maximum,
+            )
         )
     cos_x = [[math.cos(math.pi * x * i / width) for i in range(nx)] for x in range(width)]
     cos_y = [[math.cos(math.pi * y * j / height) for j in range(ny)] for y in range(height)]

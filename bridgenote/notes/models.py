@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
 
     from bridgenote.accounts.models import User
+    from bridgenote.media.models import Attachment
 
 
 class Topic(SnowflakeModel):
@@ -117,10 +118,12 @@ class Note(SnowflakeModel):
     cover = models.ForeignKey(
         "media.Attachment", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    attachments = models.ManyToManyField(
+    attachments: models.ManyToManyField[Attachment, NoteAttachment] = models.ManyToManyField(
         "media.Attachment", through="NoteAttachment", related_name="notes"
     )
-    topics = models.ManyToManyField(Topic, through="NoteTopic", related_name="notes")
+    topics: models.ManyToManyField[Topic, NoteTopic] = models.ManyToManyField(
+        Topic, through="NoteTopic", related_name="notes"
+    )
     mentions = models.ManyToManyField(
         settings.AUTH_USER_MODEL, related_name="mentioned_in", blank=True
     )

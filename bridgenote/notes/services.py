@@ -432,39 +432,46 @@ def note_create(
 def note_update(
     *,
     note: Note,
-    title: str,
-    body: str,
-    attachment_ids: Sequence[int],
+    title: str | None = None,
+    body: str | None = None,
+    attachment_ids: Sequence[int] | None = None,
     cover_id: int | None = None,
-    visibility: str = Note.Visibility.PUBLIC,
-    place_name: str = "",
-    is_original: bool = False,
-    language: str = "",
+    visibility: str | None = None,
+    place_name: str | None = None,
+    is_original: bool | None = None,
+    language: str | None = None,
     publish: bool | None = None,
     ip: str = "",
 ) -> Note:
-    """Replace a note's content. ``publish=True`` publishes a draft; ``None`` keeps the status.
+    """Change a note; arguments left ``None`` keep their value. ``publish=True`` publishes a
+    draft; otherwise the status stays.
 
     A published note gets an edited marker (``edited_at``). Attachments dropped from the note
     are deleted with their files after the commit. On ``NoteError`` nothing changes.
     """
-    note = Note.objects.select_for_update().get(pk=note.pk)
+    note = Note.objects.select_for_update().select_related("author").get(pk=note.pk)
+    current = note_form_values(note)
+    if attachment_ids is None:
+        attachment_ids = current["attachment_ids"]
+    if cover_id is None and current["cover_id"] in attachment_ids:
+        cover_id = current["cover_id"]
     was_published = note.status == Note.Status.PUBLISHED
     publishing = bool(publish) and not was_published
     checked = _check(
         author=note.author,
         note=note,
-        title=title,
-        body=body,
+        title=current["title"] if title is None else title,
+        body=current["body"] if body is None else body,
         attachment_ids=attachment_ids,
         cover_id=cover_id,
-        visibility=visibility,
-        place_name=place_name,
-        language=language,
+        visibility=current["visibility"] if visibility is None else visibility,
+        place_name=current["place_name"] if place_name is None else place_name,
+        language=current["language"] if language is None else language,
         publish=was_published or publishing,
     )
     _apply(note, checked)
-    note.is_original = is_original
+    if is_original is not None:
+        note.is_original = is_original
     if was_published:
         note.edited_at = timezone.now()
     if publishing:
@@ -482,25 +489,9 @@ def note_update(
     return note
 
 
-@transaction.atomic
 def note_publish(*, note: Note, ip: str = "") -> Note:
     """Publish a draft as it is saved. On ``NoteError`` the draft stays a draft, unchanged."""
-    attachment_ids = list(
-        NoteAttachment.objects.filter(note=note).values_list("attachment_id", flat=True)
-    )
-    return note_update(
-        note=note,
-        title=note.title,
-        body=note.body,
-        attachment_ids=attachment_ids,
-        cover_id=note.cover_id,
-        visibility=note.visibility,
-        place_name=note.place_name,
-        is_original=note.is_original,
-        language=note.language if note.language_is_set else "",
-        publish=True,
-        ip=ip,
-    )
+    return note_update(note=note, publish=True, ip=ip)
 
 
 @transaction.atomic
