@@ -269,6 +269,29 @@ VIDEO_MAX_SECONDS = env.integer("VIDEO_MAX_SECONDS", 15 * 60, minimum=1)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
+# --- media ---------------------------------------------------------------------------------
+# Photos over this many pixels are rejected as decompression bombs (an iPhone 48 MP HEIC fits).
+IMAGE_MAX_PIXELS = env.integer("IMAGE_MAX_PIXELS", 60_000_000, minimum=1_000_000)
+# Widths of the WebP renditions: the grid card and the detail view (never upscaled).
+MEDIA_CARD_WIDTH = env.integer("MEDIA_CARD_WIDTH", 540, minimum=64, maximum=4096)
+MEDIA_LARGE_WIDTH = env.integer("MEDIA_LARGE_WIDTH", 1440, minimum=64, maximum=8192)
+MEDIA_WEBP_QUALITY = env.integer("MEDIA_WEBP_QUALITY", 80, minimum=1, maximum=100)
+# Videos are transcoded to H.264/AAC MP4 whose shorter side is at most this many pixels.
+VIDEO_MAX_SHORT_SIDE = env.integer("VIDEO_MAX_SHORT_SIDE", 1080, minimum=144, maximum=2160)
+VIDEO_X264_PRESET = env.choice(
+    "VIDEO_X264_PRESET",
+    "veryfast",
+    {"ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow"},
+)
+VIDEO_X264_CRF = env.integer("VIDEO_X264_CRF", 23, minimum=0, maximum=51)
+# Uploads never attached to a note are deleted (row and files) after this many hours.
+MEDIA_ORPHAN_HOURS = env.integer("MEDIA_ORPHAN_HOURS", 24, minimum=1)
+# A row left "processing" longer than this (a worker died) is handed back to the queue.
+MEDIA_PROCESSING_TIMEOUT_MINUTES = env.integer("MEDIA_PROCESSING_TIMEOUT_MINUTES", 30, minimum=1)
+MEDIA_PROCESSING_MAX_ATTEMPTS = env.integer("MEDIA_PROCESSING_MAX_ATTEMPTS", 3, minimum=1)
+# Uploads per user per hour.
+MEDIA_UPLOADS_PER_HOUR = env.integer("MEDIA_UPLOADS_PER_HOUR", 300, minimum=1)
+
 # --- security headers -----------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
