@@ -11,14 +11,12 @@ uploaded files stay as they were.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.db.models.functions import Lower
@@ -30,10 +28,9 @@ from bridgenote.accounts.models import Profile, User
 from bridgenote.core.jobs import enqueue_on_commit
 from bridgenote.core.text import LANGUAGES, detect_language, fold
 from bridgenote.media.models import Attachment
+from bridgenote.media.services import attachment_delete
 from bridgenote.notes import parsing
 from bridgenote.notes.models import Note, NoteAttachment, NoteTopic, Topic
-
-logger = logging.getLogger(__name__)
 
 PLACE_NAME_MAX = 80
 # Characters a database or a browser must never receive in text: C0 controls except tab and
@@ -512,19 +509,7 @@ def note_delete(*, note: Note) -> None:
 
 def _delete_attachment(attachment: Attachment) -> None:
     """Remove an attachment row now and its stored files once the transaction commits."""
-    names = [r["name"] for r in attachment.renditions.values() if r.get("name")]
-    if attachment.original:
-        names.append(attachment.original)
-    attachment.delete()
-
-    def remove_files() -> None:
-        for name in names:
-            try:
-                default_storage.delete(name)
-            except OSError:
-                logger.warning("could not delete stored file name=%s", name)
-
-    transaction.on_commit(remove_files)
+    attachment_delete(attachment=attachment)
 
 
 @transaction.atomic

@@ -34,21 +34,22 @@ def make_attachment(
     attachment = Attachment.objects.create(
         owner=owner, kind=kind, state=state, width=width, height=height, mime="image/webp"
     )
+    attachment.folder = f"test-media/{attachment.id}"
     if state == Attachment.State.READY:
         renditions = {}
         names = ("poster", "video") if kind == Attachment.Kind.VIDEO else ("card", "large")
         for name in names:
             data = b"\x00\x00\x00\x18ftypmp42" if name == "video" else _webp(40, 30, (200, 80, 90))
             stored = default_storage.save(
-                f"test-media/{attachment.id}/{name}.{'mp4' if name == 'video' else 'webp'}",
+                f"{attachment.folder}/{name}.{'mp4' if name == 'video' else 'webp'}",
                 ContentFile(data),
             )
             renditions[name] = {"name": stored, "width": width, "height": height, "mime": "x"}
         attachment.renditions = renditions
         attachment.blurhash = BLURHASH
         attachment.save()
-    if state == Attachment.State.FAILED:
-        attachment.error = "corrupt"
+    else:
+        attachment.error = "corrupt" if state == Attachment.State.FAILED else ""
         attachment.save()
     return attachment
 
