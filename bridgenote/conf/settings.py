@@ -64,8 +64,6 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "django_prometheus",
     "phonenumber_field",
-    "allauth",
-    "allauth.account",
     "bridgenote.core",
     "bridgenote.accounts",
     "bridgenote.media",
@@ -75,6 +73,9 @@ INSTALLED_APPS = [
     "bridgenote.feeds",
     "bridgenote.api",
     "bridgenote.web",
+    # After the bridgenote apps, so that accounts' templates restyle allauth's pages.
+    "allauth",
+    "allauth.account",
 ]
 
 MIDDLEWARE = [
@@ -243,6 +244,36 @@ SMS_HTTP_URL = env.string("SMS_HTTP_URL", "")
 SMS_HTTP_ACCOUNT = env.string("SMS_HTTP_ACCOUNT", "")
 SMS_HTTP_TOKEN = env.string("SMS_HTTP_TOKEN", "")
 SMS_HTTP_FROM = env.string("SMS_HTTP_FROM", "")
+
+SMS_CODE_TTL_SECONDS = 600
+SMS_CODE_MAX_TRIES = 5
+SMS_RESEND_SECONDS = env.integer("SMS_RESEND_SECONDS", 60, minimum=10)
+SMS_LIMIT_PER_NUMBER_PER_DAY = env.integer("SMS_LIMIT_PER_NUMBER_PER_DAY", 10, minimum=1)
+SMS_LIMIT_PER_IP_PER_HOUR = env.integer("SMS_LIMIT_PER_IP_PER_HOUR", 20, minimum=1)
+# Against SMS pumping: a burst of codes to one country's premium ranges.
+SMS_LIMIT_PER_DIALLING_CODE_PER_DAY = env.integer(
+    "SMS_LIMIT_PER_DIALLING_CODE_PER_DAY", 5000, minimum=1
+)
+# Code and password log-in attempts per client IP.
+LOGIN_ATTEMPTS_PER_IP = env.integer("LOGIN_ATTEMPTS_PER_IP", 30, minimum=1)
+LOGIN_ATTEMPT_WINDOW_SECONDS = 15 * 60
+
+# E-mail sign-up (django-allauth) is the alternative to phone numbers.
+ACCOUNT_ADAPTER = "bridgenote.accounts.adapter.AccountAdapter"
+ACCOUNT_USER_MODEL_USERNAME_FIELD = "handle"
+ACCOUNT_LOGIN_METHODS = {"email", "username"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
+ACCOUNT_PRESERVE_USERNAME_CASING = True
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_EMAIL_VERIFICATION = env.choice("EMAIL_VERIFICATION", "optional", {"none", "optional", "mandatory"})
+ACCOUNT_LOGOUT_ON_GET = False
+EMAIL_BACKEND = env.string("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env.string("EMAIL_HOST", "localhost")
+EMAIL_PORT = env.integer("EMAIL_PORT", 25, minimum=1, maximum=65535)
+EMAIL_HOST_USER = env.string("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env.string("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env.boolean("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = env.string("DEFAULT_FROM_EMAIL", "Bridgenote <noreply@localhost>")
 
 # IP territory databases (paths are configurable so operators can drop in fresher files).
 IP2REGION_XDB_PATH = env.string("IP2REGION_XDB_PATH", "")
