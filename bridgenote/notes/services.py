@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from bridgenote.accounts.models import Profile, User
+from bridgenote.accounts.services import profile_touch_territory
 from bridgenote.core.jobs import enqueue_on_commit
 from bridgenote.core.text import LANGUAGES, detect_language, fold
 from bridgenote.media.models import Attachment
@@ -283,10 +284,10 @@ def _check_mentions(errors: _Errors, *, title: str, body: str) -> list[User]:
 def _territory(*, author: User, ip: str) -> str:
     """The author's IP territory code at posting time ("CN-51", "US"), "" when unknown.
 
-    Until accounts' ``profile_touch_territory`` is merged this reads the profile's code.
+    The address refreshes the profile's territory; an address that tells nothing (private,
+    loopback, none) keeps the one stored.
     """
-    profile = Profile.objects.filter(user=author).only("ip_territory").first()
-    return profile.ip_territory if profile else ""
+    return profile_touch_territory(user=author, ip=ip)
 
 
 def _set_topics(note: Note, names: list[str], *, counted: bool) -> None:

@@ -140,7 +140,7 @@ def test_note_page_shows_gallery_in_order_and_linked_text(client, note, reader):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert f'href="{reverse("topics:detail", args=["自拍"])}"' in html
     assert 'class="mention"' in html
-    assert "IP territory: US" in html
+    assert "IP territory: United States" in html
     assert "data:image/png;base64," in html  # blurhash placeholder
 
 

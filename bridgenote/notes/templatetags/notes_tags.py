@@ -3,8 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
-from django.core.files.storage import default_storage
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
@@ -19,10 +18,7 @@ _CARD_RATIO_MIN, _CARD_RATIO_MAX = 3 / 4, 4 / 3
 
 
 def profile_url(handle: str) -> str:
-    try:
-        return reverse("accounts:profile", args=[handle])
-    except NoReverseMatch:  # the profile page is built by accounts; its path is /@<handle>
-        return f"/@{handle}"
+    return reverse("accounts:profile", args=[handle])
 
 
 def topic_url(name: str) -> str:
@@ -60,12 +56,6 @@ def note_html(note: Note, field: str = "body") -> SafeString:
 @register.filter
 def topic_link(name: str) -> str:
     return topic_url(name)
-
-
-@register.filter
-def avatar_url(name: str) -> str:
-    """The URL of a stored avatar image (Profile.avatar holds its storage name)."""
-    return default_storage.url(name) if name else ""
 
 
 @register.filter
