@@ -91,7 +91,10 @@ def picture(width: int, height: int, top: str, bottom: str, caption: str) -> byt
     a, b = _rgb(top), _rgb(bottom)
     for y in range(height):
         t = y / max(1, height - 1)
-        draw.line([(0, y), (width, y)], fill=tuple(round(p + (q - p) * t) for p, q in zip(a, b)))
+        draw.line(
+            [(0, y), (width, y)],
+            fill=tuple(round(p + (q - p) * t) for p, q in zip(a, b, strict=True)),
+        )
     for i in range(5):
         r = width // (6 + i)
         cx = int(width * (0.2 + 0.15 * i))
