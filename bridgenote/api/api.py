@@ -5,7 +5,6 @@ from __future__ import annotations
 from ninja import NinjaAPI
 
 from bridgenote import __version__
-from bridgenote.notes.api import router as notes_router
 
 api = NinjaAPI(
     title="Bridgenote API",
@@ -22,4 +21,5 @@ def ping(request: object) -> dict[str, str]:
     return {"pong": "ok"}
 
 
-api.add_router("/notes", notes_router)
+api.add_router("/media", "bridgenote.media.api.router")
+api.add_router("/notes", "bridgenote.notes.api.router")
