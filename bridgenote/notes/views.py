@@ -6,7 +6,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import select_template
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -51,7 +50,6 @@ def _editor(
     media_errors: list[str] | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    uploader = select_template(["media/_uploader.html", "notes/_attachment_list.html"])
     return render(
         request,
         "notes/compose.html",
@@ -62,7 +60,6 @@ def _editor(
             "attachments": _chosen(request.user, attachment_ids),
             "cover_id": cover_id,
             "media_errors": media_errors or [],
-            "uploader_template": uploader.template.name,
             "limits": services.limits(),
         },
         status=status,
