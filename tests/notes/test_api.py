@@ -97,7 +97,7 @@ def test_messages_follow_the_language(api, author, images):
         headers={"Accept-Language": "zh-Hans"},
     )
     assert response.status_code == 400
-    assert "20" in response.json()["message"]
+    assert response.json()["message"] == "标题最多 20 个字，现在有 21 个。"
 
 
 def test_garbage_json_is_not_a_500(api):

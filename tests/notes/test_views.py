@@ -113,7 +113,7 @@ def test_compose_errors_in_chinese(client, author):
     client.cookies["bn_lang"] = "zh-hans"
     response = client.post(reverse("notes:compose"), form_data(title="x" * 21))
     assert response.status_code == 400
-    assert "20" in response.content.decode()
+    assert "标题最多 20 个字，现在有 21 个。" in response.content.decode()
 
 
 @pytest.fixture
