@@ -292,6 +292,8 @@ NOTE_TITLE_MAX = env.integer("NOTE_TITLE_MAX", 20, minimum=1, maximum=200)
 NOTE_BODY_MAX = env.integer("NOTE_BODY_MAX", 1000, minimum=1, maximum=20000)
 NOTE_IMAGES_MAX = 18
 NOTE_TOPICS_MAX = env.integer("NOTE_TOPICS_MAX", 10, minimum=1, maximum=50)
+# New notes and drafts one account may create per hour (a flood guard, not a quota).
+NOTES_PER_HOUR = env.integer("NOTES_PER_HOUR", 60, minimum=1)
 # Notes per page of a profile grid, a topic page and the notes API (cursor pagination).
 NOTE_PAGE_SIZE = env.integer("NOTE_PAGE_SIZE", 20, minimum=1, maximum=100)
 UPLOAD_IMAGE_MAX_BYTES = env.integer("UPLOAD_IMAGE_MAX_MB", 30, minimum=1) * 1024 * 1024

@@ -26,6 +26,7 @@ from django.utils.translation import ngettext
 
 from bridgenote.accounts.models import Profile, User
 from bridgenote.accounts.services import profile_touch_territory
+from bridgenote.core import ratelimit
 from bridgenote.core.jobs import enqueue_on_commit
 from bridgenote.core.text import LANGUAGES, detect_language, fold
 from bridgenote.media.models import Attachment
@@ -412,6 +413,21 @@ def note_create(
         language=language,
         publish=publish,
     )
+    decision = ratelimit.hit(
+        f"notes:create:{author.pk}", limit=settings.NOTES_PER_HOUR, window=3600
+    )
+    if not decision.allowed:
+        raise NoteError(
+            {
+                NON_FIELD_ERRORS: [
+                    ValidationError(
+                        _("You are posting too fast. Try again in %(minutes)d minutes.")
+                        % {"minutes": max(1, decision.retry_after // 60)},
+                        code="rate_limited",
+                    )
+                ]
+            }
+        )
     note = Note(author=author, is_original=is_original, moderation=Note.Moderation.PUBLISHED)
     _apply(note, checked)
     if publish:

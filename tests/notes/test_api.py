@@ -157,3 +157,11 @@ def test_openapi_lists_the_notes_endpoints(client):
     for path in ("/api/notes/", "/api/notes/{note_id}", "/api/notes/by/{handle}",
                  "/api/notes/topics/{name}", "/api/notes/drafts"):  # fmt: skip
         assert path in paths
+
+
+def test_create_is_rate_limited(api, settings):
+    settings.NOTES_PER_HOUR = 1
+    assert post_json(api, "/api/notes/", {"title": "a", "publish": False}).status_code == 201
+    response = post_json(api, "/api/notes/", {"title": "b", "publish": False})
+    assert response.status_code == 429
+    assert response.json()["error"] == "rate_limited"

@@ -319,3 +319,13 @@ def test_messages_are_translated(author, images):
     message = caught.value.message_dict["attachments"][0]
     assert "18" in message
     assert any("\u4e00" <= c <= "\u9fff" for c in message)
+
+
+def test_posting_is_rate_limited(author, settings):
+    settings.NOTES_PER_HOUR = 2
+    note_create(author=author, title="a", publish=False)
+    note_create(author=author, title="b", publish=False)
+    with pytest.raises(NoteError) as caught:
+        note_create(author=author, title="c", publish=False)
+    assert codes(caught.value) == {"__all__": ["rate_limited"]}
+    assert Note.objects.filter(author=author).count() == 2

@@ -158,9 +158,11 @@ def test_note_page_shows_the_author_processing_and_failures(client, author):
     client.force_login(author)
     html = client.get(reverse("notes:detail", args=[note.id])).content.decode()
     assert "Processing 1 file" in html
+    assert 'hx-trigger="every 3s"' in html  # the page refreshes itself until done
     Attachment.objects.filter(id=pending.id).update(state=Attachment.State.FAILED)
     html = client.get(reverse("notes:detail", args=[note.id])).content.decode()
     assert "File 2 failed" in html
+    assert 'hx-trigger="every 3s"' not in html
 
 
 def test_edit_marks_the_note_edited(client, author, note):
