@@ -244,6 +244,8 @@ def read_note(request: HttpRequest, note_id: int) -> Status[dict[str, Any]]:
 
 
 def _own(request: HttpRequest, note_id: int) -> Note | None:
+    if not queries.valid_id(note_id):
+        return None
     return Note.objects.filter(pk=note_id, author_id=request.user.pk).first()
 
 

@@ -199,7 +199,8 @@ def _check_attachments(
     errors: _Errors, *, author: User, note: Note | None, ids: Sequence[int], publish: bool
 ) -> list[Attachment]:
     wanted = list(dict.fromkeys(int(i) for i in ids))  # ordered, without repeats
-    found = Attachment.objects.filter(owner=author, id__in=wanted).in_bulk()
+    in_range = [i for i in wanted if 0 < i < 2**63]
+    found = Attachment.objects.filter(owner=author, id__in=in_range).in_bulk()
     if len(found) != len(wanted):
         errors.add(
             "attachments",
@@ -252,7 +253,7 @@ def _check_attachments(
 def _choose_cover(
     errors: _Errors, attachments: list[Attachment], cover_id: int | None
 ) -> Attachment | None:
-    if cover_id:
+    if cover_id is not None:
         for attachment in attachments:
             if attachment.id == int(cover_id):
                 return attachment

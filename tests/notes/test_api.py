@@ -165,3 +165,13 @@ def test_create_is_rate_limited(api, settings):
     response = post_json(api, "/api/notes/", {"title": "b", "publish": False})
     assert response.status_code == 429
     assert response.json()["error"] == "rate_limited"
+
+
+def test_out_of_range_ids_are_not_a_500(api, author, images):
+    huge = 10**20
+    assert api.get(f"/api/notes/{huge}").status_code in (404, 422)
+    response = post_json(api, "/api/notes/", {"attachment_ids": [huge], "cover_id": huge})
+    assert response.status_code == 400
+    assert response.json()["error"] == "attachment_not_found"
+    assert post_json(api, f"/api/notes/{huge}", {"title": "x"}, "patch").status_code in (404, 422)
+    assert api.get(f"/api/notes/by/ava?before={huge}").status_code in (200, 422)

@@ -280,3 +280,30 @@ def test_suggest_topics_and_handles(client, author, note):
     assert {t["name"] for t in popular} == {"selfie", "自拍"}
     handles = client.get(reverse("notes:suggest"), {"handle": "li"}).json()["handles"]
     assert handles == [{"handle": "liwei", "display_name": "李伟"}]
+
+
+def test_topic_page_and_grid_queries_do_not_grow_with_notes(
+    client, author, reader, django_assert_max_num_queries
+):
+    for _ in range(12):
+        note_create(author=author, body="#咖啡", attachment_ids=[make_attachment(author).id])
+    client.force_login(reader)
+    with django_assert_max_num_queries(12):
+        assert client.get(reverse("topics:detail", args=["咖啡"])).status_code == 200
+    with django_assert_max_num_queries(10):
+        render_grid(author, reader)
+
+
+def test_out_of_range_ids_on_pages_are_not_a_500(client, author):
+    client.force_login(author)
+    huge = str(10**20)
+    response = client.post(
+        reverse("notes:compose"), form_data(attachment_ids=[huge], cover_id=huge)
+    )
+    assert response.status_code == 400
+    assert client.get(f"/notes/{huge}/").status_code == 404
+    assert client.get(reverse("topics:detail", args=["x"]), {"before": huge}).status_code == 404
+    assert (
+        client.get(reverse("notes:author_grid", args=[author.id]), {"before": huge}).status_code
+        == 200
+    )
