@@ -244,6 +244,8 @@ SMS_HTTP_URL = env.string("SMS_HTTP_URL", "")
 SMS_HTTP_ACCOUNT = env.string("SMS_HTTP_ACCOUNT", "")
 SMS_HTTP_TOKEN = env.string("SMS_HTTP_TOKEN", "")
 SMS_HTTP_FROM = env.string("SMS_HTTP_FROM", "")
+if SMS_BACKEND == "http" and not (SMS_HTTP_URL and SMS_HTTP_FROM):
+    raise ConfigError("BRIDGENOTE_SMS_BACKEND=http needs BRIDGENOTE_SMS_HTTP_URL and _FROM")
 
 SMS_CODE_TTL_SECONDS = 600
 SMS_CODE_MAX_TRIES = 5
@@ -265,8 +267,11 @@ ACCOUNT_LOGIN_METHODS = {"email", "username"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
 ACCOUNT_PRESERVE_USERNAME_CASING = True
 ACCOUNT_UNIQUE_EMAIL = True
-ACCOUNT_EMAIL_VERIFICATION = env.choice("EMAIL_VERIFICATION", "optional", {"none", "optional", "mandatory"})
+ACCOUNT_EMAIL_VERIFICATION = env.choice(
+    "EMAIL_VERIFICATION", "optional", {"none", "optional", "mandatory"}
+)
 ACCOUNT_LOGOUT_ON_GET = False
+ACCOUNT_FORMS = {"signup": "bridgenote.accounts.forms.EmailSignupForm"}
 EMAIL_BACKEND = env.string("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env.string("EMAIL_HOST", "localhost")
 EMAIL_PORT = env.integer("EMAIL_PORT", 25, minimum=1, maximum=65535)

@@ -1,3 +1,4 @@
+import re
 from datetime import timedelta
 
 import pytest
@@ -15,7 +16,7 @@ IP = "203.0.113.7"
 
 
 def last_code() -> str:
-    return sms.outbox()[0]["body"].split("code is ")[1][:6]
+    return re.search(r"\b(\d{6})\b", sms.outbox()[0]["body"]).group(1)
 
 
 def test_phone_code_send_stores_only_a_hash(settings):
@@ -169,3 +170,9 @@ def test_profile_update_keeps_known_languages_only():
     assert profile.languages_spoken == ["en"]
     assert profile.ui_language == ""
     assert profile.display_name == "Ava  🌸"
+
+
+def test_wait_messages_use_sensible_units():
+    assert services._wait_message(45) == "Please wait 45 seconds before asking again."
+    assert services._wait_message(600) == "Please wait 10 minutes before asking again."
+    assert services._wait_message(20 * 3600 + 5) == "Please wait 21 hours before asking again."
