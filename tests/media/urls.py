@@ -12,7 +12,7 @@ from bridgenote.urls import urlpatterns as project_urlpatterns
 PAGE = """{% extends "web/base.html" %}
 {% block content %}
 <form method="post" class="form" id="compose">{% csrf_token %}
-  {% include "media/_uploader.html" with attachments=attachments cover_id=cover_id media_errors=media_errors %}
+  {% include "media/_uploader.html" with attachments=attachments cover_id=cover_id %}
   <button type="submit">Post</button>
 </form>
 {% endblock %}"""
@@ -28,7 +28,7 @@ def compose(request: HttpRequest) -> HttpResponse:
         cover_id, errors = request.POST.get("cover_id", ""), ["The title is too long."]
     template = engines["django"].from_string(PAGE)
     context = {"nav": "post", "attachments": attachments, "cover_id": cover_id,
-               "media_errors": errors}  # fmt: skip
+               "media_errors": errors}  # fmt: skip  (the include passes media_errors through)
     return HttpResponse(template.render(context, request))
 
 
