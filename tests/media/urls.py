@@ -27,8 +27,12 @@ def compose(request: HttpRequest) -> HttpResponse:
         )
         cover_id, errors = request.POST.get("cover_id", ""), ["The title is too long."]
     template = engines["django"].from_string(PAGE)
-    context = {"nav": "post", "attachments": attachments, "cover_id": cover_id,
-               "media_errors": errors}  # fmt: skip  (the include passes media_errors through)
+    context = {
+        "nav": "post",
+        "attachments": attachments,
+        "cover_id": cover_id,
+        "media_errors": errors,
+    }  # fmt: skip  (the include passes media_errors through)
     return HttpResponse(template.render(context, request))
 
 
