@@ -91,6 +91,16 @@
     this.sync();
   }
 
+  /* One request at a time: uploads go one after another (a phone's uplink is the limit, and
+   * the first photo is ready sooner), with polls and edits slotted in between. */
+  Uploader.prototype.enqueue = function (task) {
+    var self = this;
+    this.queue = (this.queue || Promise.resolve()).then(function () {
+      return new Promise(function (done) { task(done); });
+    });
+    return this.queue;
+  };
+
   Uploader.prototype.msg = function (name) { return this.root.getAttribute("data-msg-" + name) || ""; };
 
   Uploader.prototype.bind = function () {
@@ -180,7 +190,13 @@
   Uploader.prototype.fail = function (item, message) { item.error = message; item.state = "failed"; };
 
   Uploader.prototype.upload = function (item, file) {
+    var self = this;
+    this.enqueue(function (done) { self.send(item, file, done); });
+  };
+
+  Uploader.prototype.send = function (item, file, done) {
     var self = this, xhr = new XMLHttpRequest(), body = new FormData();
+    if (this.items.indexOf(item) < 0) { done(); return; }  // removed while waiting
     body.append("file", file, file.name);
     xhr.open("POST", this.api);
     xhr.setRequestHeader("X-CSRFToken", csrfToken(this.form));
@@ -199,9 +215,11 @@
       } else {
         self.fail(item, (data && data.message) || self.msg("network"));
       }
-      self.render(item); self.sync();
+      self.render(item); self.sync(); done();
     });
-    xhr.addEventListener("error", function () { self.fail(item, self.msg("network")); self.render(item); self.sync(); });
+    xhr.addEventListener("error", function () {
+      self.fail(item, self.msg("network")); self.render(item); self.sync(); done();
+    });
     xhr.send(body);
   };
 
@@ -209,14 +227,18 @@
     var self = this;
     window.setTimeout(function () {
       if (self.items.indexOf(item) < 0) return;  // removed meanwhile
-      fetch(self.api + item.id, { headers: { Accept: "application/json" }, credentials: "same-origin" })
-        .then(function (response) { return response.ok ? response.json() : null; })
-        .then(function (data) {
-          if (!data) { self.poll(item, attempt + 1); return; }
-          self.apply(item, data); self.render(item); self.sync();
-          if (data.state === "uploaded" || data.state === "processing") self.poll(item, attempt + 1);
-        })
-        .catch(function () { self.poll(item, attempt + 1); });
+      self.enqueue(function (done) {
+        fetch(self.api + item.id, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+          .then(function (response) { return response.ok ? response.json() : null; })
+          .then(function (data) {
+            done();
+            if (!data) { self.poll(item, attempt + 1); return; }
+            if (self.items.indexOf(item) < 0) return;
+            self.apply(item, data); self.render(item); self.sync();
+            if (data.state === "uploaded" || data.state === "processing") self.poll(item, attempt + 1);
+          })
+          .catch(function () { done(); self.poll(item, attempt + 1); });
+      });
     }, POLL_MS[Math.min(attempt, POLL_MS.length - 1)]);
   };
 
@@ -225,11 +247,13 @@
     item.node.remove();
     if (item.localUrl) URL.revokeObjectURL(item.localUrl);
     if (item.id) {
+      var self = this, url = this.api + item.id, token = csrfToken(this.form);
       // 409 means a saved note uses it: then it only leaves this form's list.
-      fetch(this.api + item.id, {
-        method: "DELETE", credentials: "same-origin",
-        headers: { "X-CSRFToken": csrfToken(this.form), Accept: "application/json" }
-      }).catch(function () { /* orphans are purged by the server */ });
+      this.enqueue(function (done) {
+        fetch(url, { method: "DELETE", credentials: "same-origin",
+                     headers: { "X-CSRFToken": token, Accept: "application/json" } })
+          .then(done, done);  // on failure the server purges the orphan later
+      });
     }
     if (item.id === this.coverId) this.coverId = "";
     this.sync();
@@ -306,12 +330,15 @@
 
   Uploader.prototype.describe = function (item, text) {
     var self = this;
-    fetch(this.api + item.id, {
-      method: "PATCH", credentials: "same-origin", body: JSON.stringify({ alt_text: text }),
-      headers: { "X-CSRFToken": csrfToken(this.form), "Content-Type": "application/json", Accept: "application/json" }
-    }).then(function (response) { return response.json(); }).then(function (data) {
-      if (data && data.id) { item.data = data; } else if (data && data.message) { self.flash(data.message); }
-    }).catch(function () { self.flash(self.msg("network")); });
+    this.enqueue(function (done) {
+      fetch(self.api + item.id, {
+        method: "PATCH", credentials: "same-origin", body: JSON.stringify({ alt_text: text }),
+        headers: { "X-CSRFToken": csrfToken(self.form), "Content-Type": "application/json", Accept: "application/json" }
+      }).then(function (response) { return response.json(); }).then(function (data) {
+        done();
+        if (data && data.id) { item.data = data; } else if (data && data.message) { self.flash(data.message); }
+      }).catch(function () { done(); self.flash(self.msg("network")); });
+    });
   };
 
   Uploader.prototype.bindDrag = function (item) {
