@@ -69,14 +69,12 @@ def test_ava_posts_a_bilingual_selfie_note_and_liwei_sees_it(live_server, page_f
             "buffer": picture((120, 200, 90), (800, 600), "JPEG"),
         },
     ]
-    # One at a time: the test database is SQLite in memory, where concurrent uploads (each
-    # processed inline by the immediate job backend) would lock each other's tables.
-    for count, file in enumerate(files, start=1):
-        page.set_input_files("[data-uploader-input]", files=[file])
-        page.wait_for_function(
-            f"document.querySelectorAll('.bn-uploader-item [data-state=ready]').length === {count}",
-            timeout=60_000,
-        )
+    # All three at once, as from a phone's photo picker (the uploader sends them in turn).
+    page.set_input_files("[data-uploader-input]", files=files)
+    page.wait_for_function(
+        "document.querySelectorAll('.bn-uploader-item [data-state=ready]').length === 3",
+        timeout=60_000,
+    )
     ids_selector = "[data-uploader-inputs] input[name=attachment_ids]"
     uploaded = page.eval_on_selector_all(ids_selector, "els => els.map(e => e.value)")
     assert len(uploaded) == 3
