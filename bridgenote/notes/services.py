@@ -558,6 +558,17 @@ def note_media_refresh(*, note_id: int) -> Note | None:
     return note
 
 
+def notes_media_sweep() -> int:
+    """Settle every published note still waiting for media whose files are all done (a
+    safety net for a lost ``note_media_settled`` call). Returns how many became ready."""
+    settled = 0
+    waiting = Note.objects.filter(status=Note.Status.PUBLISHED, media_ready=False)
+    for note_id in waiting.values_list("id", flat=True).iterator():
+        note = note_media_refresh(note_id=note_id)
+        settled += bool(note and note.media_ready)
+    return settled
+
+
 def note_form_values(note: Note) -> dict[str, Any]:
     """A note's editable values, as the compose form and the API's partial update take them."""
     return {
