@@ -19,3 +19,7 @@ api = NinjaAPI(
 def ping(request: object) -> dict[str, str]:
     """A trivial endpoint; the benchmarks use it as the floor for every other figure."""
     return {"pong": "ok"}
+
+
+api.add_router("/media", "bridgenote.media.api.router")
+api.add_router("/notes", "bridgenote.notes.api.router")

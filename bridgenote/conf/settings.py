@@ -344,11 +344,41 @@ TIME_ZONE = "UTC"
 NOTE_TITLE_MAX = env.integer("NOTE_TITLE_MAX", 20, minimum=1, maximum=200)
 NOTE_BODY_MAX = env.integer("NOTE_BODY_MAX", 1000, minimum=1, maximum=20000)
 NOTE_IMAGES_MAX = 18
+NOTE_TOPICS_MAX = env.integer("NOTE_TOPICS_MAX", 10, minimum=1, maximum=50)
+# New notes and drafts one account may create per hour (a flood guard, not a quota).
+NOTES_PER_HOUR = env.integer("NOTES_PER_HOUR", 60, minimum=1)
+# Notes per page of a profile grid, a topic page and the notes API (cursor pagination).
+NOTE_PAGE_SIZE = env.integer("NOTE_PAGE_SIZE", 20, minimum=1, maximum=100)
 UPLOAD_IMAGE_MAX_BYTES = env.integer("UPLOAD_IMAGE_MAX_MB", 30, minimum=1) * 1024 * 1024
 UPLOAD_VIDEO_MAX_BYTES = env.integer("UPLOAD_VIDEO_MAX_MB", 500, minimum=1) * 1024 * 1024
 VIDEO_MAX_SECONDS = env.integer("VIDEO_MAX_SECONDS", 15 * 60, minimum=1)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# --- media ---------------------------------------------------------------------------------
+# Photos over this many pixels are rejected as decompression bombs (an iPhone 48 MP HEIC fits).
+IMAGE_MAX_PIXELS = env.integer("IMAGE_MAX_PIXELS", 60_000_000, minimum=1_000_000)
+# Widths of the WebP renditions: the grid card and the detail view (never upscaled).
+MEDIA_CARD_WIDTH = env.integer("MEDIA_CARD_WIDTH", 540, minimum=64, maximum=4096)
+MEDIA_LARGE_WIDTH = env.integer("MEDIA_LARGE_WIDTH", 1440, minimum=64, maximum=8192)
+MEDIA_WEBP_QUALITY = env.integer("MEDIA_WEBP_QUALITY", 80, minimum=1, maximum=100)
+# libwebp effort 0 (fastest) to 6 (smallest files); see docs/media.md for the trade-off.
+MEDIA_WEBP_METHOD = env.integer("MEDIA_WEBP_METHOD", 2, minimum=0, maximum=6)
+# Videos are transcoded to H.264/AAC MP4 whose shorter side is at most this many pixels.
+VIDEO_MAX_SHORT_SIDE = env.integer("VIDEO_MAX_SHORT_SIDE", 1080, minimum=144, maximum=2160)
+VIDEO_X264_PRESET = env.choice(
+    "VIDEO_X264_PRESET",
+    "veryfast",
+    {"ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow"},
+)
+VIDEO_X264_CRF = env.integer("VIDEO_X264_CRF", 23, minimum=0, maximum=51)
+# Uploads never attached to a note are deleted (row and files) after this many hours.
+MEDIA_ORPHAN_HOURS = env.integer("MEDIA_ORPHAN_HOURS", 24, minimum=1)
+# A row left "processing" longer than this (a worker died) is handed back to the queue.
+MEDIA_PROCESSING_TIMEOUT_MINUTES = env.integer("MEDIA_PROCESSING_TIMEOUT_MINUTES", 30, minimum=1)
+MEDIA_PROCESSING_MAX_ATTEMPTS = env.integer("MEDIA_PROCESSING_MAX_ATTEMPTS", 3, minimum=1)
+# Uploads per user per hour.
+MEDIA_UPLOADS_PER_HOUR = env.integer("MEDIA_UPLOADS_PER_HOUR", 300, minimum=1)
 
 # --- security headers -----------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
