@@ -282,10 +282,13 @@ def _settle_failed(attachment: Attachment, code: str, claimed_at: Any) -> Attach
 def _after_settled(attachment: Attachment) -> None:
     """Called once an attachment's processing has committed as ``ready`` or ``failed``.
 
-    Empty on purpose: the notes app is wired here at integration (for example, marking a note
-    whose media are all settled as ``media_ready`` and publishing it). The media app does not
-    import notes, so this stays the single hook.
+    The one place where media hands back to the notes that use it: a note becomes visible
+    (``media_ready``) once all its media are ready, and its author sees a failure.
     """
+    # Imported here: notes depends on media, never the other way round at import time.
+    from bridgenote.notes.services import note_media_settled
+
+    note_media_settled(attachment=attachment)
 
 
 def attachments_reclaim_stuck(*, older_than: timedelta | None = None) -> int:
