@@ -19,3 +19,6 @@ api = NinjaAPI(
 def ping(request: object) -> dict[str, str]:
     """A trivial endpoint; the benchmarks use it as the floor for every other figure."""
     return {"pong": "ok"}
+
+
+api.add_router("/translate", "bridgenote.translate.api.router")
