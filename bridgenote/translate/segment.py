@@ -22,7 +22,7 @@ _PROTECTED = re.compile(
 # Punctuation that closes the run before it ("Hello!" keeps its "!").
 _CLOSING = re.compile(r"^[.,!?;:…。，！？；：、)）\]】》」』”’\"'%]+")
 # Digits and opening marks that start the run after them ("3 apples", "(你好").
-_OPENING = re.compile(r"[(（\[【《「『“‘\"'$¥€£]*(?:[0-9０-９][0-9０-９.,:%]*\s*)?$")
+_OPENING = re.compile(r"[(（\[【《「『“‘\"'$¥€£]*(?:[0-9０-９][0-9０-９.,:%]*[ \t]*)?\Z")
 
 
 @dataclass(frozen=True)
