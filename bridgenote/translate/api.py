@@ -11,7 +11,7 @@ from typing import Any
 
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.utils import check_csrf
 
 from bridgenote.translate import dictionary, queries, services
@@ -98,11 +98,11 @@ class WordOut(Schema):
     saved_at: datetime
 
 
-def _error(status: int, code: str, message: str) -> tuple[int, dict[str, str]]:
-    return status, {"error": code, "message": message}
+def _error(status: int, code: str, message: str) -> Status[dict[str, str]]:
+    return Status(status, {"error": code, "message": message})
 
 
-def _signed_in(request: HttpRequest) -> tuple[int, dict[str, str]] | None:
+def _signed_in(request: HttpRequest) -> Status[dict[str, str]] | None:
     """None when the request comes from a signed-in session with a valid CSRF token."""
     if not request.user.is_authenticated:
         return _error(401, "not_authenticated", _("Log in to use this."))
@@ -138,7 +138,7 @@ def _translate(request: HttpRequest, text: str, target: str, source: str | None)
         )
     except TranslationError as error:
         return _error(error.status, error.code, error.message)
-    return 200, _translation(result)
+    return Status(200, _translation(result))
 
 
 @router.get("/languages", response=LanguagesOut, auth=None)
@@ -209,10 +209,11 @@ def annotate(request: HttpRequest, payload: AnnotateIn) -> Any:
         services.check_length(payload.text)
     except TranslationError as error:
         return _error(error.status, error.code, error.message)
-    return 200, [
+    tokens = [
         {"text": token.text, "pinyin": list(token.pinyin), "gloss": token.gloss}
         for token in dictionary.annotate(payload.text)
     ]
+    return Status(200, tokens)
 
 
 @router.get("/gloss", response={200: GlossOut, 400: Error})
@@ -230,7 +231,7 @@ def gloss(request: HttpRequest, word: str) -> Any:
         }
         for entry in dictionary.gloss(word)
     ]
-    return 200, {"word": word, "pinyin": dictionary.pinyin_of(word), "entries": entries}
+    return Status(200, {"word": word, "pinyin": dictionary.pinyin_of(word), "entries": entries})
 
 
 @router.get("/words", response={200: list[WordOut], 401: Error, 403: Error})
@@ -238,7 +239,7 @@ def words(request: HttpRequest) -> Any:
     """The signed-in user's word list, newest first."""
     if not request.user.is_authenticated:
         return _error(401, "not_authenticated", _("Log in to use this."))
-    return 200, list(WordListEntry.objects.of(request.user)[:1000])
+    return Status(200, list(WordListEntry.objects.of(request.user)[:1000]))
 
 
 @router.post("/words", response={201: WordOut, 400: Error, 401: Error, 403: Error})
@@ -250,7 +251,7 @@ def word_save(request: HttpRequest, payload: WordIn) -> Any:
         entry = services.wordlist_save(user=request.user, word=payload.word)  # type: ignore[arg-type]
     except WordListError as error:
         return _error(400, error.code, error.message)
-    return 201, entry
+    return Status(201, entry)
 
 
 @router.delete("/words/{word}", response={204: None, 401: Error, 403: Error, 404: Error})
@@ -260,4 +261,4 @@ def word_remove(request: HttpRequest, word: str) -> Any:
         return refused
     if not services.wordlist_remove(user=request.user, word=word):  # type: ignore[arg-type]
         return _error(404, "not_found", _("This word is not in your list."))
-    return 204, None
+    return Status(204, None)

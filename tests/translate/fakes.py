@@ -36,7 +36,10 @@ TABLE = {
 }
 BIO = {
     "zh": "我是一个乐于助人的人工智能助手。我的简介：我热爱翻译和咖啡。我来自旧金山。",
-    "en": "I am a helpful AI assistant. My bio: I love translation and coffee. I live in San Francisco.",
+    "en": (
+        "I am a helpful AI assistant. My bio: I love translation and coffee. "
+        "I live in San Francisco."
+    ),
 }
 MARKUP = "<img src=x onerror=alert(1)><script>alert(1)</script> nice weather"
 
