@@ -193,7 +193,7 @@ def translate_object(
     request: HttpRequest, kind: str, object_id: int, field: str, payload: TranslateObjectIn
 ) -> Any:
     """Translate one field of an object the caller may see (kinds: see /languages docs)."""
-    if check_csrf(request) is not None and request.user.is_authenticated:
+    if request.user.is_authenticated and check_csrf(request) is not None:
         return _error(403, "csrf_failed", _("The form expired. Reload the page and try again."))
     try:
         text = resolve(kind, request.user, object_id, field)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -38,7 +40,8 @@ class Translation(models.Model):
 
 
 class WordListEntryQuerySet(models.QuerySet["WordListEntry"]):
-    def of(self, user: models.Model) -> WordListEntryQuerySet:
+    def of(self, user: Any) -> WordListEntryQuerySet:
+        """The words ``user`` saved, newest first."""
         return self.filter(user=user).order_by("-saved_at", "-id")
 
 

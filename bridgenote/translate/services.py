@@ -8,12 +8,12 @@ from dataclasses import asdict
 from datetime import timedelta
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from bridgenote.accounts.models import User
 from bridgenote.core import ratelimit
 from bridgenote.translate import dictionary
 from bridgenote.translate.engine import TranslationResult, runs_to_translate, translate_runs
@@ -219,7 +219,7 @@ def translation_cleanup(*, days: int | None = None) -> int:
 
 
 @transaction.atomic
-def wordlist_save(*, user: AbstractBaseUser, word: str) -> WordListEntry:
+def wordlist_save(*, user: User, word: str) -> WordListEntry:
     """Save a Chinese word to ``user``'s word list with its pinyin and gloss (idempotent).
 
     Requires a word of Chinese characters only, at most 32; a list holds at most
@@ -249,7 +249,7 @@ def wordlist_save(*, user: AbstractBaseUser, word: str) -> WordListEntry:
 
 
 @transaction.atomic
-def wordlist_remove(*, user: AbstractBaseUser, word: str) -> bool:
+def wordlist_remove(*, user: User, word: str) -> bool:
     """Remove ``word`` from ``user``'s list; False when it was not there."""
     deleted, _rows = WordListEntry.objects.filter(user=user, word=word.strip()).delete()
     return deleted > 0

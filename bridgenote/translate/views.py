@@ -73,7 +73,8 @@ def gloss(request: HttpRequest) -> HttpResponse:
     word = request.GET.get("word", "").strip()[: dictionary.MAX_WORD]
     entries = dictionary.gloss(word) if dictionary.is_chinese_word(word) else []
     saved = (
-        request.user.is_authenticated and request.user.saved_words.filter(word=word).exists()  # type: ignore[union-attr]
+        request.user.is_authenticated
+        and WordListEntry.objects.filter(user=request.user, word=word).exists()
     )
     return render(
         request,
