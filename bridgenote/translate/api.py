@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 from ninja.utils import check_csrf
+from pydantic import BaseModel
 
 from bridgenote.translate import dictionary, queries, services
 from bridgenote.translate.engine import TranslationResult, provider_label
@@ -68,7 +69,9 @@ class AnnotateIn(Schema):
     text: str
 
 
-class TokenOut(Schema):
+class TokenOut(BaseModel):
+    # A plain pydantic model: ninja's Schema runs a Django-aware validator per object, which
+    # costs more than the annotation itself for the ~600 tokens of a long note.
     text: str
     pinyin: list[str]
     gloss: str

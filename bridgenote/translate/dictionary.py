@@ -188,16 +188,25 @@ def annotate(text: str) -> list[Token]:
     Joining the tokens' text gives back ``text``. Non-Chinese pieces are plain tokens.
     """
     tokens: list[Token] = []
+    plain: list[str] = []  # neighbouring non-Chinese pieces become one token
     for piece in rjieba.cut(text):
         position = 0
         for match in _HAN_RUN.finditer(piece):
-            if match.start() > position:
-                tokens.append(Token(piece[position : match.start()]))
+            plain.append(piece[position : match.start()])
+            if any(plain):
+                tokens.append(Token("".join(plain)))
+            plain.clear()
             tokens.append(_word(match.group()))
             position = match.end()
-        if position < len(piece):
-            tokens.append(Token(piece[position:]))
+        plain.append(piece[position:])
+    if any(plain):
+        tokens.append(Token("".join(plain)))
     return tokens
+
+
+def word_token(word: str) -> Token:
+    """The annotated token of one Chinese word (cached per process)."""
+    return _word(word)
 
 
 def pinyin_of(word: str) -> str:

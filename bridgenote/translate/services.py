@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
+from collections import OrderedDict
 from dataclasses import asdict
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -71,6 +74,49 @@ def _hot_key(digest: str, target: str, provider: str, model: str) -> str:
     return "tr:" + hashlib.sha256(ident).hexdigest()[:40]
 
 
+class _LocalCache:
+    """A small per-process LRU in front of the Django cache, for the translations of the
+    moment (a viral note is asked for thousands of times a minute). Safe without
+    invalidation: a key names the exact content, provider and model it was made for."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.items: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        with self.lock:
+            value = self.items.get(key)
+            if value is not None:
+                self.items.move_to_end(key)
+            return value
+
+    def put(self, key: str, value: dict[str, Any]) -> None:
+        with self.lock:
+            self.items[key] = value
+            self.items.move_to_end(key)
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+
+    def discard(self, keys: list[str]) -> None:
+        with self.lock:
+            for key in keys:
+                self.items.pop(key, None)
+
+    def clear(self) -> None:
+        with self.lock:
+            self.items.clear()
+
+
+_local = _LocalCache(2048)
+
+
+def _remember(hot_key: str, result: TranslationResult) -> None:
+    value = {**asdict(result), "original": "", "cached": False}
+    cache.set(hot_key, value, HOT_CACHE_SECONDS)
+    _local.put(hot_key, value)
+
+
 def unavailable_message() -> str:
     return _("Translation unavailable, try again later.")
 
@@ -100,6 +146,17 @@ def translate_text(
     wanted = normalise_target(target)
     check_length(text)
     provider = get_provider()
+    digest = content_hash(text)
+    hot_key = _hot_key(digest, wanted, provider.name, provider.model)
+    # A hit anywhere means the text needed translating and the target was served before: a
+    # key names the exact content, so whatever is found under it is right to show.
+    hit = _local.get(hot_key)
+    if hit is None:
+        hit = cache.get(hot_key)
+        if isinstance(hit, dict):
+            _local.put(hot_key, hit)
+    if isinstance(hit, dict):
+        return TranslationResult(**{**hit, "original": text, "cached": True})
     segments = runs_to_translate(text, target=wanted or target, source=source)
     if not any(segment.language for segment in segments):
         return TranslationResult(
@@ -122,11 +179,6 @@ def translate_text(
             _("Translation into this language is not available on this site."),
             status=422,
         )
-    digest = content_hash(text)
-    hot_key = _hot_key(digest, wanted, provider.name, provider.model)
-    hit = cache.get(hot_key)
-    if isinstance(hit, dict):
-        return TranslationResult(**{**hit, "cached": True})
     stored = (
         Translation.objects.filter(
             content_hash=digest, target=wanted, provider=provider.name, model=provider.model
@@ -146,7 +198,7 @@ def translate_text(
         )
         if stored.used_at < timezone.now() - timedelta(days=1):
             Translation.objects.filter(pk=stored.pk).update(used_at=timezone.now())
-        cache.set(hot_key, {**asdict(result), "cached": False}, HOT_CACHE_SECONDS)
+        _remember(hot_key, result)
         return result
     if rate_key is not None:
         decision = ratelimit.hit(
@@ -185,7 +237,7 @@ def translate_text(
             )
     except IntegrityError:
         pass  # another request translated the same text at the same time
-    cache.set(hot_key, asdict(result), HOT_CACHE_SECONDS)
+    _remember(hot_key, result)
     return result
 
 
@@ -202,7 +254,9 @@ def translations_forget(*, texts: list[str]) -> int:
             "content_hash", "target", "provider", "model"
         )
     )
-    cache.delete_many([_hot_key(*row) for row in rows])
+    keys = [_hot_key(*row) for row in rows]
+    cache.delete_many(keys)
+    _local.discard(keys)
     deleted, _rows = Translation.objects.filter(content_hash__in=hashes).delete()
     return deleted
 

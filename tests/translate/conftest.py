@@ -34,3 +34,13 @@ def llm(settings: Any, fake: FakeTranslator) -> FakeTranslator:
     settings.TRANSLATE_API_KEY = "sk-test"
     settings.TRANSLATE_TIMEOUT_MS = 3000
     return fake
+
+
+@pytest.fixture(autouse=True)
+def _forget_local_translations() -> Iterator[None]:
+    """The per-process translation LRU never leaks from one test to the next."""
+    from bridgenote.translate.services import _local
+
+    _local.clear()
+    yield
+    _local.clear()
