@@ -189,17 +189,25 @@ def annotate(text: str) -> list[Token]:
     """
     tokens: list[Token] = []
     plain: list[str] = []  # neighbouring non-Chinese pieces become one token
+    han = _HAN_RUN.fullmatch
     for piece in rjieba.cut(text):
+        if han(piece):  # the common case: rjieba gives a whole Chinese word
+            if plain:
+                tokens.append(Token("".join(plain)))
+                plain = []
+            tokens.append(_word(piece))
+            continue
         position = 0
         for match in _HAN_RUN.finditer(piece):
             plain.append(piece[position : match.start()])
             if any(plain):
                 tokens.append(Token("".join(plain)))
-            plain.clear()
+            plain = []
             tokens.append(_word(match.group()))
             position = match.end()
-        plain.append(piece[position:])
-    if any(plain):
+        if position < len(piece):
+            plain.append(piece[position:])
+    if plain:
         tokens.append(Token("".join(plain)))
     return tokens
 
