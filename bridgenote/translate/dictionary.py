@@ -169,6 +169,24 @@ def gloss(word: str) -> list[Entry]:
 
 
 @lru_cache(maxsize=50_000)
+def _dictionary_words(piece: str) -> tuple[str, ...]:
+    """``piece`` as words a learner can look up: itself when CC-CEDICT has it, otherwise its
+    longest known parts (rjieba keeps 喝咖啡 whole; the reader wants to tap 咖啡)."""
+    book = cedict()
+    if len(piece) == 1 or book.lookup(piece):
+        return (piece,)
+    words: list[str] = []
+    start = 0
+    while start < len(piece):
+        for end in range(min(len(piece), start + book.longest), start, -1):
+            if end - start == 1 or book.lookup(piece[start:end]):
+                words.append(piece[start:end])
+                start = end
+                break
+    return tuple(words)
+
+
+@lru_cache(maxsize=50_000)
 def _word(word: str) -> Token:
     readings = tuple(lazy_pinyin(word, style=Style.TONE))
     if len(readings) != len(word):
@@ -195,7 +213,7 @@ def annotate(text: str) -> list[Token]:
             if plain:
                 tokens.append(Token("".join(plain)))
                 plain = []
-            tokens.append(_word(piece))
+            tokens.extend(_word(word) for word in _dictionary_words(piece))
             continue
         position = 0
         for match in _HAN_RUN.finditer(piece):
@@ -203,7 +221,7 @@ def annotate(text: str) -> list[Token]:
             if any(plain):
                 tokens.append(Token("".join(plain)))
             plain = []
-            tokens.append(_word(match.group()))
+            tokens.extend(_word(word) for word in _dictionary_words(match.group()))
             position = match.end()
         if position < len(piece):
             plain.append(piece[position:])
