@@ -137,3 +137,15 @@ def test_word_list_needs_sign_in(client):
         post(client, "/api/translate/words", {"word": "咖啡"}).json()["error"]
         == "not_authenticated"
     )
+
+
+def test_annotate_too_long_says_so(client, settings):
+    settings.TRANSLATE_MAX_CHARS = 3
+    response = post(client, "/api/translate/annotate", {"text": "我想喝咖啡"})
+    assert response.status_code == 413 and response.json()["error"] == "too_long"
+
+
+def test_annotate_escapes_nothing_and_invents_nothing(client):
+    tokens = post(client, "/api/translate/annotate", {"text": "<b>好</b>"}).json()
+    assert [token["text"] for token in tokens] == ["<b>", "好", "</b>"]
+    assert tokens[1]["pinyin"] == ["hǎo"]
