@@ -173,3 +173,10 @@ def test_text_page_renders_for_phones(client, llm):
     page = client.get("/translate/").content.decode()
     assert 'name="viewport"' in page and "translate/translate.css" in page
     assert '<option value="en" selected>' in page
+
+
+def test_translate_button_partial_can_be_included_directly(llm):
+    html = Template(
+        '{% include "translate/_translate_button.html" with kind="note" object_id=7 field="body" %}'
+    ).render(Context({}))
+    assert 'hx-post="/translate/o/note/7/body/"' in html
