@@ -44,3 +44,12 @@ def _forget_local_translations() -> Iterator[None]:
     _local.clear()
     yield
     _local.clear()
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    """Messages are compared in English unless a test switches language itself."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield

@@ -1,3 +1,5 @@
+from django.utils import translation
+
 from bridgenote.translate import dictionary
 
 
@@ -43,5 +45,6 @@ def test_annotate_gives_pinyin_per_character_for_chinese_words_only():
 
 
 def test_attribution_names_cc_cedict_and_the_licence():
-    text = str(dictionary.ATTRIBUTION)
+    with translation.override("en"):
+        text = str(dictionary.ATTRIBUTION)
     assert "CC-CEDICT" in text and "ShareAlike" in text
