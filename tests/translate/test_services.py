@@ -3,6 +3,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
 from django.utils import timezone
 from django.utils.translation import override
 
@@ -162,6 +163,7 @@ def test_unsupported_target_is_refused(llm, settings):
     assert refused.value.code == "unsupported_target"
 
 
+@pytest.mark.django_db(transaction=True)
 def test_concurrent_first_translations_store_one_row(llm):
     errors = []
 
@@ -170,13 +172,16 @@ def test_concurrent_first_translations_store_one_row(llm):
             translate_text(text="你的", target="en")
         except Exception as exc:  # pragma: no cover - reported below
             errors.append(exc)
+        finally:
+            connection.close()
 
     threads = [threading.Thread(target=work) for _ in range(3)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    assert Translation.objects.filter(target="en").count() <= 1
+    assert errors == []
+    assert Translation.objects.filter(target="en").count() == 1
 
 
 @pytest.mark.parametrize(
