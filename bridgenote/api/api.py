@@ -23,3 +23,4 @@ def ping(request: object) -> dict[str, str]:
 
 api.add_router("/media", "bridgenote.media.api.router")
 api.add_router("/notes", "bridgenote.notes.api.router")
+api.add_router("/translate", "bridgenote.translate.api.router")

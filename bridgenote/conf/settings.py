@@ -380,6 +380,58 @@ MEDIA_PROCESSING_MAX_ATTEMPTS = env.integer("MEDIA_PROCESSING_MAX_ATTEMPTS", 3, 
 # Uploads per user per hour.
 MEDIA_UPLOADS_PER_HOUR = env.integer("MEDIA_UPLOADS_PER_HOUR", 300, minimum=1)
 
+# --- translate ------------------------------------------------------------------------------
+# Machine translation provider: "dictionary" (offline default: pinyin and CC-CEDICT glosses,
+# no machine translation), "openai" (any OpenAI-compatible chat-completions server: vLLM,
+# Ollama, llama.cpp server, hosted APIs), "libretranslate" or "deepl". See docs/translation.md.
+TRANSLATE_PROVIDER = env.choice(
+    "TRANSLATE_PROVIDER", "dictionary", {"dictionary", "openai", "libretranslate", "deepl"}
+)
+# Base URL of the provider (openai: ".../v1"; libretranslate: the server root; deepl: defaults
+# to api-free.deepl.com for ":fx" keys, api.deepl.com otherwise).
+TRANSLATE_URL = env.string("TRANSLATE_URL", "").rstrip("/")
+TRANSLATE_MODEL = env.string("TRANSLATE_MODEL", "")
+TRANSLATE_API_KEY = env.string("TRANSLATE_API_KEY", "")
+# Target languages offered (the provider must support them): en, zh, ja, ko.
+TRANSLATE_TARGETS = env.strings("TRANSLATE_TARGETS", ["en", "zh"])
+# Time budget of one translation (all provider calls it needs), and the connect timeout.
+TRANSLATE_TIMEOUT_MS = env.integer("TRANSLATE_TIMEOUT_MS", 8000, minimum=100, maximum=120_000)
+TRANSLATE_CONNECT_TIMEOUT_MS = env.integer(
+    "TRANSLATE_CONNECT_TIMEOUT_MS", 2000, minimum=50, maximum=30_000
+)
+# Provider calls in flight per process; a request finding them all taken fails fast, so a slow
+# provider can never hold every server thread.
+TRANSLATE_MAX_CONCURRENCY = env.integer("TRANSLATE_MAX_CONCURRENCY", 4, minimum=1, maximum=256)
+TRANSLATE_MAX_CHARS = env.integer("TRANSLATE_MAX_CHARS", 5000, minimum=1, maximum=100_000)
+# Uncached translations one account (or one IP address, signed out) may ask for per hour.
+TRANSLATE_RATE_PER_HOUR = env.integer("TRANSLATE_RATE_PER_HOUR", 120, minimum=0)
+# Stored translations not read for this many days are deleted by `translate_cleanup`.
+TRANSLATE_CACHE_DAYS = env.integer("TRANSLATE_CACHE_DAYS", 30, minimum=1)
+TRANSLATE_WORDLIST_MAX = env.integer("TRANSLATE_WORDLIST_MAX", 5000, minimum=1)
+
+
+def _translate_check() -> None:
+    unknown = sorted(set(TRANSLATE_TARGETS) - {"en", "zh", "ja", "ko"})
+    if unknown:
+        raise ConfigError(
+            f"BRIDGENOTE_TRANSLATE_TARGETS has unknown languages {unknown}; use en, zh, ja, ko"
+        )
+    if TRANSLATE_URL and not TRANSLATE_URL.startswith(("http://", "https://")):
+        raise ConfigError("BRIDGENOTE_TRANSLATE_URL must start with http:// or https://")
+    needs = {
+        "openai": [("TRANSLATE_URL", TRANSLATE_URL), ("TRANSLATE_MODEL", TRANSLATE_MODEL)],
+        "libretranslate": [("TRANSLATE_URL", TRANSLATE_URL)],
+        "deepl": [("TRANSLATE_API_KEY", TRANSLATE_API_KEY)],
+    }
+    for name, value in needs.get(TRANSLATE_PROVIDER, []):
+        if not value:
+            raise ConfigError(
+                f"BRIDGENOTE_TRANSLATE_PROVIDER={TRANSLATE_PROVIDER} needs BRIDGENOTE_{name}"
+            )
+
+
+_translate_check()
+
 # --- security headers -----------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
