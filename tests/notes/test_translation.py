@@ -39,7 +39,8 @@ def test_without_a_translation_provider_the_note_page_offers_none(client):
     assert f"/translate/o/note/{note.id}/body/" not in page
 
 
-def test_the_note_page_translates_a_chinese_note_for_an_english_reader(client, llm):
+@pytest.mark.usefixtures("llm")
+def test_the_note_page_translates_a_chinese_note_for_an_english_reader(client):
     note = make_note(liwei(), body="我想喝咖啡")
     client.force_login(ava())
     page = client.get(f"/notes/{note.id}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
@@ -50,7 +51,8 @@ def test_the_note_page_translates_a_chinese_note_for_an_english_reader(client, l
     assert "I want to drink coffee" in answer.content.decode()
 
 
-def test_a_note_the_reader_cannot_see_is_not_translated(client, llm):
+@pytest.mark.usefixtures("llm")
+def test_a_note_the_reader_cannot_see_is_not_translated(client):
     note = make_note(liwei(), visibility="private")
     client.force_login(ava())
     assert client.post(f"/translate/o/note/{note.id}/body/").status_code == 404
