@@ -266,6 +266,13 @@ VIDEO_MAX_SECONDS = env.integer("VIDEO_MAX_SECONDS", 15 * 60, minimum=1)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
+# --- engage ---------------------------------------------------------------------------------
+COMMENT_BODY_MAX = env.integer("COMMENT_BODY_MAX", 500, minimum=1, maximum=5000)
+# Comments an account may post per minute before being asked to wait.
+COMMENT_RATE_PER_MINUTE = env.integer("COMMENT_RATE_PER_MINUTE", 10, minimum=1)
+# How often (seconds) open pages poll for new notifications.
+NOTIFY_POLL_SECONDS = env.integer("NOTIFY_POLL_SECONDS", 10, minimum=2)
+
 # --- security headers -----------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
