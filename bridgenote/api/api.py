@@ -5,6 +5,8 @@ from __future__ import annotations
 from ninja import NinjaAPI
 
 from bridgenote import __version__
+from bridgenote.engage.api import router as engage_router
+from bridgenote.notify.api import router as notify_router
 
 api = NinjaAPI(
     title="Bridgenote API",
@@ -13,6 +15,8 @@ api = NinjaAPI(
     docs_url="/docs",
     openapi_url="/openapi.json",
 )
+api.add_router("/engage", engage_router)
+api.add_router("/notifications", notify_router)
 
 
 @api.get("/ping", tags=["meta"], auth=None)

@@ -270,3 +270,15 @@ def comment_for(viewer: Any, comment_id: int) -> Comment:
 
 def users_by_ids(ids: Iterable[int]) -> dict[int, User]:
     return {u.pk: u for u in User.objects.filter(pk__in=list(ids)).select_related("profile")}
+
+
+def following_among(viewer: Any, user_ids: list[int]) -> set[int]:
+    """Which of ``user_ids`` the viewer follows (one query, for lists of people)."""
+    viewer_id = _uid(viewer)
+    if viewer_id is None or not user_ids:
+        return set()
+    return set(
+        Follow.objects.filter(follower_id=viewer_id, followee_id__in=user_ids).values_list(
+            "followee_id", flat=True
+        )
+    )
