@@ -112,7 +112,7 @@ class ThreadOut(Schema):
     next_cursor: str | None
 
 
-def _error(error: EngageError) -> tuple[int, dict[str, str]]:
+def _error(error: EngageError) -> Status[dict[str, str]]:
     return Status(error.status, {"error": error.code, "message": str(error.message)})
 
 
@@ -228,13 +228,17 @@ for _kind in ("follow", "block", "mute"):
     _make(_kind)
 
 
-@router.get("/users/{handle}/followers", response={200: PeopleOut, 400: ErrorOut, 404: ErrorOut}, auth=None)
+@router.get(
+    "/users/{handle}/followers", response={200: PeopleOut, 400: ErrorOut, 404: ErrorOut}, auth=None
+)
 @answers
 def followers(request: HttpRequest, handle: str, cursor: str | None = None) -> Any:
     return _people(request, handle, "followers", cursor)
 
 
-@router.get("/users/{handle}/following", response={200: PeopleOut, 400: ErrorOut, 404: ErrorOut}, auth=None)
+@router.get(
+    "/users/{handle}/following", response={200: PeopleOut, 400: ErrorOut, 404: ErrorOut}, auth=None
+)
 @answers
 def following(request: HttpRequest, handle: str, cursor: str | None = None) -> Any:
     return _people(request, handle, "following", cursor)
@@ -288,7 +292,9 @@ def _my_board(request: HttpRequest, raw: str | None) -> Board | None:
 def collect(request: HttpRequest, note_id: str, payload: CollectIn) -> Any:
     """Collect into ``board_id`` (one of yours) or the default board."""
     note = queries.note_for(request.user, _id(note_id, "note"))
-    services.collect_create(user=_me(request), note=note, board=_my_board(request, payload.board_id))
+    services.collect_create(
+        user=_me(request), note=note, board=_my_board(request, payload.board_id)
+    )
     return _counts(request, note.pk)
 
 
@@ -321,7 +327,9 @@ def board_create(request: HttpRequest, payload: BoardIn) -> Any:
     return Status(201, _board_out(board))
 
 
-@router.get("/boards/{board_id}", response={200: BoardNotesOut, 400: ErrorOut, 404: ErrorOut}, auth=None)
+@router.get(
+    "/boards/{board_id}", response={200: BoardNotesOut, 400: ErrorOut, 404: ErrorOut}, auth=None
+)
 @answers
 def board_detail(request: HttpRequest, board_id: str, cursor: str | None = None) -> Any:
     board = queries.board_for(request.user, _id(board_id, "board"))
@@ -335,7 +343,9 @@ def board_detail(request: HttpRequest, board_id: str, cursor: str | None = None)
     }
 
 
-@router.patch("/boards/{board_id}", response={200: BoardOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut})
+@router.patch(
+    "/boards/{board_id}", response={200: BoardOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut}
+)
 @answers
 def board_update(request: HttpRequest, board_id: str, payload: BoardPatch) -> Any:
     board = queries.board_for(request.user, _id(board_id, "board"))
@@ -345,7 +355,9 @@ def board_update(request: HttpRequest, board_id: str, payload: BoardPatch) -> An
     return _board_out(board)
 
 
-@router.delete("/boards/{board_id}", response={204: None, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut})
+@router.delete(
+    "/boards/{board_id}", response={204: None, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut}
+)
 @answers
 def board_delete(request: HttpRequest, board_id: str) -> Any:
     board = queries.board_for(request.user, _id(board_id, "board"))
@@ -356,7 +368,9 @@ def board_delete(request: HttpRequest, board_id: str) -> Any:
 # --- comments --------------------------------------------------------------------------------
 
 
-@router.get("/notes/{note_id}/comments", response={200: ThreadOut, 400: ErrorOut, 404: ErrorOut}, auth=None)
+@router.get(
+    "/notes/{note_id}/comments", response={200: ThreadOut, 400: ErrorOut, 404: ErrorOut}, auth=None
+)
 @answers
 def comments(request: HttpRequest, note_id: str, cursor: str | None = None) -> Any:
     """Top-level comments (pinned first, then oldest first), each with its replies."""

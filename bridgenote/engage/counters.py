@@ -23,13 +23,12 @@ from bridgenote.notes.models import Note
 BATCH = 1000
 
 
-def _count(queryset: models.QuerySet[Any], group: str, counted: str = "pk", *, distinct: bool = False) -> Any:
+def _count(
+    queryset: models.QuerySet[Any], group: str, counted: str = "pk", *, distinct: bool = False
+) -> Any:
     """A correlated COUNT subquery (0 when there are no rows)."""
     sub = (
-        queryset.order_by()
-        .values(group)
-        .annotate(n=Count(counted, distinct=distinct))
-        .values("n")
+        queryset.order_by().values(group).annotate(n=Count(counted, distinct=distinct)).values("n")
     )
     return Coalesce(Subquery(sub, output_field=models.IntegerField()), Value(0))
 
@@ -66,7 +65,12 @@ def _likes_and_collects() -> Any:
 
 # (label, model, field, expected value) in dependency order.
 COUNTERS: list[tuple[str, type[models.Model], str, Callable[[], Any]]] = [
-    ("note likes", Note, "like_count", lambda: _count(Like.objects.filter(note=OuterRef("pk")), "note")),
+    (
+        "note likes",
+        Note,
+        "like_count",
+        lambda: _count(Like.objects.filter(note=OuterRef("pk")), "note"),
+    ),
     (
         "note collects",
         Note,

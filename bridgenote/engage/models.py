@@ -12,7 +12,9 @@ from bridgenote.core.models import SnowflakeModel
 class BoardQuerySet(models.QuerySet["Board"]):
     def visible_to(self, viewer: object) -> BoardQuerySet:
         """Public boards, plus the viewer's own private ones."""
-        viewer_id = getattr(viewer, "pk", None) if getattr(viewer, "is_authenticated", False) else None
+        viewer_id = (
+            getattr(viewer, "pk", None) if getattr(viewer, "is_authenticated", False) else None
+        )
         if viewer_id is None:
             return self.filter(is_private=False)
         return self.filter(Q(is_private=False) | Q(owner_id=viewer_id))

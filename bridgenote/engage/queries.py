@@ -56,9 +56,9 @@ def _hidden_q(viewer_id: int | None, field: str) -> Q:
     """Q excluding rows whose ``field`` (a user FK) is a user hidden from the viewer."""
     if viewer_id is None:
         return Q()
-    return ~Q(**{f"{field}__in": Block.objects.filter(blocker_id=viewer_id).values("blocked_id")}) & ~Q(
-        **{f"{field}__in": Block.objects.filter(blocked_id=viewer_id).values("blocker_id")}
-    )
+    return ~Q(
+        **{f"{field}__in": Block.objects.filter(blocker_id=viewer_id).values("blocked_id")}
+    ) & ~Q(**{f"{field}__in": Block.objects.filter(blocked_id=viewer_id).values("blocker_id")})
 
 
 def visible_notes(viewer: Any) -> QuerySet[Note]:
@@ -186,9 +186,7 @@ def board_for(viewer: Any, board_id: int) -> Board:
     return board
 
 
-def board_notes(
-    *, viewer: Any, board: Board, cursor: int | None, limit: int = 30
-) -> list[Collect]:
+def board_notes(*, viewer: Any, board: Board, cursor: int | None, limit: int = 30) -> list[Collect]:
     """Collects of a board, newest first, keeping only notes the viewer may see."""
     rows = (
         Collect.objects.filter(board=board, note__in=visible_notes(viewer))
@@ -212,7 +210,7 @@ def picker_boards(*, user: User, note: Note) -> list[Board]:
 @dataclass
 class Thread:
     note: Note
-    roots: list[Comment] = field(default_factory=list)
+    roots: list[Any] = field(default_factory=list)  # Comments annotated with liked, reply_list
     next_cursor: int | None = None
 
 
@@ -252,7 +250,7 @@ def comment_thread(
     thread = Thread(note=note, roots=page[:limit])
     if len(page) > limit:
         thread.next_cursor = page[limit - 1].pk
-    thread.roots = [c for c in thread.roots if not c.is_deleted or c.reply_list]  # type: ignore[attr-defined]
+    thread.roots = [c for c in thread.roots if not c.is_deleted or c.reply_list]
     return thread
 
 

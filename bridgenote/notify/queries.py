@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -54,7 +55,7 @@ class Group:
 
     @property
     def sentence(self) -> str:
-        """"ava liked your note" / "ava and 12 others liked your note", whole sentences."""
+        """ "ava liked your note" / "ava and 12 others liked your note", whole sentences."""
         name = _name(self.actor)
         others = self.actor_count - 1
         if others == 0:
@@ -67,7 +68,7 @@ def _name(user: User) -> str:
     return (profile.display_name if profile else "") or f"@{user.handle}"
 
 
-SINGLE = {
+SINGLE: dict[str, Callable[[], str]] = {
     Verb.LIKE: lambda: gettext("%(actor)s liked your note"),
     Verb.COLLECT: lambda: gettext("%(actor)s collected your note"),
     Verb.COMMENT_LIKE: lambda: gettext("%(actor)s liked your comment"),
@@ -76,7 +77,7 @@ SINGLE = {
     Verb.REPLY: lambda: gettext("%(actor)s replied to your comment"),
     Verb.MENTION: lambda: gettext("%(actor)s mentioned you"),
 }
-GROUPED = {
+GROUPED: dict[str, Callable[[int], str]] = {
     Verb.LIKE: lambda n: ngettext(
         "%(actor)s and %(count)d other liked your note",
         "%(actor)s and %(count)d others liked your note",

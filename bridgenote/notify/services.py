@@ -18,7 +18,7 @@ from bridgenote.accounts.models import User
 from bridgenote.engage import queries
 from bridgenote.engage.models import Comment
 from bridgenote.notes.models import Note
-from bridgenote.notify.models import TAB_OF_VERB, Notification, Tab, Verb
+from bridgenote.notify.models import TAB_OF_VERB, Notification, Verb
 
 MENTIONS_MAX = 20
 # An @handle not glued to a word or an e-mail address before it.
@@ -44,9 +44,12 @@ def _notify(
 ) -> Notification | None:
     if not _may_notify(recipient_id, actor.pk):
         return None
-    if once and Notification.objects.filter(
-        recipient_id=recipient_id, actor=actor, verb=verb, note=note, comment=comment
-    ).exists():
+    if (
+        once
+        and Notification.objects.filter(
+            recipient_id=recipient_id, actor=actor, verb=verb, note=note, comment=comment
+        ).exists()
+    ):
         return None
     return Notification.objects.create(
         recipient_id=recipient_id,
@@ -131,16 +134,16 @@ def notify_mentions(
     for user in users[:MENTIONS_MAX]:
         if user.pk in exclude or not queries.visible_notes(user).filter(pk=note.pk).exists():
             continue
-        if _notify(recipient_id=user.pk, actor=actor, verb=Verb.MENTION, note=note, comment=comment):
+        if _notify(
+            recipient_id=user.pk, actor=actor, verb=Verb.MENTION, note=note, comment=comment
+        ):
             told.append(user.pk)
     return told
 
 
 def notifications_forget_between(*, a: User, b: User) -> None:
     """After a block: remove what each of the two was told about the other."""
-    Notification.objects.filter(
-        Q(recipient=a, actor=b) | Q(recipient=b, actor=a)
-    ).delete()
+    Notification.objects.filter(Q(recipient=a, actor=b) | Q(recipient=b, actor=a)).delete()
 
 
 def notifications_forget_comment(*, comment: Comment) -> None:
@@ -155,5 +158,3 @@ def notifications_mark_read(*, user: User, tab: str | None = None) -> int:
         if tab is not None:
             unread = unread.filter(tab=tab)
         return unread.update(is_read=True)
-
-

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -15,7 +17,7 @@ from bridgenote.engage.queries import parse_cursor
 from bridgenote.notify import queries, services
 from bridgenote.notify.models import Tab
 
-TAB_LABELS = {
+TAB_LABELS: dict[str, Any] = {
     Tab.LIKES: _("Likes and collects"),
     Tab.FOLLOWS: _("New followers"),
     Tab.COMMENTS: _("Comments and @mentions"),

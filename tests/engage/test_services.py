@@ -192,9 +192,7 @@ def test_comment_reply_to_deleted_comment_is_refused(
     assert fresh(ava_note).comment_count == 0
 
 
-def test_comment_create_on_note_you_can_not_see(
-    ava_user: Any, liwei_user: Any
-) -> None:
+def test_comment_create_on_note_you_can_not_see(ava_user: Any, liwei_user: Any) -> None:
     private = make_note(ava_user, visibility=Note.Visibility.PRIVATE)
     followers = make_note(ava_user, visibility=Note.Visibility.FOLLOWERS)
     draft = make_note(ava_user, status=Note.Status.DRAFT)

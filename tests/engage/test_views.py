@@ -175,7 +175,9 @@ def test_followers_and_following_pages(ava_user: Any, liwei_user: Any, bob: Any)
     assert Client().get("/@ava/followers?cursor=-1").status_code == 400
 
 
-def test_board_page_lists_notes_and_hides_private(ava_user: Any, liwei_user: Any, ava_note: Note) -> None:
+def test_board_page_lists_notes_and_hides_private(
+    ava_user: Any, liwei_user: Any, ava_note: Note
+) -> None:
     board = services.board_create(owner=liwei_user, name="English practice")
     services.collect_create(user=liwei_user, note=ava_note, board=board)
     page = Client().get(f"/boards/{board.pk}/")
