@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 from ninja import Router, Schema
 from ninja.responses import Status
 from ninja.security import django_auth
@@ -135,9 +136,17 @@ def _me(request: HttpRequest) -> User:
     return user
 
 
+MISSING = {
+    "note": _("This note does not exist or is not visible to you."),
+    "board": _("This board does not exist or is private."),
+    "comment": _("This comment does not exist or is not visible."),
+}
+
+
 def _id(raw: str | None, what: str) -> int:
+    """A path or body ID; anything that is not one is simply not found."""
     if raw is None or not raw.isdigit() or len(raw) > 19:
-        raise NotFound(f"{what}_not_found", f"There is no such {what}.")
+        raise NotFound(f"{what}_not_found", MISSING[what])
     return int(raw)
 
 
@@ -280,7 +289,7 @@ def _my_board(request: HttpRequest, raw: str | None) -> Board | None:
         return None
     board = Board.objects.filter(pk=_id(raw, "board")).first()
     if board is None:
-        raise NotFound("board_not_found", "There is no such board.")
+        raise NotFound("board_not_found", MISSING["board"])
     return board
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from bridgenote.accounts.models import User
 from bridgenote.engage.errors import Invalid, NotFound
@@ -21,7 +22,7 @@ def parse_cursor(raw: str | None) -> int | None:
     if raw is None or raw == "":
         return None
     if not raw.isascii() or not raw.isdigit() or len(raw) > 19 or int(raw) > CURSOR_MAX:
-        raise Invalid("bad_cursor", "This page link is not valid.")
+        raise Invalid("bad_cursor", _("This page link is not valid."))
     return int(raw)
 
 
@@ -91,14 +92,14 @@ def note_for(viewer: Any, note_id: int) -> Note:
     """The note, if the viewer may see it; NotFound otherwise (a hidden note looks missing)."""
     note = visible_notes(viewer).select_related("author").filter(pk=note_id).first()
     if note is None:
-        raise NotFound("note_not_found", "This note does not exist or is not visible to you.")
+        raise NotFound("note_not_found", _("This note does not exist or is not visible to you."))
     return note
 
 
 def user_by_handle(handle: str) -> User:
     user = User.objects.filter(handle__iexact=handle, is_active=True).first()
     if user is None:
-        raise NotFound("user_not_found", "There is no such account.")
+        raise NotFound("user_not_found", _("There is no such account."))
     return user
 
 
@@ -161,7 +162,7 @@ def follow_list(
     """Followers (``direction="followers"``) or followees of ``user``, newest first, without
     the accounts hidden from the viewer. The cursor is the last Follow ID seen."""
     if blocked_between(_uid(viewer), user.pk):
-        raise NotFound("user_not_found", "There is no such account.")
+        raise NotFound("user_not_found", _("There is no such account."))
     if direction == "followers":
         rows = Follow.objects.filter(followee=user).select_related("follower__profile")
         rows = rows.filter(_hidden_q(_uid(viewer), "follower_id"))
@@ -175,14 +176,14 @@ def follow_list(
 
 def boards_of(*, viewer: Any, owner: User) -> QuerySet[Board]:
     if blocked_between(_uid(viewer), owner.pk):
-        raise NotFound("user_not_found", "There is no such account.")
+        raise NotFound("user_not_found", _("There is no such account."))
     return Board.objects.visible_to(viewer).filter(owner=owner).order_by("-is_default", "-id")
 
 
 def board_for(viewer: Any, board_id: int) -> Board:
     board = Board.objects.visible_to(viewer).select_related("owner").filter(pk=board_id).first()
     if board is None or blocked_between(_uid(viewer), board.owner_id):
-        raise NotFound("board_not_found", "This board does not exist or is private.")
+        raise NotFound("board_not_found", _("This board does not exist or is private."))
     return board
 
 
@@ -262,7 +263,7 @@ def comment_for(viewer: Any, comment_id: int) -> Comment:
         .first()
     )
     if comment is None or blocked_between(_uid(viewer), comment.author_id):
-        raise NotFound("comment_not_found", "This comment does not exist or is not visible.")
+        raise NotFound("comment_not_found", _("This comment does not exist or is not visible."))
     return comment
 
 

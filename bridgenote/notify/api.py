@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Router, Schema
 from ninja.responses import Status
 from ninja.security import django_auth
@@ -71,7 +72,9 @@ def _tab(raw: str | None) -> str | None:
     if raw is None:
         return None
     if raw not in Tab.values:
-        raise Invalid("bad_tab", f"tab must be one of: {', '.join(Tab.values)}")
+        raise Invalid(
+            "bad_tab", _("tab must be one of: %(tabs)s") % {"tabs": ", ".join(Tab.values)}
+        )
     return raw
 
 
