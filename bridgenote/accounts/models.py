@@ -91,3 +91,32 @@ class Profile(models.Model):
 
     def __str__(self) -> str:
         return self.display_name or self.user.handle
+
+
+class PhoneCodePurpose(models.TextChoices):
+    SIGN_IN = "sign_in", _("Sign in or sign up")
+    CHANGE = "change", _("Change phone number")
+
+
+class PhoneCode(models.Model):
+    """A six-digit code sent by SMS. Only a keyed hash of the code is stored.
+
+    A code is usable while ``used_at`` is NULL, ``attempts`` < the maximum and ``expires_at``
+    is in the future; services change these with conditional UPDATEs so that two concurrent
+    guesses can never both count as the fifth try, nor one code sign in twice.
+    """
+
+    id = models.BigIntegerField(primary_key=True, default=new_id, editable=False)
+    phone = PhoneNumberField()
+    purpose = models.CharField(max_length=16, choices=PhoneCodePurpose.choices)
+    code_hash = models.CharField(max_length=128)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["phone", "-created_at"], name="phonecode_phone_recent")]
+
+    def __str__(self) -> str:
+        return f"code for {self.phone} ({self.purpose})"

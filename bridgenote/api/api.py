@@ -7,6 +7,7 @@ from ninja import NinjaAPI
 from bridgenote import __version__
 from bridgenote.engage.api import router as engage_router
 from bridgenote.notify.api import router as notify_router
+from bridgenote.notes.api import router as notes_router
 
 api = NinjaAPI(
     title="Bridgenote API",
@@ -23,3 +24,6 @@ api.add_router("/notifications", notify_router)
 def ping(request: object) -> dict[str, str]:
     """A trivial endpoint; the benchmarks use it as the floor for every other figure."""
     return {"pong": "ok"}
+
+
+api.add_router("/notes", notes_router)

@@ -64,8 +64,6 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "django_prometheus",
     "phonenumber_field",
-    "allauth",
-    "allauth.account",
     "bridgenote.core",
     "bridgenote.accounts",
     "bridgenote.media",
@@ -75,6 +73,9 @@ INSTALLED_APPS = [
     "bridgenote.feeds",
     "bridgenote.api",
     "bridgenote.web",
+    # After the bridgenote apps, so that accounts' templates restyle allauth's pages.
+    "allauth",
+    "allauth.account",
 ]
 
 MIDDLEWARE = [
@@ -244,6 +245,36 @@ SMS_HTTP_ACCOUNT = env.string("SMS_HTTP_ACCOUNT", "")
 SMS_HTTP_TOKEN = env.string("SMS_HTTP_TOKEN", "")
 SMS_HTTP_FROM = env.string("SMS_HTTP_FROM", "")
 
+SMS_CODE_TTL_SECONDS = 600
+SMS_CODE_MAX_TRIES = 5
+SMS_RESEND_SECONDS = env.integer("SMS_RESEND_SECONDS", 60, minimum=10)
+SMS_LIMIT_PER_NUMBER_PER_DAY = env.integer("SMS_LIMIT_PER_NUMBER_PER_DAY", 10, minimum=1)
+SMS_LIMIT_PER_IP_PER_HOUR = env.integer("SMS_LIMIT_PER_IP_PER_HOUR", 20, minimum=1)
+# Against SMS pumping: a burst of codes to one country's premium ranges.
+SMS_LIMIT_PER_DIALLING_CODE_PER_DAY = env.integer(
+    "SMS_LIMIT_PER_DIALLING_CODE_PER_DAY", 5000, minimum=1
+)
+# Code and password log-in attempts per client IP.
+LOGIN_ATTEMPTS_PER_IP = env.integer("LOGIN_ATTEMPTS_PER_IP", 30, minimum=1)
+LOGIN_ATTEMPT_WINDOW_SECONDS = 15 * 60
+
+# E-mail sign-up (django-allauth) is the alternative to phone numbers.
+ACCOUNT_ADAPTER = "bridgenote.accounts.adapter.AccountAdapter"
+ACCOUNT_USER_MODEL_USERNAME_FIELD = "handle"
+ACCOUNT_LOGIN_METHODS = {"email", "username"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
+ACCOUNT_PRESERVE_USERNAME_CASING = True
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_EMAIL_VERIFICATION = env.choice("EMAIL_VERIFICATION", "optional", {"none", "optional", "mandatory"})
+ACCOUNT_LOGOUT_ON_GET = False
+EMAIL_BACKEND = env.string("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env.string("EMAIL_HOST", "localhost")
+EMAIL_PORT = env.integer("EMAIL_PORT", 25, minimum=1, maximum=65535)
+EMAIL_HOST_USER = env.string("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env.string("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env.boolean("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = env.string("DEFAULT_FROM_EMAIL", "Bridgenote <noreply@localhost>")
+
 # IP territory databases (paths are configurable so operators can drop in fresher files).
 IP2REGION_XDB_PATH = env.string("IP2REGION_XDB_PATH", "")
 GEOIP2FAST_DAT_PATH = env.string("GEOIP2FAST_DAT_PATH", "")
@@ -260,11 +291,37 @@ TIME_ZONE = "UTC"
 NOTE_TITLE_MAX = env.integer("NOTE_TITLE_MAX", 20, minimum=1, maximum=200)
 NOTE_BODY_MAX = env.integer("NOTE_BODY_MAX", 1000, minimum=1, maximum=20000)
 NOTE_IMAGES_MAX = 18
+NOTE_TOPICS_MAX = env.integer("NOTE_TOPICS_MAX", 10, minimum=1, maximum=50)
+# Notes per page of a profile grid, a topic page and the notes API (cursor pagination).
+NOTE_PAGE_SIZE = env.integer("NOTE_PAGE_SIZE", 20, minimum=1, maximum=100)
 UPLOAD_IMAGE_MAX_BYTES = env.integer("UPLOAD_IMAGE_MAX_MB", 30, minimum=1) * 1024 * 1024
 UPLOAD_VIDEO_MAX_BYTES = env.integer("UPLOAD_VIDEO_MAX_MB", 500, minimum=1) * 1024 * 1024
 VIDEO_MAX_SECONDS = env.integer("VIDEO_MAX_SECONDS", 15 * 60, minimum=1)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# --- media ---------------------------------------------------------------------------------
+# Photos over this many pixels are rejected as decompression bombs (an iPhone 48 MP HEIC fits).
+IMAGE_MAX_PIXELS = env.integer("IMAGE_MAX_PIXELS", 60_000_000, minimum=1_000_000)
+# Widths of the WebP renditions: the grid card and the detail view (never upscaled).
+MEDIA_CARD_WIDTH = env.integer("MEDIA_CARD_WIDTH", 540, minimum=64, maximum=4096)
+MEDIA_LARGE_WIDTH = env.integer("MEDIA_LARGE_WIDTH", 1440, minimum=64, maximum=8192)
+MEDIA_WEBP_QUALITY = env.integer("MEDIA_WEBP_QUALITY", 80, minimum=1, maximum=100)
+# Videos are transcoded to H.264/AAC MP4 whose shorter side is at most this many pixels.
+VIDEO_MAX_SHORT_SIDE = env.integer("VIDEO_MAX_SHORT_SIDE", 1080, minimum=144, maximum=2160)
+VIDEO_X264_PRESET = env.choice(
+    "VIDEO_X264_PRESET",
+    "veryfast",
+    {"ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow"},
+)
+VIDEO_X264_CRF = env.integer("VIDEO_X264_CRF", 23, minimum=0, maximum=51)
+# Uploads never attached to a note are deleted (row and files) after this many hours.
+MEDIA_ORPHAN_HOURS = env.integer("MEDIA_ORPHAN_HOURS", 24, minimum=1)
+# A row left "processing" longer than this (a worker died) is handed back to the queue.
+MEDIA_PROCESSING_TIMEOUT_MINUTES = env.integer("MEDIA_PROCESSING_TIMEOUT_MINUTES", 30, minimum=1)
+MEDIA_PROCESSING_MAX_ATTEMPTS = env.integer("MEDIA_PROCESSING_MAX_ATTEMPTS", 3, minimum=1)
+# Uploads per user per hour.
+MEDIA_UPLOADS_PER_HOUR = env.integer("MEDIA_UPLOADS_PER_HOUR", 300, minimum=1)
 
 # --- engage ---------------------------------------------------------------------------------
 COMMENT_BODY_MAX = env.integer("COMMENT_BODY_MAX", 500, minimum=1, maximum=5000)

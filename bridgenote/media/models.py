@@ -43,6 +43,12 @@ class Attachment(SnowflakeModel):
     error = models.CharField(
         max_length=64, blank=True
     )  # a code; the message is translated on display
+    # Every stored file of the attachment lives under this storage folder (with a random part,
+    # so URLs cannot be guessed from the id); deleting the folder's files deletes them all.
+    folder = models.CharField(max_length=128, blank=True)
+    # When a worker claimed the row, and how many times one has: a stuck claim is reclaimable.
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
     processed_at = models.DateTimeField(null=True, blank=True)
 

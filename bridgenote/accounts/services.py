@@ -1,0 +1,279 @@
+"""Every write to accounts: phone codes, sign-up, log-in bookkeeping, profiles."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import IO
+
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from bridgenote.accounts import sms
+from bridgenote.accounts.avatars import process_avatar, store_avatar
+from bridgenote.accounts.models import (
+    LANGUAGE_CHOICES,
+    UI_LANGUAGE_CHOICES,
+    PhoneCode,
+    PhoneCodePurpose,
+    Profile,
+    User,
+)
+from bridgenote.accounts.phone import dialling_code
+from bridgenote.accounts.territory import territory_for_ip
+from bridgenote.accounts.validators import validate_handle
+from bridgenote.core import ratelimit
+
+DAY = 24 * 3600
+HOUR = 3600
+
+
+class CodeError(Exception):
+    """A code could not be sent or was not accepted; ``message`` is for the user."""
+
+    def __init__(self, reason: str, message: str, retry_after: int = 0) -> None:
+        super().__init__(message)
+        self.reason, self.message, self.retry_after = reason, message, retry_after
+
+
+def _wait_message(seconds: int) -> str:
+    if seconds < 120:
+        return ngettext(
+            "Please wait %(count)d second before asking again.",
+            "Please wait %(count)d seconds before asking again.",
+            seconds,
+        ) % {"count": seconds}
+    minutes = (seconds + 59) // 60
+    return ngettext(
+        "Please wait %(count)d minute before asking again.",
+        "Please wait %(count)d minutes before asking again.",
+        minutes,
+    ) % {"count": minutes}
+
+
+def _hash(code_id: int, code: str) -> str:
+    return salted_hmac("bridgenote.accounts.PhoneCode", f"{code_id}:{code}", algorithm="sha256").hexdigest()
+
+
+@dataclass(frozen=True)
+class SentCode:
+    id: int
+    phone: str
+    expires_at: object
+
+
+def phone_code_send(*, phone: str, ip: str, purpose: str = PhoneCodePurpose.SIGN_IN) -> SentCode:
+    """Send a fresh 6-digit code to ``phone`` (E.164) and return its id.
+
+    Refuses (CodeError "cooldown" / "limited") within the resend cooldown of the last code to
+    this number, and beyond the limits per number, per client IP and per dialling code per
+    day. Only a keyed hash of the code is stored. If the SMS cannot be sent, nothing usable is
+    left behind and CodeError "send_failed" is raised.
+    """
+    now = timezone.now()
+    last = PhoneCode.objects.filter(phone=phone).order_by("-created_at").first()
+    cooldown = settings.SMS_RESEND_SECONDS
+    if last is not None and (now - last.created_at).total_seconds() < cooldown:
+        wait = cooldown - int((now - last.created_at).total_seconds())
+        raise CodeError("cooldown", _wait_message(max(wait, 1)), max(wait, 1))
+    limits = [
+        (f"sms:number:{phone}", settings.SMS_LIMIT_PER_NUMBER_PER_DAY, DAY),
+        (f"sms:ip:{ip}", settings.SMS_LIMIT_PER_IP_PER_HOUR, HOUR),
+        (f"sms:cc:{dialling_code(phone)}", settings.SMS_LIMIT_PER_DIALLING_CODE_PER_DAY, DAY),
+    ]
+    for key, limit, window in limits:
+        decision = ratelimit.hit(key, limit=limit, window=window)
+        if not decision.allowed:
+            raise CodeError("limited", _wait_message(decision.retry_after), decision.retry_after)
+    code = f"{secrets.randbelow(10**6):06d}"
+    with transaction.atomic():
+        row = PhoneCode(
+            phone=phone,
+            purpose=purpose,
+            created_at=now,
+            expires_at=now + timedelta(seconds=settings.SMS_CODE_TTL_SECONDS),
+        )
+        row.code_hash = _hash(row.id, code)
+        row.save()
+    body = _("Your %(site)s code is %(code)s. It expires in 10 minutes. Never share it.") % {
+        "site": settings.SITE_NAME,
+        "code": code,
+    }
+    try:
+        sms.send_sms(to=phone, body=body)
+    except sms.SMSError:
+        PhoneCode.objects.filter(pk=row.pk).delete()
+        raise CodeError(
+            "send_failed", _("We could not send the code. Please try again in a few minutes.")
+        ) from None
+    return SentCode(id=row.id, phone=phone, expires_at=row.expires_at)
+
+
+def phone_code_check(*, code_id: int, phone: str, code: str) -> None:
+    """Accept ``code`` for the code row ``code_id`` sent to ``phone``, once, or raise CodeError.
+
+    Each guess counts, atomically: at most SMS_CODE_MAX_TRIES guesses per code, none after it
+    expired or was used. A right code is marked used in the same conditional UPDATE that
+    checks it is unused, so it signs in at most once.
+    """
+    now = timezone.now()
+    rows = PhoneCode.objects.filter(pk=code_id, phone=phone)
+    counted = rows.filter(
+        used_at__isnull=True, expires_at__gt=now, attempts__lt=settings.SMS_CODE_MAX_TRIES
+    ).update(attempts=F("attempts") + 1)
+    if not counted:
+        row = rows.first()
+        if row is None or row.used_at is not None:
+            raise CodeError("used", _("This code has already been used. Ask for a new one."))
+        if row.expires_at <= now:
+            raise CodeError("expired", _("This code has expired. Ask for a new one."))
+        raise CodeError("too_many", _("Too many wrong tries. Ask for a new code."))
+    row = rows.get()
+    if not constant_time_compare(row.code_hash, _hash(row.id, (code or "").strip())):
+        left = settings.SMS_CODE_MAX_TRIES - row.attempts
+        if left <= 0:
+            raise CodeError("too_many", _("Too many wrong tries. Ask for a new code."))
+        raise CodeError(
+            "wrong",
+            ngettext(
+                "Wrong code. %(count)d try left.", "Wrong code. %(count)d tries left.", left
+            )
+            % {"count": left},
+        )
+    if not rows.filter(used_at__isnull=True).update(used_at=now):
+        raise CodeError("used", _("This code has already been used. Ask for a new one."))
+
+
+def _clean_languages(values: list[str]) -> list[str]:
+    allowed = [code for code, _label in LANGUAGE_CHOICES]
+    return [code for code in allowed if code in set(values)]
+
+
+def _ui_language(value: str) -> str:
+    return value if value in dict(UI_LANGUAGE_CHOICES) else ""
+
+
+@transaction.atomic
+def user_sign_up(
+    *,
+    handle: str,
+    ip: str,
+    phone: str | None = None,
+    email: str | None = None,
+    ui_language: str = "",
+    password: str | None = None,
+) -> User:
+    """Create an account and its profile together, or nothing (ValidationError on the handle).
+
+    A phone number passed here must already be verified by a code. The territory comes from
+    ``ip``; the address itself is not stored.
+    """
+    handle = validate_handle(handle)
+    if phone and User.objects.filter(phone=phone).exists():
+        raise ValidationError(_("An account with this phone number already exists."))
+    try:
+        with transaction.atomic():
+            user = User.objects.create_user(
+                handle=handle,
+                password=password,
+                phone=phone or None,
+                phone_verified=bool(phone),
+                email=email or None,
+            )
+    except IntegrityError:
+        # Lost a race with another sign-up for the same handle (the constraint is the judge).
+        raise ValidationError(
+            _("@%(handle)s is already taken. Choose another."),
+            code="taken",
+            params={"handle": handle},
+        ) from None
+    profile_create(user=user, ip=ip, ui_language=ui_language)
+    return user
+
+
+def profile_create(*, user: User | AbstractBaseUser, ip: str, ui_language: str = "") -> Profile:
+    """The profile of a new account (idempotent), with its territory and UI language."""
+    profile, _created = Profile.objects.get_or_create(
+        user=user,
+        defaults={
+            "display_name": getattr(user, "handle", ""),
+            "ui_language": _ui_language(ui_language),
+            "ip_territory": territory_for_ip(ip),
+        },
+    )
+    return profile
+
+
+def profile_touch_territory(*, user: User | AbstractBaseUser, ip: str) -> str:
+    """Update the user's IP territory from ``ip`` (at log-in and posting); return the code.
+
+    An address that tells nothing (private, loopback) keeps the territory already stored.
+    """
+    code = territory_for_ip(ip)
+    if code:
+        Profile.objects.filter(user_id=user.pk).exclude(ip_territory=code).update(
+            ip_territory=code
+        )
+        return code
+    stored = Profile.objects.filter(user_id=user.pk).values_list("ip_territory", flat=True)
+    return stored.first() or ""
+
+
+def user_logged_in(*, user: User | AbstractBaseUser, ip: str) -> None:
+    """Bookkeeping after any log-in: the profile exists and its territory is fresh."""
+    profile_create(user=user, ip=ip)
+    profile_touch_territory(user=user, ip=ip)
+    ratelimit.reset(f"login:ip:{ip}", window=settings.LOGIN_ATTEMPT_WINDOW_SECONDS)
+
+
+@transaction.atomic
+def profile_update(
+    *,
+    user: User,
+    display_name: str,
+    bio: str,
+    languages_spoken: list[str],
+    languages_learning: list[str],
+    ui_language: str | None = None,
+) -> Profile:
+    """Save what the profile form edits; languages are kept to the known codes, in order."""
+    profile = Profile.objects.select_for_update().get(user=user)
+    profile.display_name = display_name.strip() or user.handle
+    profile.bio = bio.strip()
+    profile.languages_spoken = _clean_languages(languages_spoken)
+    profile.languages_learning = _clean_languages(languages_learning)
+    fields = ["display_name", "bio", "languages_spoken", "languages_learning"]
+    if ui_language is not None:
+        profile.ui_language = _ui_language(ui_language)
+        fields.append("ui_language")
+    profile.save(update_fields=fields)
+    return profile
+
+
+def profile_set_avatar(*, user: User, image: bytes | IO[bytes]) -> str:
+    """Store a new avatar and point the profile at it; return its storage name.
+
+    ``image`` is either the WebP made by ``avatars.process_avatar`` or an upload, which is
+    validated and re-encoded here (ValidationError: nothing stored, the old avatar kept).
+    """
+    webp = image if isinstance(image, bytes) else process_avatar(image)
+    name = store_avatar(webp)
+    old = Profile.objects.filter(user=user).values_list("avatar", flat=True).first()
+    Profile.objects.filter(user=user).update(avatar=name)
+    if old and old != name:
+        transaction.on_commit(lambda: default_storage.delete(old))
+    return name
+
+
+def profile_set_ui_language(*, user: User | AbstractBaseUser, language: str) -> None:
+    """Remember the UI language the user chose, so it follows them to new devices."""
+    Profile.objects.filter(user_id=user.pk).update(ui_language=_ui_language(language))
