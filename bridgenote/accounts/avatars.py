@@ -45,15 +45,15 @@ def process_avatar(upload: IO[bytes], *, size: int | None = None) -> bytes:
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
-            image = Image.open(io.BytesIO(data))
-            if image.format not in ALLOWED_FORMATS:
+            opened = Image.open(io.BytesIO(data))
+            if opened.format not in ALLOWED_FORMATS:
                 raise not_an_image
-            width, height = image.size
+            width, height = opened.size
             if width * height > AVATAR_MAX_PIXELS or max(width, height) > 20_000:
                 raise too_big
-            image.seek(0)  # first frame of an animation
-            image.load()
-            image = ImageOps.exif_transpose(image)
+            opened.seek(0)  # first frame of an animation
+            opened.load()
+            image: Image.Image = ImageOps.exif_transpose(opened)
             if image.mode not in ("RGB", "RGBA"):
                 image = image.convert("RGBA" if "A" in image.getbands() else "RGB")
             side = size or AVATAR_SIZE

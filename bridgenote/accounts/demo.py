@@ -85,7 +85,8 @@ def make_avatar(handle: str, colours: tuple[str, str], size: int = 256) -> bytes
     for y in range(size):
         t = y / (size - 1)
         draw.line(
-            [(0, y), (size, y)], fill=tuple(round(a + (b - a) * t) for a, b in zip(top, bottom, strict=True))
+            [(0, y), (size, y)],
+            fill=tuple(round(a + (b - a) * t) for a, b in zip(top, bottom, strict=True)),
         )
     seed = hashlib.sha256(handle.encode()).digest()
     for i in range(4):

@@ -113,7 +113,9 @@ class ProfileForm(LanguagesForm):
         label=_("Avatar"),
         required=False,
         help_text=_("A JPEG, PNG, WebP or GIF photo up to 10 MB; it is cropped to a square."),
-        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp,image/gif"}),
+        widget=forms.ClearableFileInput(
+            attrs={"accept": "image/jpeg,image/png,image/webp,image/gif"}
+        ),
     )
     ui_language = forms.ChoiceField(
         label=_("Interface language"), choices=UI_LANGUAGE_CHOICES, required=False

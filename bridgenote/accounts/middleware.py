@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeGuard
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -10,7 +10,7 @@ from django.utils import translation
 SESSION_KEY = "ui_language"
 
 
-def _valid(language: Any) -> bool:
+def _valid(language: Any) -> TypeGuard[str]:
     return isinstance(language, str) and language in dict(settings.LANGUAGES)
 
 

@@ -10,7 +10,6 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from phonenumbers.geodata.locale import LOCALE_DATA
 
-
 # Regions phonenumbers dials but its locale table does not name.
 _MISSING = {
     "AC": ("Ascension Island", "阿森松岛"),
@@ -85,7 +84,7 @@ def parse_phone(region: str, number: str) -> str:
 
 def dialling_code(e164: str) -> int:
     """The country calling code of an E.164 number (1 for +1 202..., 86 for +86 138...)."""
-    return phonenumbers.parse(e164, None).country_code
+    return int(phonenumbers.parse(e164, None).country_code or 0)
 
 
 def display_phone(e164: str) -> str:

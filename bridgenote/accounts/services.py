@@ -61,7 +61,9 @@ def _wait_message(seconds: int) -> str:
 
 
 def _hash(code_id: int, code: str) -> str:
-    return salted_hmac("bridgenote.accounts.PhoneCode", f"{code_id}:{code}", algorithm="sha256").hexdigest()
+    return salted_hmac(
+        "bridgenote.accounts.PhoneCode", f"{code_id}:{code}", algorithm="sha256"
+    ).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -144,9 +146,7 @@ def phone_code_check(*, code_id: int, phone: str, code: str) -> None:
             raise CodeError("too_many", _("Too many wrong tries. Ask for a new code."))
         raise CodeError(
             "wrong",
-            ngettext(
-                "Wrong code. %(count)d try left.", "Wrong code. %(count)d tries left.", left
-            )
+            ngettext("Wrong code. %(count)d try left.", "Wrong code. %(count)d tries left.", left)
             % {"count": left},
         )
     if not rows.filter(used_at__isnull=True).update(used_at=now):
@@ -220,9 +220,7 @@ def profile_touch_territory(*, user: User | AbstractBaseUser, ip: str) -> str:
     """
     code = territory_for_ip(ip)
     if code:
-        Profile.objects.filter(user_id=user.pk).exclude(ip_territory=code).update(
-            ip_territory=code
-        )
+        Profile.objects.filter(user_id=user.pk).exclude(ip_territory=code).update(ip_territory=code)
         return code
     stored = Profile.objects.filter(user_id=user.pk).values_list("ip_territory", flat=True)
     return stored.first() or ""

@@ -10,12 +10,55 @@ from django.utils.translation import gettext as _
 HANDLE_RE = re.compile(r"^[A-Za-z0-9_]{3,30}$")
 # Names that look official or collide with paths and system roles.
 RESERVED_HANDLES = frozenset(
-    """
-    about account accounts admin administrator api app bridgenote contact discover following
-    healthz help i18n login logout me media metrics moderator moderators mod notes notification
-    notifications official post root security settings signup signin sign_up sign_in static
-    staff support system team user users www xiaohongshu rednote null undefined anonymous
-    """.split()
+    [
+        "about",
+        "account",
+        "accounts",
+        "admin",
+        "administrator",
+        "api",
+        "app",
+        "bridgenote",
+        "contact",
+        "discover",
+        "following",
+        "healthz",
+        "help",
+        "i18n",
+        "login",
+        "logout",
+        "me",
+        "media",
+        "metrics",
+        "moderator",
+        "moderators",
+        "mod",
+        "notes",
+        "notification",
+        "notifications",
+        "official",
+        "post",
+        "root",
+        "security",
+        "settings",
+        "signup",
+        "signin",
+        "sign_up",
+        "sign_in",
+        "static",
+        "staff",
+        "support",
+        "system",
+        "team",
+        "user",
+        "users",
+        "www",
+        "xiaohongshu",
+        "rednote",
+        "null",
+        "undefined",
+        "anonymous",
+    ]
 )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import time
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib.auth import login
@@ -19,10 +19,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from bridgenote.accounts import queries, services, sms
-from bridgenote.accounts.forms import CodeForm, HandleForm, LanguagesForm, PhoneForm, ProfileForm
-from bridgenote.accounts.forms import default_region
+from bridgenote.accounts.forms import (
+    CodeForm,
+    HandleForm,
+    LanguagesForm,
+    PhoneForm,
+    ProfileForm,
+    default_region,
+)
 from bridgenote.accounts.middleware import remember_user_language
-from bridgenote.accounts.models import Profile, User
+from bridgenote.accounts.models import User
 from bridgenote.accounts.phone import display_phone
 from bridgenote.accounts.territory import territory_for_ip
 from bridgenote.core import ratelimit
@@ -160,7 +166,7 @@ def signup_handle(request: HttpRequest) -> HttpResponseBase:
 @require_http_methods(["GET", "POST"])
 def welcome(request: HttpRequest) -> HttpResponseBase:
     """The newcomer's "set up your profile" step: display name and languages."""
-    user: User = request.user  # type: ignore[assignment]
+    user = cast(User, request.user)
     profile = queries.profile_for(user)
     form = LanguagesForm(
         request.POST or None,
@@ -199,13 +205,13 @@ def profile(request: HttpRequest, handle: str) -> HttpResponse:
 def me(request: HttpRequest) -> HttpResponseBase:
     if not request.user.is_authenticated:
         return redirect(f"{reverse('account_login')}?next={reverse('accounts:me')}")
-    return redirect("accounts:profile", handle=request.user.handle)  # type: ignore[union-attr]
+    return redirect("accounts:profile", handle=request.user.handle)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def profile_edit(request: HttpRequest) -> HttpResponseBase:
-    user: User = request.user  # type: ignore[assignment]
+    user = cast(User, request.user)
     profile = queries.profile_for(user)
     initial = {
         "display_name": profile.display_name,
@@ -247,5 +253,3 @@ def dev_outbox(request: HttpRequest) -> HttpResponse:
     response = render(request, "accounts/dev_outbox.html", {"messages_sent": sms.outbox()})
     response["Cache-Control"] = "no-store"
     return response
-
-

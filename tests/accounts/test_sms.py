@@ -68,7 +68,11 @@ def test_http_backend_posts_the_twilio_form_with_basic_auth(provider):
     [request] = provider.requests
     assert request["path"] == "/2010-04-01/Accounts/AC1/Messages.json"
     assert request["type"].startswith("application/x-www-form-urlencoded")
-    assert request["form"] == {"To": "+12025550143", "From": "+15005550006", "Body": "Your code is 123456"}
+    assert request["form"] == {
+        "To": "+12025550143",
+        "From": "+15005550006",
+        "Body": "Your code is 123456",
+    }
     assert request["auth"] == "Basic " + base64.b64encode(b"AC1:secret-token").decode()
     assert sms.outbox() == []
 
