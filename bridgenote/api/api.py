@@ -6,8 +6,8 @@ from ninja import NinjaAPI
 
 from bridgenote import __version__
 from bridgenote.engage.api import router as engage_router
-from bridgenote.notify.api import router as notify_router
 from bridgenote.notes.api import router as notes_router
+from bridgenote.notify.api import router as notify_router
 
 api = NinjaAPI(
     title="Bridgenote API",

@@ -63,29 +63,10 @@ def _hidden_q(viewer_id: int | None, field: str) -> Q:
 
 
 def visible_notes(viewer: Any) -> QuerySet[Note]:
-    """Notes the viewer may see, and therefore like, collect and comment on.
-
-    Uses ``Note.objects.visible_to`` from the notes app when it exists; until then the same
-    rule written here: published and not removed; public, or followers-only and the viewer
-    follows the author, or the viewer's own. Blocks either way hide a note.
-    """
-    viewer_id = _uid(viewer)
-    visible_to = getattr(Note.objects, "visible_to", None)
-    if visible_to is not None:
-        notes: QuerySet[Note] = visible_to(viewer)
-    else:
-        audience = Q(visibility=Note.Visibility.PUBLIC)
-        if viewer_id is not None:
-            audience |= Q(author_id=viewer_id) | Q(
-                visibility=Note.Visibility.FOLLOWERS,
-                author_id__in=Follow.objects.filter(follower_id=viewer_id).values("followee_id"),
-            )
-        notes = Note.objects.filter(
-            audience,
-            status=Note.Status.PUBLISHED,
-            moderation__in=[Note.Moderation.PUBLISHED, Note.Moderation.LIMITED],
-        )
-    return notes.filter(_hidden_q(viewer_id, "author_id"))
+    """Notes the viewer may see, and therefore like, collect and comment on: the notes app's
+    rule (``Note.objects.visible_to``: published, media ready, not removed, audience, blocks
+    either way)."""
+    return Note.objects.visible_to(viewer)
 
 
 def note_for(viewer: Any, note_id: int) -> Note:

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from bridgenote.accounts.models import Profile, User
+from bridgenote.accounts.services import profile_touch_territory
 from bridgenote.core.text import detect_language
 from bridgenote.engage import queries
 from bridgenote.engage.errors import Forbidden, Invalid, NotFound
@@ -282,18 +283,9 @@ def collect_delete(*, user: User, note: Note, board: Board | None = None) -> boo
 
 
 def _client_territory(user: User, ip: str) -> str:
-    """The commenter's IP territory code: from the request's address through the accounts
-    service when it exists, else the profile's current territory."""
-    try:
-        from bridgenote.accounts.services import (  # type: ignore[attr-defined,unused-ignore]
-            profile_touch_territory,
-        )
-    except ImportError:
-        profile_touch_territory = None
-    if profile_touch_territory is not None and ip:
-        return str(profile_touch_territory(user=user, ip=ip) or "")
-    profile = Profile.objects.filter(user=user).only("ip_territory").first()
-    return profile.ip_territory if profile else ""
+    """The commenter's IP territory code, refreshed from the request's address (accounts
+    keeps the stored one when the address tells nothing, e.g. a private network)."""
+    return profile_touch_territory(user=user, ip=ip)
 
 
 def _clean_body(body: str) -> str:

@@ -8,7 +8,6 @@ target again (like, unlike, like) does not notify twice.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection
 
 from django.db import transaction
@@ -18,11 +17,10 @@ from bridgenote.accounts.models import User
 from bridgenote.engage import queries
 from bridgenote.engage.models import Comment
 from bridgenote.notes.models import Note
+from bridgenote.notes.parsing import mentions_in
 from bridgenote.notify.models import TAB_OF_VERB, Notification, Verb
 
 MENTIONS_MAX = 20
-# An @handle not glued to a word or an e-mail address before it.
-MENTION_RE = re.compile(r"(?<![\w@/.])@([A-Za-z0-9_](?:[A-Za-z0-9_.]{0,28}[A-Za-z0-9_])?)")
 
 
 def _may_notify(recipient_id: int, actor_id: int) -> bool:
@@ -102,11 +100,9 @@ def notify_comment(*, comment: Comment) -> set[int]:
 
 
 def mentioned_handles(text: str) -> list[str]:
-    """The distinct @handles in a text, in order, at most MENTIONS_MAX."""
-    seen: dict[str, str] = {}
-    for match in MENTION_RE.finditer(text):
-        seen.setdefault(match.group(1).casefold(), match.group(1))
-    return list(seen.values())[:MENTIONS_MAX]
+    """The distinct @handles in a text, in order, at most MENTIONS_MAX; the notes parser
+    decides what a mention is, so notes and comments agree."""
+    return mentions_in(text)[:MENTIONS_MAX]
 
 
 def notify_mentions(

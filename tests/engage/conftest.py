@@ -15,6 +15,7 @@ def make_note(author: Any, **fields: Any) -> Note:
         "title": "My first day here",
         "body": "hello 你好",
         "status": Note.Status.PUBLISHED,
+        "media_ready": True,
         "published_at": timezone.now(),
     }
     defaults.update(fields)

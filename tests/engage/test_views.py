@@ -105,7 +105,7 @@ def test_comment_create_and_reply_render_thread(
     html = response.content.decode()
     assert "你好！" in html
     assert "&lt;b&gt;world&lt;/b&gt;" in html and "<b>world</b>" not in html
-    assert "IP territory: CN-51" in html
+    assert "IP territory: Sichuan" in html
     assert Comment.objects.get(body="你好！").root_id == top.pk
 
 
