@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,14 +42,6 @@ def blocked_between(a_id: int | None, b_id: int | None) -> bool:
 
 def is_muted(*, muter_id: int, muted_id: int) -> bool:
     return Mute.objects.filter(muter_id=muter_id, muted_id=muted_id).exists()
-
-
-def hidden_user_ids(viewer: Any) -> QuerySet[Block, int]:
-    """A subquery of the users the viewer must not see: blocked by them, or blocking them."""
-    viewer_id = _uid(viewer)
-    blocking = Block.objects.filter(blocker_id=viewer_id).values("blocked_id")
-    blocked_by = Block.objects.filter(blocked_id=viewer_id).values("blocker_id")
-    return blocking.union(blocked_by)  # type: ignore[return-value]
 
 
 def _hidden_q(viewer_id: int | None, field: str) -> Q:
@@ -246,10 +237,6 @@ def comment_for(viewer: Any, comment_id: int) -> Comment:
     if comment is None or blocked_between(_uid(viewer), comment.author_id):
         raise NotFound("comment_not_found", _("This comment does not exist or is not visible."))
     return comment
-
-
-def users_by_ids(ids: Iterable[int]) -> dict[int, User]:
-    return {u.pk: u for u in User.objects.filter(pk__in=list(ids)).select_related("profile")}
 
 
 def following_among(viewer: Any, user_ids: list[int]) -> set[int]:

@@ -279,6 +279,26 @@ def collect_delete(*, user: User, note: Note, board: Board | None = None) -> boo
     return True
 
 
+def note_engagement_forget(*, note: Note) -> None:
+    """Call inside the transaction that deletes ``note``, before deleting it: its likes,
+    collects and comments go with it by cascade, so take them off the counters that live
+    elsewhere (the author's "likes and collects", the collectors' board sizes)."""
+    with transaction.atomic():
+        counts = (
+            Note.objects.select_for_update()
+            .filter(pk=note.pk)
+            .values("like_count", "collect_count")
+        )
+        row = counts.first()
+        if row is None:
+            return
+        total = row["like_count"] + row["collect_count"]
+        if total:
+            _profile_add(note.author_id, likes_and_collects_count=-total)
+        board_ids = list(Collect.objects.filter(note=note).values_list("board_id", flat=True))
+        Board.objects.filter(pk__in=board_ids).update(note_count=F("note_count") - 1)
+
+
 # --- comments --------------------------------------------------------------------------------
 
 

@@ -269,3 +269,18 @@ def test_recount_repairs_drifted_counters(ava_user: Any, liwei_user: Any, ava_no
     assert profile(ava_user).follower_count == 1
     assert profile(ava_user).likes_and_collects_count == 1
     assert sum(recount().values()) == 0
+
+
+def test_note_engagement_forget_before_a_note_is_deleted(
+    ava_user: Any, liwei_user: Any, bob: Any, ava_note: Note
+) -> None:
+    board = services.board_create(owner=liwei_user, name="Keep")
+    services.like_create(user=liwei_user, note=ava_note)
+    services.like_create(user=bob, note=ava_note)
+    services.collect_create(user=liwei_user, note=ava_note, board=board)
+    assert profile(ava_user).likes_and_collects_count == 3
+    services.note_engagement_forget(note=ava_note)
+    Note.objects.filter(pk=ava_note.pk).delete()
+    assert profile(ava_user).likes_and_collects_count == 0
+    assert Board.objects.get(pk=board.pk).note_count == 0
+    assert sum(recount().values()) == 0
