@@ -9,7 +9,7 @@ from typing import Any
 from bridgenote.accounts.models import User
 from bridgenote.engage import services
 from bridgenote.engage.errors import EngageError
-from bridgenote.engage.models import Comment
+from bridgenote.engage.models import Board, Comment
 from bridgenote.notes.models import Note
 
 # (the note author's side, comment, reply from the other side, answer from the author)
@@ -79,10 +79,11 @@ def populate(community: dict[str, Any]) -> None:
                 services.follow_create(follower=user, followee=other)
 
     boards = {}
-    for user in cn:
-        boards[user.pk] = services.board_create(owner=user, name="English practice")
-    for user in us:
-        boards[user.pk] = services.board_create(owner=user, name="成都美食")
+    for user in users:
+        name = "English practice" if _side(user) == "zh" else "成都美食"
+        boards[user.pk] = Board.objects.filter(
+            owner=user, name=name
+        ).first() or services.board_create(owner=user, name=name)
 
     for index, note in enumerate(notes):
         readers = [u for u in (cn if _side(note.author) == "en" else us) if u.pk != note.author_id]
@@ -106,6 +107,8 @@ def _thread(note: Note, readers: list[User], index: int) -> Comment | None:
     scripts = [t for t in THREADS if t[0] == side] or THREADS
     _side_name, first, answer, follow_up = scripts[index % len(scripts)]
     reader = readers[index % len(readers)]
+    if Comment.objects.filter(note=note, author=reader).exists():
+        return None  # loaded before: the demo can run twice
     try:
         top = services.comment_create(author=reader, note=note, body=first, check_rate=False)
         reply = services.comment_reply(

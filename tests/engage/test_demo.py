@@ -29,3 +29,5 @@ def test_demo_populate_makes_bilingual_threads_and_boards() -> None:
     thread = Comment.objects.filter(note=notes[0]).order_by("id")
     assert thread.count() == 3 and thread[1].author == a
     assert sum(recount().values()) == 0
+    demo.populate({"users": {"ava": a, "liwei": li, "zhang": zhang}})  # twice is fine
+    assert Comment.objects.filter(note=notes[0]).count() == 3
