@@ -329,6 +329,8 @@ MEDIA_UPLOADS_PER_HOUR = env.integer("MEDIA_UPLOADS_PER_HOUR", 300, minimum=1)
 COMMENT_BODY_MAX = env.integer("COMMENT_BODY_MAX", 500, minimum=1, maximum=5000)
 # Comments an account may post per minute before being asked to wait.
 COMMENT_RATE_PER_MINUTE = env.integer("COMMENT_RATE_PER_MINUTE", 10, minimum=1)
+# Follows an account may make per hour (follow/unfollow churn is a spam pattern).
+FOLLOW_RATE_PER_HOUR = env.integer("FOLLOW_RATE_PER_HOUR", 200, minimum=1)
 # How often (seconds) open pages poll for new notifications.
 NOTIFY_POLL_SECONDS = env.integer("NOTIFY_POLL_SECONDS", 10, minimum=2)
 

@@ -230,7 +230,7 @@ for _kind in ("follow", "block", "mute"):
         router.api_operation(
             ["POST", "DELETE"],
             f"/users/{{handle}}/{kind}",
-            response={200: DoneOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+            response={200: DoneOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 429: ErrorOut},
             summary=f"{kind.capitalize()} (POST) or undo (DELETE)",
         )(answers(relation))
 
@@ -395,7 +395,7 @@ def comments(request: HttpRequest, note_id: str, cursor: str | None = None) -> A
 
 @router.post(
     "/notes/{note_id}/comments",
-    response={201: CommentOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    response={201: CommentOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 429: ErrorOut},
 )
 @answers
 def comment_create(request: HttpRequest, note_id: str, payload: CommentIn) -> Any:

@@ -31,3 +31,9 @@ class NotFound(EngageError):
     """Missing, or not visible to the viewer (a hidden thing looks missing)."""
 
     status = 404
+
+
+class RateLimited(EngageError):
+    """Too many of this action in a short time (comment floods, follow churn)."""
+
+    status = 429

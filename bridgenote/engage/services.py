@@ -8,7 +8,6 @@ no-op), and calls the notify services itself (no signals). Errors are ``engage.e
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -16,9 +15,10 @@ from django.utils.translation import gettext_lazy as _
 
 from bridgenote.accounts.models import Profile, User
 from bridgenote.accounts.services import profile_touch_territory
+from bridgenote.core import ratelimit
 from bridgenote.core.text import detect_language
 from bridgenote.engage import queries
-from bridgenote.engage.errors import Forbidden, Invalid, NotFound
+from bridgenote.engage.errors import Forbidden, Invalid, NotFound, RateLimited
 from bridgenote.engage.models import Block, Board, Collect, Comment, CommentLike, Follow, Like, Mute
 from bridgenote.notes.models import Note
 from bridgenote.notify import services as notify
@@ -60,6 +60,7 @@ def follow_create(*, follower: User, followee: User) -> bool:
         raise Invalid("follow_self", _("You can't follow yourself."))
     with transaction.atomic():
         _refuse_if_blocked(follower.pk, followee.pk)
+        _rate_limit(follower, "follow", limit=settings.FOLLOW_RATE_PER_HOUR, window=3600)
         try:
             with transaction.atomic():
                 Follow.objects.create(follower=follower, followee=followee)
@@ -322,17 +323,12 @@ def _clean_body(body: str) -> str:
     return body
 
 
-def _rate_limit_comments(user: User) -> None:
-    """At most COMMENT_RATE_PER_MINUTE comments a minute per account (floods, spam)."""
-    limit: int = settings.COMMENT_RATE_PER_MINUTE
-    key = f"engage:comment-rate:{user.pk}:{int(timezone.now().timestamp() // 60)}"
-    cache.add(key, 0, timeout=120)
-    try:
-        count = cache.incr(key)
-    except ValueError:
-        count = 1
-    if count > limit:
-        raise Invalid("rate_limited", _("You are commenting too fast. Wait a minute."))
+def _rate_limit(user: User, action: str, *, limit: int, window: int) -> None:
+    """Refuse an account doing ``action`` more than ``limit`` times per ``window`` seconds."""
+    if not ratelimit.hit(f"engage:{action}:{user.pk}", limit=limit, window=window).allowed:
+        if action == "comment":
+            raise RateLimited("rate_limited", _("You are commenting too fast. Wait a minute."))
+        raise RateLimited("rate_limited", _("You are doing this too often. Try again later."))
 
 
 def comment_create(
@@ -366,7 +362,7 @@ def comment_create(
             _refuse_if_blocked(author.pk, reply_to.author_id)
             root = reply_to if reply_to.root_id is None else reply_to.root
         if check_rate:
-            _rate_limit_comments(author)
+            _rate_limit(author, "comment", limit=settings.COMMENT_RATE_PER_MINUTE, window=60)
         comment = Comment.objects.create(
             note=note,
             author=author,

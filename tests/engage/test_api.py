@@ -4,7 +4,7 @@ import json
 from typing import Any
 
 import pytest
-from django.test import Client
+from django.test import Client, override_settings
 
 from bridgenote.engage import services
 from bridgenote.notes.models import Note
@@ -96,3 +96,13 @@ def test_api_follow_lists_and_block(ava_user: Any, liwei_user: Any) -> None:
 
 def test_api_requires_sign_in(ava_note: Note) -> None:
     assert post(api(), f"/api/engage/notes/{ava_note.pk}/like").status_code == 401
+
+
+@override_settings(COMMENT_RATE_PER_MINUTE=1)
+def test_api_comment_flood_is_429(liwei_user: Any, ava_note: Note) -> None:
+    client = api(liwei_user)
+    assert (
+        post(client, f"/api/engage/notes/{ava_note.pk}/comments", {"body": "1"}).status_code == 201
+    )
+    flood = post(client, f"/api/engage/notes/{ava_note.pk}/comments", {"body": "2"})
+    assert flood.status_code == 429 and flood.json()["error"] == "rate_limited"

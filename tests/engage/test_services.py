@@ -8,7 +8,7 @@ from django.test import override_settings
 from bridgenote.accounts.models import Profile
 from bridgenote.engage import services
 from bridgenote.engage.counters import recount
-from bridgenote.engage.errors import Forbidden, Invalid, NotFound
+from bridgenote.engage.errors import Forbidden, Invalid, NotFound, RateLimited
 from bridgenote.engage.models import Board, Collect, Comment, Follow
 from bridgenote.notes.models import Note
 from tests.engage.conftest import make_note
@@ -217,7 +217,7 @@ def test_comment_create_refuses_empty_and_over_long(liwei_user: Any, ava_note: N
 def test_comment_create_is_rate_limited(liwei_user: Any, ava_note: Note) -> None:
     services.comment_create(author=liwei_user, note=ava_note, body="1")
     services.comment_create(author=liwei_user, note=ava_note, body="2")
-    with pytest.raises(Invalid) as error:
+    with pytest.raises(RateLimited) as error:
         services.comment_create(author=liwei_user, note=ava_note, body="3")
     assert error.value.code == "rate_limited"
     assert fresh(ava_note).comment_count == 2
@@ -284,3 +284,15 @@ def test_note_engagement_forget_before_a_note_is_deleted(
     assert profile(ava_user).likes_and_collects_count == 0
     assert Board.objects.get(pk=board.pk).note_count == 0
     assert sum(recount().values()) == 0
+
+
+@override_settings(FOLLOW_RATE_PER_HOUR=3)
+def test_follow_churn_is_rate_limited(ava_user: Any, liwei_user: Any) -> None:
+    for _ in range(2):
+        services.follow_create(follower=liwei_user, followee=ava_user)
+        services.follow_delete(follower=liwei_user, followee=ava_user)
+    services.follow_create(follower=liwei_user, followee=ava_user)
+    services.follow_delete(follower=liwei_user, followee=ava_user)
+    with pytest.raises(RateLimited):
+        services.follow_create(follower=liwei_user, followee=ava_user)
+    assert profile(ava_user).follower_count == 0
