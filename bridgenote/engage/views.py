@@ -301,17 +301,16 @@ def relation(request: HttpRequest, handle: str) -> HttpResponse:
     """Follow, unfollow, block, unblock, mute or unmute ``handle``; returns the button."""
     target = _target(handle)
     action = RELATION_ACTIONS.get(request.POST.get("action", ""))
-    error = ""
     if action is None:
-        error = "?"
-    else:
-        try:
-            action(_user(request), target)
-        except EngageError as failure:
-            if not _is_htmx(request):
-                messages.error(request, str(failure.message))
-                return _back(request)
-            error = str(failure.message)
+        return HttpResponse(status=400)
+    error = ""
+    try:
+        action(_user(request), target)
+    except EngageError as failure:
+        if not _is_htmx(request):
+            messages.error(request, str(failure.message))
+            return _back(request)
+        error = str(failure.message)
     if not _is_htmx(request):
         return _back(request)
     return render(request, "engage/_follow_button.html", {"target": target, "error": error})

@@ -106,3 +106,9 @@ def test_api_comment_flood_is_429(liwei_user: Any, ava_note: Note) -> None:
     )
     flood = post(client, f"/api/engage/notes/{ava_note.pk}/comments", {"body": "2"})
     assert flood.status_code == 429 and flood.json()["error"] == "rate_limited"
+
+
+def test_api_schema_lists_engage_and_notification_paths() -> None:
+    schema = Client().get("/api/openapi.json").json()
+    assert "/api/engage/notes/{note_id}/like" in schema["paths"]
+    assert "/api/notifications/unread" in schema["paths"]

@@ -188,3 +188,27 @@ def test_board_page_lists_notes_and_hides_private(
     assert client_for(liwei_user).get(f"/boards/{secret.pk}/").status_code == 200
     boards = Client().get("/@liwei/boards").content.decode()
     assert "English practice" in boards and "Secret" not in boards
+
+
+def test_more_comments_pages_by_cursor(ava_user: Any, liwei_user: Any, ava_note: Note) -> None:
+    from django.test import override_settings
+
+    with override_settings(COMMENT_RATE_PER_MINUTE=100):
+        comments = [
+            services.comment_create(author=liwei_user, note=ava_note, body=f"c{i}")
+            for i in range(23)
+        ]
+    services.comment_pin(user=ava_user, comment=comments[-1])
+    first = Client().get(f"/engage/notes/{ava_note.pk}/actions")
+    assert first.status_code == 200
+    from bridgenote.engage.queries import comment_thread
+
+    thread = comment_thread(viewer=None, note=ava_note)
+    assert thread.roots[0].pk == comments[-1].pk and len(thread.roots) == 20
+    more = Client().get(f"/engage/notes/{ava_note.pk}/comments?cursor={thread.next_cursor}")
+    html = more.content.decode()
+    assert "c19" in html and "c21" in html and "c22" not in html and "c5<" not in html
+
+
+def test_relation_unknown_action_is_400(liwei_user: Any, ava_user: Any) -> None:
+    assert client_for(liwei_user).post("/@ava/relation", {"action": "hug"}).status_code == 400
