@@ -9,6 +9,7 @@ from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.forms import BaseForm
 from django.http import HttpRequest
 from django.urls import reverse
@@ -32,9 +33,13 @@ class AccountAdapter(DefaultAccountAdapter):
     def save_user(
         self, request: HttpRequest, user: AbstractBaseUser, form: BaseForm, commit: bool = True
     ) -> AbstractBaseUser:
-        user = super().save_user(request, user, form, commit=commit)
-        if commit:
-            services.profile_create(user=user, ip=_ip(request), ui_language=get_language() or "")
+        # The account and its profile exist together or not at all.
+        with transaction.atomic():
+            user = super().save_user(request, user, form, commit=commit)
+            if commit:
+                services.profile_create(
+                    user=user, ip=_ip(request), ui_language=get_language() or ""
+                )
         return user
 
     def pre_authenticate(self, request: HttpRequest, **credentials: Any) -> None:

@@ -3,8 +3,10 @@ from __future__ import annotations
 from typing import Any
 
 import phonenumbers
+from allauth.account.forms import SignupForm
 from django import forms
 from django.core.exceptions import ValidationError
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from bridgenote.accounts.avatars import process_avatar
@@ -12,6 +14,7 @@ from bridgenote.accounts.models import LANGUAGE_CHOICES, UI_LANGUAGE_CHOICES
 from bridgenote.accounts.phone import country_choices, parse_phone
 from bridgenote.accounts.validators import validate_handle
 
+HANDLE_HELP = _("Your @name: 3 to 30 letters, digits or underscores. It cannot be changed.")
 TERRITORY_REGIONS = {"CN-81": "HK", "CN-82": "MO", "CN-71": "TW"}
 
 
@@ -65,13 +68,33 @@ class CodeForm(forms.Form):
         return code
 
 
+class EmailSignupForm(SignupForm):
+    """allauth's e-mail sign-up form, speaking of handles rather than usernames."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        handle = self.fields["username"]
+        handle.label = _("Handle")
+        handle.help_text = HANDLE_HELP
+        handle.widget.attrs.update({"autocapitalize": "none", "spellcheck": "false"})
+
+
 class HandleForm(forms.Form):
     handle = forms.CharField(
         label=_("Handle"),
         max_length=31,
         error_messages={"required": _("Choose a handle.")},
-        help_text=_("Your @name: 3 to 30 letters, digits or underscores. It cannot be changed."),
-        widget=forms.TextInput(attrs={"autocapitalize": "none", "spellcheck": "false"}),
+        help_text=HANDLE_HELP,
+        widget=forms.TextInput(
+            attrs={
+                "autocapitalize": "none",
+                "spellcheck": "false",
+                "hx-get": reverse_lazy("accounts:handle_check"),
+                "hx-trigger": "input changed delay:400ms",
+                "hx-target": "#handle-status",
+                "aria-describedby": "handle-status",
+            }
+        ),
     )
 
     def clean_handle(self) -> str:

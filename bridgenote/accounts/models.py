@@ -95,7 +95,6 @@ class Profile(models.Model):
 
 class PhoneCodePurpose(models.TextChoices):
     SIGN_IN = "sign_in", _("Sign in or sign up")
-    CHANGE = "change", _("Change phone number")
 
 
 class PhoneCode(models.Model):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import IO
 
 from django.conf import settings
@@ -52,6 +52,13 @@ def _wait_message(seconds: int) -> str:
             "Please wait %(count)d seconds before asking again.",
             seconds,
         ) % {"count": seconds}
+    if seconds >= 2 * HOUR:
+        hours = (seconds + HOUR - 1) // HOUR
+        return ngettext(
+            "Please wait %(count)d hour before asking again.",
+            "Please wait %(count)d hours before asking again.",
+            hours,
+        ) % {"count": hours}
     minutes = (seconds + 59) // 60
     return ngettext(
         "Please wait %(count)d minute before asking again.",
@@ -70,7 +77,7 @@ def _hash(code_id: int, code: str) -> str:
 class SentCode:
     id: int
     phone: str
-    expires_at: object
+    expires_at: datetime
 
 
 def phone_code_send(*, phone: str, ip: str, purpose: str = PhoneCodePurpose.SIGN_IN) -> SentCode:
@@ -98,6 +105,8 @@ def phone_code_send(*, phone: str, ip: str, purpose: str = PhoneCodePurpose.SIGN
             raise CodeError("limited", _wait_message(decision.retry_after), decision.retry_after)
     code = f"{secrets.randbelow(10**6):06d}"
     with transaction.atomic():
+        # Old codes of this number are dead weight (the cooldown only looks at the newest).
+        PhoneCode.objects.filter(phone=phone, created_at__lt=now - timedelta(days=2)).delete()
         row = PhoneCode(
             phone=phone,
             purpose=purpose,
@@ -190,7 +199,11 @@ def user_sign_up(
                 email=email or None,
             )
     except IntegrityError:
-        # Lost a race with another sign-up for the same handle (the constraint is the judge).
+        # Lost a race with another sign-up (the constraints are the judge): say which.
+        if phone and User.objects.filter(phone=phone).exists():
+            raise ValidationError(
+                _("An account with this phone number already exists."), code="phone_taken"
+            ) from None
         raise ValidationError(
             _("@%(handle)s is already taken. Choose another."),
             code="taken",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import time
 from typing import Any, cast
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth import login
@@ -31,6 +32,7 @@ from bridgenote.accounts.middleware import remember_user_language
 from bridgenote.accounts.models import User
 from bridgenote.accounts.phone import display_phone
 from bridgenote.accounts.territory import territory_for_ip
+from bridgenote.accounts.validators import validate_handle
 from bridgenote.core import ratelimit
 
 FLOW_KEY = "accounts:phone-flow"
@@ -73,12 +75,14 @@ def phone_start(request: HttpRequest) -> HttpResponse:
                 sent = services.phone_code_send(phone=phone, ip=_ip(request))
             except services.CodeError as exc:
                 form.add_error("number", exc.message)
-                response = render(request, "accounts/phone.html", {"form": form})
+                context = {"form": form, "next": _next(request)}
+                response = render(request, "accounts/phone.html", context)
                 if exc.retry_after:
                     return _limited(response, exc.retry_after)
                 return response
             request.session[FLOW_KEY] = {"code_id": sent.id, "phone": phone}
-            return redirect(f"{reverse('accounts:phone_code')}?next={_next(request)}")
+            query = urlencode({"next": _next(request)})
+            return redirect(f"{reverse('accounts:phone_code')}?{query}")
     else:
         territory = territory_for_ip(_ip(request))
         form = PhoneForm(initial={"region": default_region(territory, get_language() or "en")})
@@ -97,7 +101,6 @@ def phone_code(request: HttpRequest) -> HttpResponseBase:
         try:
             sent = services.phone_code_send(phone=flow["phone"], ip=_ip(request))
         except services.CodeError as exc:
-            form = CodeForm(initial={})
             context.update(form=form, resend_error=exc.message)
             response = render(request, "accounts/phone_code.html", context)
             return _limited(response, exc.retry_after) if exc.retry_after else response
@@ -162,6 +165,21 @@ def signup_handle(request: HttpRequest) -> HttpResponseBase:
     return render(request, "accounts/signup_handle.html", context)
 
 
+@require_http_methods(["GET"])
+def handle_check(request: HttpRequest) -> HttpResponse:
+    """htmx: whether the handle being typed can be used (the form checks again on submit)."""
+    decision = ratelimit.hit(f"handle-check:ip:{_ip(request)}", limit=120, window=60)
+    if not decision.allowed:
+        return ratelimit.too_many_requests(decision, _("Too many requests. Try again later."))
+    handle = request.GET.get("handle", "")
+    context: dict[str, Any] = {"handle": handle.strip().lstrip("@")}
+    try:
+        validate_handle(handle)
+    except ValidationError as exc:
+        context["errors"] = exc.messages
+    return render(request, "accounts/_handle_status.html", context)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def welcome(request: HttpRequest) -> HttpResponseBase:
@@ -204,7 +222,8 @@ def profile(request: HttpRequest, handle: str) -> HttpResponse:
 
 def me(request: HttpRequest) -> HttpResponseBase:
     if not request.user.is_authenticated:
-        return redirect(f"{reverse('account_login')}?next={reverse('accounts:me')}")
+        query = urlencode({"next": reverse("accounts:me")})
+        return redirect(f"{reverse('account_login')}?{query}")
     return redirect("accounts:profile", handle=request.user.handle)
 
 
@@ -221,6 +240,13 @@ def profile_edit(request: HttpRequest) -> HttpResponseBase:
         "ui_language": profile.ui_language or get_language(),
     }
     form = ProfileForm(request.POST or None, request.FILES or None, initial=initial)
+    if request.method == "POST" and form.is_valid() and form.cleaned_data.get("avatar"):
+        decision = ratelimit.hit(f"avatar:user:{user.pk}", limit=20, window=3600)
+        if not decision.allowed:
+            form.add_error("avatar", _("Too many new avatars. Try again later."))
+            context = {"form": form, "profile": profile, "nav": "me"}
+            response = render(request, "accounts/profile_edit.html", context)
+            return _limited(response, decision.retry_after)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         if data.get("avatar"):
@@ -248,7 +274,13 @@ def dev_outbox(request: HttpRequest) -> HttpResponse:
         local = ipaddress.ip_address(_ip(request)).is_loopback
     except ValueError:
         local = False
-    if settings.SMS_BACKEND != "console" or not local:
+    # A reverse proxy on the same machine whose address is not in TRUSTED_PROXIES makes every
+    # visitor look local; such requests carry forwarding headers, so those are refused too.
+    proxied = any(
+        header in request.META
+        for header in ("HTTP_X_FORWARDED_FOR", "HTTP_FORWARDED", "HTTP_X_REAL_IP")
+    )
+    if settings.SMS_BACKEND != "console" or not local or proxied:
         raise Http404
     response = render(request, "accounts/dev_outbox.html", {"messages_sent": sms.outbox()})
     response["Cache-Control"] = "no-store"

@@ -5,9 +5,6 @@ from __future__ import annotations
 from ninja import NinjaAPI
 
 from bridgenote import __version__
-from bridgenote.engage.api import router as engage_router
-from bridgenote.notes.api import router as notes_router
-from bridgenote.notify.api import router as notify_router
 
 api = NinjaAPI(
     title="Bridgenote API",
@@ -16,8 +13,6 @@ api = NinjaAPI(
     docs_url="/docs",
     openapi_url="/openapi.json",
 )
-api.add_router("/engage", engage_router)
-api.add_router("/notifications", notify_router)
 
 
 @api.get("/ping", tags=["meta"], auth=None)
@@ -26,4 +21,7 @@ def ping(request: object) -> dict[str, str]:
     return {"pong": "ok"}
 
 
-api.add_router("/notes", notes_router)
+api.add_router("/media", "bridgenote.media.api.router")
+api.add_router("/notes", "bridgenote.notes.api.router")
+api.add_router("/engage", "bridgenote.engage.api.router")
+api.add_router("/notifications", "bridgenote.notify.api.router")

@@ -244,6 +244,8 @@ SMS_HTTP_URL = env.string("SMS_HTTP_URL", "")
 SMS_HTTP_ACCOUNT = env.string("SMS_HTTP_ACCOUNT", "")
 SMS_HTTP_TOKEN = env.string("SMS_HTTP_TOKEN", "")
 SMS_HTTP_FROM = env.string("SMS_HTTP_FROM", "")
+if SMS_BACKEND == "http" and not (SMS_HTTP_URL and SMS_HTTP_FROM):
+    raise ConfigError("BRIDGENOTE_SMS_BACKEND=http needs BRIDGENOTE_SMS_HTTP_URL and _FROM")
 
 SMS_CODE_TTL_SECONDS = 600
 SMS_CODE_MAX_TRIES = 5
@@ -269,6 +271,7 @@ ACCOUNT_EMAIL_VERIFICATION = env.choice(
     "EMAIL_VERIFICATION", "optional", {"none", "optional", "mandatory"}
 )
 ACCOUNT_LOGOUT_ON_GET = False
+ACCOUNT_FORMS = {"signup": "bridgenote.accounts.forms.EmailSignupForm"}
 EMAIL_BACKEND = env.string("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env.string("EMAIL_HOST", "localhost")
 EMAIL_PORT = env.integer("EMAIL_PORT", 25, minimum=1, maximum=65535)
@@ -294,6 +297,8 @@ NOTE_TITLE_MAX = env.integer("NOTE_TITLE_MAX", 20, minimum=1, maximum=200)
 NOTE_BODY_MAX = env.integer("NOTE_BODY_MAX", 1000, minimum=1, maximum=20000)
 NOTE_IMAGES_MAX = 18
 NOTE_TOPICS_MAX = env.integer("NOTE_TOPICS_MAX", 10, minimum=1, maximum=50)
+# New notes and drafts one account may create per hour (a flood guard, not a quota).
+NOTES_PER_HOUR = env.integer("NOTES_PER_HOUR", 60, minimum=1)
 # Notes per page of a profile grid, a topic page and the notes API (cursor pagination).
 NOTE_PAGE_SIZE = env.integer("NOTE_PAGE_SIZE", 20, minimum=1, maximum=100)
 UPLOAD_IMAGE_MAX_BYTES = env.integer("UPLOAD_IMAGE_MAX_MB", 30, minimum=1) * 1024 * 1024
@@ -309,6 +314,8 @@ IMAGE_MAX_PIXELS = env.integer("IMAGE_MAX_PIXELS", 60_000_000, minimum=1_000_000
 MEDIA_CARD_WIDTH = env.integer("MEDIA_CARD_WIDTH", 540, minimum=64, maximum=4096)
 MEDIA_LARGE_WIDTH = env.integer("MEDIA_LARGE_WIDTH", 1440, minimum=64, maximum=8192)
 MEDIA_WEBP_QUALITY = env.integer("MEDIA_WEBP_QUALITY", 80, minimum=1, maximum=100)
+# libwebp effort 0 (fastest) to 6 (smallest files); see docs/media.md for the trade-off.
+MEDIA_WEBP_METHOD = env.integer("MEDIA_WEBP_METHOD", 2, minimum=0, maximum=6)
 # Videos are transcoded to H.264/AAC MP4 whose shorter side is at most this many pixels.
 VIDEO_MAX_SHORT_SIDE = env.integer("VIDEO_MAX_SHORT_SIDE", 1080, minimum=144, maximum=2160)
 VIDEO_X264_PRESET = env.choice(

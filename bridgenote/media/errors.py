@@ -46,6 +46,9 @@ MESSAGES = {
         "This file could not be processed. Remove it and try again."
     ),
     "not_found": lambda: gettext("This photo or video does not exist."),
+    "attached_to_note": lambda: gettext(
+        "This photo or video belongs to a note: edit the note to remove it."
+    ),
     "alt_text_too_long": lambda: (
         gettext("The description is too long: at most %(limit)s characters.") % {"limit": 1500}
     ),

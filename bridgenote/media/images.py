@@ -80,7 +80,13 @@ def _fit_width(size: tuple[int, int], width: int) -> tuple[int, int]:
 def _webp(image: Image.Image, **options: object) -> bytes:
     buffer = io.BytesIO()
     # No exif=, icc_profile= or xmp=: Pillow writes none of them unless asked.
-    image.save(buffer, "WEBP", quality=settings.MEDIA_WEBP_QUALITY, method=4, **options)
+    image.save(
+        buffer,
+        "WEBP",
+        quality=settings.MEDIA_WEBP_QUALITY,
+        method=settings.MEDIA_WEBP_METHOD,
+        **options,
+    )
     return buffer.getvalue()
 
 

@@ -182,7 +182,9 @@ def _ip(request: HttpRequest) -> str:
     return str(getattr(request, "client_ip", "") or request.META.get("REMOTE_ADDR", ""))
 
 
-@router.post("/", response={201: NoteOut, 400: ErrorOut}, summary="Create a note or a draft")
+@router.post(
+    "/", response={201: NoteOut, 400: ErrorOut, 429: ErrorOut}, summary="Create a note or a draft"
+)
 def create_note(request: HttpRequest, payload: NoteIn) -> Status[dict[str, Any]]:
     values = payload.dict()
     publish = values.pop("publish")
@@ -194,7 +196,7 @@ def create_note(request: HttpRequest, payload: NoteIn) -> Status[dict[str, Any]]
             **values,
         )
     except NoteError as error:
-        return Status(400, _error(error))
+        return Status(429 if error.code_ == "rate_limited" else 400, _error(error))
     return Status(201, _note(request, _full(request, note.id)))  # type: ignore[arg-type]
 
 
@@ -242,6 +244,8 @@ def read_note(request: HttpRequest, note_id: int) -> Status[dict[str, Any]]:
 
 
 def _own(request: HttpRequest, note_id: int) -> Note | None:
+    if not queries.valid_id(note_id):
+        return None
     return Note.objects.filter(pk=note_id, author_id=request.user.pk).first()
 
 

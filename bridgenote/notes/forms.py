@@ -4,21 +4,22 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from bridgenote.notes.models import Note
 
 VISIBILITY_CHOICES = [
-    (Note.Visibility.PUBLIC, _("Everyone")),
-    (Note.Visibility.FOLLOWERS, _("Followers")),
-    (Note.Visibility.PRIVATE, _("Only me")),
+    (Note.Visibility.PUBLIC, pgettext_lazy("note visibility", "Everyone")),
+    (Note.Visibility.FOLLOWERS, pgettext_lazy("note visibility", "Followers")),
+    (Note.Visibility.PRIVATE, pgettext_lazy("note visibility", "Only me")),
 ]
 LANGUAGE_CHOICES = [
     ("", _("Detect automatically")),
-    ("zh", _("Chinese")),
-    ("en", _("English")),
-    ("ja", _("Japanese")),
-    ("ko", _("Korean")),
-    ("mixed", _("Chinese and English")),
+    ("zh", pgettext_lazy("language of a note", "Chinese")),
+    ("en", pgettext_lazy("language of a note", "English")),
+    ("ja", pgettext_lazy("language of a note", "Japanese")),
+    ("ko", pgettext_lazy("language of a note", "Korean")),
+    ("mixed", pgettext_lazy("language of a note", "Chinese and English")),
 ]
 LANGUAGE_NAMES = dict(LANGUAGE_CHOICES[1:])
 

@@ -16,6 +16,13 @@ from bridgenote.media.models import Attachment
 from bridgenote.notes.models import Note, NoteAttachment, Topic
 
 Viewer = User | AnonymousUser | None
+# IDs are signed 64-bit integers; larger numbers from a URL or a payload match nothing (and
+# must never reach the database, which would refuse them with an error).
+MAX_ID = 2**63 - 1
+
+
+def valid_id(value: int | None) -> bool:
+    return value is not None and 0 < value <= MAX_ID
 
 
 @dataclass
@@ -33,6 +40,8 @@ def with_cards(notes: QuerySet[Note]) -> QuerySet[Note]:
 
 def paginate(notes: QuerySet[Note], *, before: int | None, limit: int | None = None) -> Page:
     limit = limit or settings.NOTE_PAGE_SIZE
+    if before is not None and before > MAX_ID:
+        before = None
     if before:
         notes = notes.filter(id__lt=before)
     page = list(notes.order_by("-id")[: limit + 1])
@@ -79,6 +88,8 @@ def with_details(notes: QuerySet[Note]) -> QuerySet[Note]:
 
 def note_for_viewer(*, note_id: int, viewer: Viewer) -> Note | None:
     """The note if ``viewer`` may see it (else None: callers answer 404, never 403)."""
+    if not valid_id(note_id):
+        return None
     return with_details(Note.objects.visible_to(viewer)).filter(pk=note_id).first()
 
 

@@ -26,6 +26,7 @@ from django.utils.translation import ngettext
 
 from bridgenote.accounts.models import Profile, User
 from bridgenote.accounts.services import profile_touch_territory
+from bridgenote.core import ratelimit
 from bridgenote.core.jobs import enqueue_on_commit
 from bridgenote.core.text import LANGUAGES, detect_language, fold
 from bridgenote.media.models import Attachment
@@ -198,7 +199,8 @@ def _check_attachments(
     errors: _Errors, *, author: User, note: Note | None, ids: Sequence[int], publish: bool
 ) -> list[Attachment]:
     wanted = list(dict.fromkeys(int(i) for i in ids))  # ordered, without repeats
-    found = Attachment.objects.filter(owner=author, id__in=wanted).in_bulk()
+    in_range = [i for i in wanted if 0 < i < 2**63]
+    found = Attachment.objects.filter(owner=author, id__in=in_range).in_bulk()
     if len(found) != len(wanted):
         errors.add(
             "attachments",
@@ -251,7 +253,7 @@ def _check_attachments(
 def _choose_cover(
     errors: _Errors, attachments: list[Attachment], cover_id: int | None
 ) -> Attachment | None:
-    if cover_id:
+    if cover_id is not None:
         for attachment in attachments:
             if attachment.id == int(cover_id):
                 return attachment
@@ -412,6 +414,21 @@ def note_create(
         language=language,
         publish=publish,
     )
+    decision = ratelimit.hit(
+        f"notes:create:{author.pk}", limit=settings.NOTES_PER_HOUR, window=3600
+    )
+    if not decision.allowed:
+        raise NoteError(
+            {
+                NON_FIELD_ERRORS: [
+                    ValidationError(
+                        _("You are posting too fast. Try again in %(minutes)d minutes.")
+                        % {"minutes": max(1, decision.retry_after // 60)},
+                        code="rate_limited",
+                    )
+                ]
+            }
+        )
     note = Note(author=author, is_original=is_original, moderation=Note.Moderation.PUBLISHED)
     _apply(note, checked)
     if publish:
@@ -539,6 +556,17 @@ def note_media_refresh(*, note_id: int) -> Note | None:
         Note.objects.filter(pk=note.pk).update(media_ready=ready)
         note.media_ready = ready
     return note
+
+
+def notes_media_sweep() -> int:
+    """Settle every published note still waiting for media whose files are all done (a
+    safety net for a lost ``note_media_settled`` call). Returns how many became ready."""
+    settled = 0
+    waiting = Note.objects.filter(status=Note.Status.PUBLISHED, media_ready=False)
+    for note_id in waiting.values_list("id", flat=True).iterator():
+        note = note_media_refresh(note_id=note_id)
+        settled += bool(note and note.media_ready)
+    return settled
 
 
 def note_form_values(note: Note) -> dict[str, Any]:

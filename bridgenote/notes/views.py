@@ -6,7 +6,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import select_template
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -32,6 +31,7 @@ def _ip(request: HttpRequest) -> str:
 
 def _chosen(user: Any, ids: list[int]) -> list[Attachment]:
     """The author's own attachments among ``ids``, in that order (to re-render the uploader)."""
+    ids = [i for i in ids if queries.valid_id(i)]
     found = Attachment.objects.filter(owner=user, id__in=ids).in_bulk()
     return [found[i] for i in ids if i in found]
 
@@ -51,7 +51,6 @@ def _editor(
     media_errors: list[str] | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    uploader = select_template(["media/_uploader.html", "notes/_attachment_list.html"])
     return render(
         request,
         "notes/compose.html",
@@ -62,7 +61,6 @@ def _editor(
             "attachments": _chosen(request.user, attachment_ids),
             "cover_id": cover_id,
             "media_errors": media_errors or [],
-            "uploader_template": uploader.template.name,
             "limits": services.limits(),
         },
         status=status,
@@ -131,6 +129,8 @@ def compose(request: HttpRequest) -> HttpResponse:
 
 
 def _own_note(request: HttpRequest, note_id: int) -> Note:
+    if not queries.valid_id(note_id):
+        raise Http404
     return get_object_or_404(Note, pk=note_id, author=request.user)
 
 
@@ -233,6 +233,8 @@ def topic(request: HttpRequest, name: str) -> HttpResponse:
 
 def author_grid(request: HttpRequest, author_id: int) -> HttpResponse:
     """The next page of a profile grid (htmx "more" button)."""
+    if not queries.valid_id(author_id):
+        raise Http404
     author = get_object_or_404(User, pk=author_id, is_active=True)
     page = queries.author_notes(author=author, viewer=request.user, before=_before(request))
     return render(

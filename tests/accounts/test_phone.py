@@ -1,5 +1,7 @@
 import pytest
 from django.core.exceptions import ValidationError
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bridgenote.accounts.phone import country_choices, dialling_code, parse_phone, region_name
 
@@ -52,3 +54,14 @@ def test_parse_phone_refuses_bad_numbers(region, number, code):
 def test_dialling_code():
     assert dialling_code("+8613800138000") == 86
     assert dialling_code("+12025550143") == 1
+
+
+@given(region=st.sampled_from(["US", "CN", "GB", "ZZ", ""]), number=st.text(max_size=40))
+@settings(max_examples=300, deadline=None)
+def test_parse_phone_never_fails_other_than_with_a_validation_error(region, number):
+    try:
+        e164 = parse_phone(region, number)
+    except ValidationError as exc:
+        assert exc.messages
+    else:
+        assert e164.startswith("+") and e164[1:].isdigit()

@@ -170,3 +170,9 @@ def test_profile_update_keeps_known_languages_only():
     assert profile.languages_spoken == ["en"]
     assert profile.ui_language == ""
     assert profile.display_name == "Ava  🌸"
+
+
+def test_wait_messages_use_sensible_units():
+    assert services._wait_message(45) == "Please wait 45 seconds before asking again."
+    assert services._wait_message(600) == "Please wait 10 minutes before asking again."
+    assert services._wait_message(20 * 3600 + 5) == "Please wait 21 hours before asking again."

@@ -390,6 +390,11 @@ def test_dev_outbox_shows_codes_to_loopback_only(client, settings):
     response = client.get(reverse("accounts:dev_outbox"), REMOTE_ADDR="127.0.0.1")
     assert response.status_code == 200 and code in response.content.decode()
     assert client.get(reverse("accounts:dev_outbox"), REMOTE_ADDR="203.0.113.5").status_code == 404
+    # A local proxy that is not configured as trusted: the forwarding header gives it away.
+    untrusted_proxy = client.get(
+        reverse("accounts:dev_outbox"), REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.5"
+    )
+    assert untrusted_proxy.status_code == 404
     settings.TRUSTED_PROXIES = ["127.0.0.1"]
     behind_proxy = client.get(
         reverse("accounts:dev_outbox"), REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.5"
@@ -415,9 +420,11 @@ def test_language_switch_saves_the_signed_in_users_choice(client):
 
 
 def test_language_switch_for_anonymous_visitors_uses_the_cookie_only(client):
+    ava()
     client.post(reverse("set_language"), {"language": "zh-hans", "next": "/"})
     assert client.cookies[django_settings.LANGUAGE_COOKIE_NAME].value == "zh-hans"
-    assert "IP属地" in client.get("/@ava").content.decode() or True
+    assert "IP属地：美国" in client.get("/@ava").content.decode()
+    assert "ui_language" not in client.session
 
 
 def test_saved_language_applies_on_a_new_device(client):
@@ -442,3 +449,85 @@ def test_first_language_guess_comes_from_accept_language_and_is_saved(client):
         HTTP_ACCEPT_LANGUAGE="zh-CN,zh;q=0.9",
     )
     assert Profile.objects.get(user=user).ui_language == "zh-hans"
+
+
+def test_password_login_through_allauth_updates_territory_and_language(client):
+    user = liwei()
+    user.email = "liwei@example.com"
+    user.set_password("a long enough passphrase 42")
+    user.save()
+    Profile.objects.filter(user=user).update(ui_language="zh-hans")
+    response = client.post(
+        reverse("account_login"),
+        {"login": "LiWei", "password": "a long enough passphrase 42"},
+        REMOTE_ADDR=US_IP,
+    )
+    assert response.status_code == 302
+    assert Profile.objects.get(user=user).ip_territory == "US"
+    assert client.session["ui_language"] == "zh-hans"
+
+
+def test_password_login_attempts_are_limited_per_ip(client, settings):
+    settings.LOGIN_ATTEMPTS_PER_IP = 2
+    ava()
+    for _ in range(2):
+        client.post(reverse("account_login"), {"login": "ava", "password": "wrong"})
+    response = client.post(reverse("account_login"), {"login": "ava", "password": "wrong"})
+    assert "Too many log-in attempts" in response.content.decode()
+
+
+def test_admin_lists_users_and_codes_without_the_code(client):
+    from django.contrib.auth import get_user_model
+
+    admin_user = get_user_model().objects.create_superuser("root_admin", "pw")
+    client.force_login(admin_user)
+    start(client)
+    code = code_from_outbox()
+    assert client.get("/admin/accounts/user/").status_code == 200
+    html = client.get("/admin/accounts/phonecode/").content.decode()
+    assert "+12025550143" in html and code not in html
+    row = PhoneCode.objects.get()
+    assert client.get(f"/admin/accounts/phonecode/{row.pk}/change/").status_code == 200
+    assert code not in client.get(f"/admin/accounts/phonecode/{row.pk}/change/").content.decode()
+
+
+def test_phone_flow_keeps_a_next_with_a_query_string(client):
+    ava()
+    response = client.post(
+        reverse("accounts:phone"),
+        {"region": "US", "number": "2025550143", "next": "/notes/?tab=new&page=2"},
+    )
+    # The code page's URL carries next; the code form posts back to that URL.
+    response = client.post(response["Location"], {"code": code_from_outbox()})
+    assert response["Location"] == "/notes/?tab=new&page=2"
+
+
+def test_avatar_changes_are_rate_limited(client):
+    client.force_login(ava())
+    for _ in range(20):
+        response = client.post(
+            reverse("accounts:profile_edit"), {"avatar": upload("me.png", png_bytes())}
+        )
+        assert response.status_code == 302
+    response = client.post(
+        reverse("accounts:profile_edit"),
+        {"display_name": "kept", "avatar": upload("me.png", png_bytes())},
+    )
+    assert response.status_code == 429
+    assert "Too many new avatars" in response.content.decode()
+    assert 'value="kept"' in response.content.decode()
+
+
+def test_handle_check_says_taken_or_available(client):
+    ava()
+    url = reverse("accounts:handle_check")
+    assert "@AVA is already taken" in client.get(url, {"handle": "AVA"}).content.decode()
+    assert "@ava_2 is available." in client.get(url, {"handle": "ava_2"}).content.decode()
+    assert "reserved" in client.get(url, {"handle": "admin"}).content.decode()
+    client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    assert "已被占用" in client.get(url, {"handle": "Ava"}).content.decode()
+
+
+def test_handle_check_escapes_what_was_typed(client):
+    html = client.get(reverse("accounts:handle_check"), {"handle": "<script>"}).content.decode()
+    assert "<script>" not in html

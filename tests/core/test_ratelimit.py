@@ -74,3 +74,21 @@ def test_hit_is_exact_under_threads_on_an_atomic_cache():
     for t in threads:
         t.join()
     assert results.count(True) == 10
+
+
+@pytest.mark.django_db
+def test_hit_counts_on_the_database_cache_too(settings):
+    # The embedded default: DatabaseCache (exact for sequential hits; see the module docstring).
+    from django.core.cache import caches
+    from django.core.management import call_command
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "ratelimit_test_cache",
+        }
+    }
+    call_command("createcachetable", verbosity=0)
+    assert type(caches["default"]).__name__ == "DatabaseCache"
+    decisions = [ratelimit.hit("t:db", limit=2, window=60).allowed for _ in range(3)]
+    assert decisions == [True, True, False]

@@ -261,3 +261,19 @@ def test_attachment_upload_failure_leaves_no_row_and_no_file(
 
     assert not Attachment.objects.exists()
     assert stored_files() == []
+
+
+def test_media_sweep_command_purges_and_reclaims(django_capture_on_commit_callbacks: Any) -> None:
+    from django.core.management import call_command
+
+    attachment = _upload(ava(), photo(), capture=django_capture_on_commit_callbacks)
+    Attachment.objects.filter(id=attachment.id).update(
+        created_at=timezone.now() - timedelta(days=3)
+    )
+    out = io.StringIO()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("media_sweep", stdout=out)
+
+    assert "reclaimed=0 purged=1" in out.getvalue()
+    assert stored_files() == []

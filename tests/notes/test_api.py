@@ -97,7 +97,7 @@ def test_messages_follow_the_language(api, author, images):
         headers={"Accept-Language": "zh-Hans"},
     )
     assert response.status_code == 400
-    assert "20" in response.json()["message"]
+    assert response.json()["message"] == "标题最多 20 个字，现在有 21 个。"
 
 
 def test_garbage_json_is_not_a_500(api):
@@ -157,3 +157,21 @@ def test_openapi_lists_the_notes_endpoints(client):
     for path in ("/api/notes/", "/api/notes/{note_id}", "/api/notes/by/{handle}",
                  "/api/notes/topics/{name}", "/api/notes/drafts"):  # fmt: skip
         assert path in paths
+
+
+def test_create_is_rate_limited(api, settings):
+    settings.NOTES_PER_HOUR = 1
+    assert post_json(api, "/api/notes/", {"title": "a", "publish": False}).status_code == 201
+    response = post_json(api, "/api/notes/", {"title": "b", "publish": False})
+    assert response.status_code == 429
+    assert response.json()["error"] == "rate_limited"
+
+
+def test_out_of_range_ids_are_not_a_500(api, author, images):
+    huge = 10**20
+    assert api.get(f"/api/notes/{huge}").status_code in (404, 422)
+    response = post_json(api, "/api/notes/", {"attachment_ids": [huge], "cover_id": huge})
+    assert response.status_code == 400
+    assert response.json()["error"] == "attachment_not_found"
+    assert post_json(api, f"/api/notes/{huge}", {"title": "x"}, "patch").status_code in (404, 422)
+    assert api.get(f"/api/notes/by/ava?before={huge}").status_code in (200, 422)

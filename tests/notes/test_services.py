@@ -1,3 +1,5 @@
+import io
+
 import pytest
 from django.core.files.storage import default_storage
 from django.test import override_settings
@@ -319,3 +321,24 @@ def test_messages_are_translated(author, images):
     message = caught.value.message_dict["attachments"][0]
     assert "18" in message
     assert any("\u4e00" <= c <= "\u9fff" for c in message)
+
+
+def test_posting_is_rate_limited(author, settings):
+    settings.NOTES_PER_HOUR = 2
+    note_create(author=author, title="a", publish=False)
+    note_create(author=author, title="b", publish=False)
+    with pytest.raises(NoteError) as caught:
+        note_create(author=author, title="c", publish=False)
+    assert codes(caught.value) == {"__all__": ["rate_limited"]}
+    assert Note.objects.filter(author=author).count() == 2
+
+
+def test_media_sweep_settles_notes_whose_hook_was_lost(author):
+    pending = make_attachment(author, state=Attachment.State.PROCESSING)
+    note = note_create(author=author, attachment_ids=[pending.id])
+    Attachment.objects.filter(id=pending.id).update(state=Attachment.State.READY)
+    from django.core.management import call_command
+
+    call_command("notes_media_sweep", stdout=io.StringIO())
+    note.refresh_from_db()
+    assert note.media_ready

@@ -113,7 +113,7 @@ def test_compose_errors_in_chinese(client, author):
     client.cookies["bn_lang"] = "zh-hans"
     response = client.post(reverse("notes:compose"), form_data(title="x" * 21))
     assert response.status_code == 400
-    assert "20" in response.content.decode()
+    assert "标题最多 20 个字，现在有 21 个。" in response.content.decode()
 
 
 @pytest.fixture
@@ -158,9 +158,11 @@ def test_note_page_shows_the_author_processing_and_failures(client, author):
     client.force_login(author)
     html = client.get(reverse("notes:detail", args=[note.id])).content.decode()
     assert "Processing 1 file" in html
+    assert 'hx-trigger="every 3s"' in html  # the page refreshes itself until done
     Attachment.objects.filter(id=pending.id).update(state=Attachment.State.FAILED)
     html = client.get(reverse("notes:detail", args=[note.id])).content.decode()
     assert "File 2 failed" in html
+    assert 'hx-trigger="every 3s"' not in html
 
 
 def test_edit_marks_the_note_edited(client, author, note):
@@ -278,3 +280,30 @@ def test_suggest_topics_and_handles(client, author, note):
     assert {t["name"] for t in popular} == {"selfie", "自拍"}
     handles = client.get(reverse("notes:suggest"), {"handle": "li"}).json()["handles"]
     assert handles == [{"handle": "liwei", "display_name": "李伟"}]
+
+
+def test_topic_page_and_grid_queries_do_not_grow_with_notes(
+    client, author, reader, django_assert_max_num_queries
+):
+    for _ in range(12):
+        note_create(author=author, body="#咖啡", attachment_ids=[make_attachment(author).id])
+    client.force_login(reader)
+    with django_assert_max_num_queries(12):
+        assert client.get(reverse("topics:detail", args=["咖啡"])).status_code == 200
+    with django_assert_max_num_queries(10):
+        render_grid(author, reader)
+
+
+def test_out_of_range_ids_on_pages_are_not_a_500(client, author):
+    client.force_login(author)
+    huge = str(10**20)
+    response = client.post(
+        reverse("notes:compose"), form_data(attachment_ids=[huge], cover_id=huge)
+    )
+    assert response.status_code == 400
+    assert client.get(f"/notes/{huge}/").status_code == 404
+    assert client.get(reverse("topics:detail", args=["x"]), {"before": huge}).status_code == 404
+    assert (
+        client.get(reverse("notes:author_grid", args=[author.id]), {"before": huge}).status_code
+        == 200
+    )

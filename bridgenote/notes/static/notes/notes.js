@@ -103,6 +103,8 @@
   }
 
   function setupGallery(gallery) {
+    if (gallery.hasAttribute("data-ready")) return;
+    gallery.setAttribute("data-ready", "");
     var track = gallery.querySelector(".gallery-track");
     var dots = gallery.querySelectorAll("[data-gallery-dot]");
     function index() { return Math.round(track.scrollLeft / Math.max(1, track.clientWidth)); }
@@ -135,5 +137,10 @@
       button.addEventListener("click", function (e) { if (!window.confirm(button.getAttribute("data-confirm"))) e.preventDefault(); });
     });
   }
+  // Content swapped in by htmx (the author's processing view refreshing itself).
+  document.addEventListener("htmx:load", function (event) {
+    var root = event.detail && event.detail.elt;
+    if (root && root.querySelectorAll) root.querySelectorAll("[data-gallery]").forEach(setupGallery);
+  });
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init); else init();
 })();
