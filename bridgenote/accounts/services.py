@@ -150,9 +150,10 @@ def phone_code_check(*, code_id: int, phone: str, code: str) -> None:
         raise CodeError("too_many", _("Too many wrong tries. Ask for a new code."))
     row = rows.get()
     if not constant_time_compare(row.code_hash, _hash(row.id, (code or "").strip())):
+        # This guess was counted; ``attempts`` may already include racing guesses.
         left = settings.SMS_CODE_MAX_TRIES - row.attempts
         if left <= 0:
-            raise CodeError("too_many", _("Too many wrong tries. Ask for a new code."))
+            raise CodeError("wrong", _("Too many wrong tries. Ask for a new code."))
         raise CodeError(
             "wrong",
             ngettext("Wrong code. %(count)d try left.", "Wrong code. %(count)d tries left.", left)

@@ -49,7 +49,8 @@ def test_phone_code_check_refuses_a_wrong_code_and_counts_tries():
         assert str(left) in exc.value.message
     with pytest.raises(services.CodeError) as exc:
         services.phone_code_check(code_id=sent.id, phone=US, code=wrong)
-    assert exc.value.reason == "too_many"
+    assert exc.value.reason == "wrong"  # the fifth guess is judged, and was the last
+    assert "Too many wrong tries" in exc.value.message
     # Even the right code is refused after five tries.
     with pytest.raises(services.CodeError) as exc:
         services.phone_code_check(code_id=sent.id, phone=US, code=code)
@@ -176,3 +177,39 @@ def test_wait_messages_use_sensible_units():
     assert services._wait_message(45) == "Please wait 45 seconds before asking again."
     assert services._wait_message(600) == "Please wait 10 minutes before asking again."
     assert services._wait_message(20 * 3600 + 5) == "Please wait 21 hours before asking again."
+
+
+@pytest.mark.django_db(transaction=True)
+def test_phone_code_check_counts_concurrent_guesses_exactly():
+    import threading
+
+    from django.db import connection
+
+    if connection.vendor == "sqlite":
+        # The test database is in-memory SQLite with a shared cache, where a concurrent writer
+        # fails at once ("table is locked") instead of waiting as on the real WAL file; CI
+        # runs this against PostgreSQL (BRIDGENOTE_TEST_DATABASE_URL).
+        pytest.skip("needs a server database for concurrent writers")
+
+    sent = services.phone_code_send(phone=US, ip=IP)
+    wrong = "000000" if last_code() != "000000" else "111111"
+    reasons = []
+    barrier = threading.Barrier(10)
+
+    def guess():
+        barrier.wait()
+        try:
+            services.phone_code_check(code_id=sent.id, phone=US, code=wrong)
+        except services.CodeError as exc:
+            reasons.append(exc.reason)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=guess) for _ in range(10)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    # Exactly five guesses are judged (wrong), the others refused unjudged, however they race.
+    assert sorted(reasons) == ["too_many"] * 5 + ["wrong"] * 5
+    assert PhoneCode.objects.get(pk=sent.id).attempts == 5
