@@ -212,3 +212,18 @@ def test_more_comments_pages_by_cursor(ava_user: Any, liwei_user: Any, ava_note:
 
 def test_relation_unknown_action_is_400(liwei_user: Any, ava_user: Any) -> None:
     assert client_for(liwei_user).post("/@ava/relation", {"action": "hug"}).status_code == 400
+
+
+def test_board_picker_works_without_javascript(liwei_user: Any, ava_note: Note) -> None:
+    client = client_for(liwei_user)
+    page = client.get(f"/engage/notes/{ava_note.pk}/boards?next=/notes/{ava_note.pk}/")
+    html = page.content.decode()
+    assert page.status_code == 200 and "<html" in html and "Collect into a board" in html
+    done = client.post(
+        f"/engage/notes/{ava_note.pk}/collect",
+        {"board": "default", "next": f"/notes/{ava_note.pk}/"},
+    )
+    assert done.status_code == 302 and done["Location"] == f"/notes/{ava_note.pk}/"
+    assert Note.objects.get(pk=ava_note.pk).collect_count == 1
+    refused = client.post(f"/engage/notes/{ava_note.pk}/boards/new", {"name": ""})
+    assert refused.status_code == 400 and "Give the board a name." in refused.content.decode()
