@@ -19,6 +19,7 @@ urlpatterns = [
     path("topics/", include("bridgenote.notes.topic_urls")),
     path("notifications/", include("bridgenote.notify.urls")),
     path("translate/", include("bridgenote.translate.urls")),
+    path("", include("bridgenote.engage.urls")),
     path("", include("bridgenote.web.urls")),
     path("", include("bridgenote.feeds.urls")),
 ]

@@ -24,3 +24,5 @@ def ping(request: object) -> dict[str, str]:
 api.add_router("/media", "bridgenote.media.api.router")
 api.add_router("/notes", "bridgenote.notes.api.router")
 api.add_router("/translate", "bridgenote.translate.api.router")
+api.add_router("/engage", "bridgenote.engage.api.router")
+api.add_router("/notifications", "bridgenote.notify.api.router")

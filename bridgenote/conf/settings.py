@@ -432,6 +432,15 @@ def _translate_check() -> None:
 
 _translate_check()
 
+# --- engage ---------------------------------------------------------------------------------
+COMMENT_BODY_MAX = env.integer("COMMENT_BODY_MAX", 500, minimum=1, maximum=5000)
+# Comments an account may post per minute before being asked to wait.
+COMMENT_RATE_PER_MINUTE = env.integer("COMMENT_RATE_PER_MINUTE", 10, minimum=1)
+# Follows an account may make per hour (follow/unfollow churn is a spam pattern).
+FOLLOW_RATE_PER_HOUR = env.integer("FOLLOW_RATE_PER_HOUR", 200, minimum=1)
+# How often (seconds) open pages poll for new notifications.
+NOTIFY_POLL_SECONDS = env.integer("NOTIFY_POLL_SECONDS", 10, minimum=2)
+
 # --- security headers -----------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

@@ -1,0 +1,139 @@
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.utils import translation
+
+from bridgenote.engage import services
+from bridgenote.notes.models import Note
+from bridgenote.notify import queries
+from bridgenote.notify.models import Notification
+from bridgenote.notify.services import mentioned_handles, notify_mentions
+from tests.factories import UserFactory
+from tests.notify.conftest import make_note
+
+pytestmark = pytest.mark.django_db
+
+
+def tabs_of(user: Any) -> dict[str, list[str]]:
+    rows = Notification.objects.filter(recipient=user).order_by("pk")
+    out: dict[str, list[str]] = {}
+    for n in rows:
+        out.setdefault(n.tab, []).append(n.verb)
+    return out
+
+
+def test_engagement_lands_in_the_right_tabs(ava_user: Any, liwei_user: Any, ava_note: Note) -> None:
+    services.follow_create(follower=liwei_user, followee=ava_user)
+    services.like_create(user=liwei_user, note=ava_note)
+    services.collect_create(user=liwei_user, note=ava_note)
+    top = services.comment_create(author=ava_user, note=ava_note, body="Welcome!")
+    services.comment_reply(author=liwei_user, reply_to=top, body="谢谢 @ava")
+    services.comment_like_create(user=liwei_user, comment=top)
+    assert tabs_of(ava_user) == {
+        "follows": ["follow"],
+        "likes": ["like", "collect", "comment_like"],
+        "comments": ["reply"],  # the @ava mention in the reply is not told twice
+    }
+
+
+def test_no_notification_for_yourself(ava_user: Any, ava_note: Note) -> None:
+    services.like_create(user=ava_user, note=ava_note)
+    services.comment_create(author=ava_user, note=ava_note, body="me @ava")
+    assert not Notification.objects.exists()
+
+
+def test_like_unlike_like_notifies_once(liwei_user: Any, ava_note: Note) -> None:
+    for _ in range(3):
+        services.like_create(user=liwei_user, note=ava_note)
+        services.like_delete(user=liwei_user, note=ava_note)
+    assert Notification.objects.filter(verb="like").count() == 1
+
+
+def test_muted_and_blocked_accounts_do_not_notify(
+    ava_user: Any, liwei_user: Any, bob: Any, ava_note: Note
+) -> None:
+    services.mute_create(muter=ava_user, muted=bob)
+    services.like_create(user=bob, note=ava_note)
+    services.like_create(user=liwei_user, note=ava_note)
+    services.block_create(blocker=ava_user, blocked=liwei_user)
+    assert not Notification.objects.exists()  # liwei's like went with the block
+
+
+def test_mentions_in_a_note_reach_only_people_who_can_see_it(
+    ava_user: Any, liwei_user: Any, bob: Any
+) -> None:
+    note = make_note(liwei_user, body="Thanks @ava and @bob, email me at x@example.com @nobody")
+    assert mentioned_handles(note.body) == ["ava", "bob", "nobody"]
+    assert sorted(notify_mentions(note=note)) == sorted([ava_user.pk, bob.pk])
+    assert notify_mentions(note=note) == []  # once per note
+    private = make_note(liwei_user, body="@ava secret", visibility=Note.Visibility.PRIVATE)
+    assert notify_mentions(note=private) == []
+
+
+def test_grouped_sentence_uses_plurals(ava_user: Any, ava_note: Note) -> None:
+    fans = [UserFactory(profile__display_name=f"fan{i}") for i in range(13)]
+    for fan in fans:
+        services.like_create(user=fan, note=ava_note)
+    page = queries.notification_page(user=ava_user, tab="likes", cursor=None)
+    assert len(page.groups) == 1
+    assert page.groups[0].sentence == "fan12 and 12 others liked your note"
+    with translation.override("zh-hans"):
+        assert page.groups[0].sentence == "fan12 和其他 12 人赞了你的笔记"
+    one = page.groups[0]
+    one.actors, one.actor_count = one.actors[:2], 2
+    assert one.sentence == "fan12 and 1 other liked your note"
+
+
+def test_unread_count_is_one_query(
+    ava_user: Any, liwei_user: Any, ava_note: Note, django_assert_num_queries: Any
+) -> None:
+    services.like_create(user=liwei_user, note=ava_note)
+    services.follow_create(follower=liwei_user, followee=ava_user)
+    with django_assert_num_queries(1):
+        assert queries.unread_count(ava_user) == 2
+
+
+def test_opening_a_tab_marks_it_read(ava_user: Any, liwei_user: Any, ava_note: Note) -> None:
+    services.like_create(user=liwei_user, note=ava_note)
+    services.follow_create(follower=liwei_user, followee=ava_user)
+    client = Client()
+    client.force_login(ava_user)
+    page = client.get("/notifications/?tab=likes").content.decode()
+    assert "李伟 liked your note" in page
+    assert queries.unread_by_tab(ava_user) == {"likes": 0, "follows": 1, "comments": 0}
+    # the open page polls: nothing changed -> 204; a new comment -> the tabs again
+    assert client.get("/notifications/poll?tab=likes&seen=1").status_code == 204
+    services.comment_create(author=liwei_user, note=ava_note, body="好看")
+    polled = client.get("/notifications/poll?tab=likes&seen=1")
+    assert polled.status_code == 200 and 'class="tab-unread"' in polled.content.decode()
+    badge = client.get("/notifications/badge").content.decode()
+    assert "2 unread" in badge
+    assert client.get("/notifications/?tab=likes&cursor=zz").status_code == 400
+
+
+def test_deleted_comment_takes_its_notification(
+    ava_user: Any, liwei_user: Any, ava_note: Note
+) -> None:
+    comment = services.comment_create(author=liwei_user, note=ava_note, body="oops")
+    assert Notification.objects.filter(verb="comment").exists()
+    services.comment_delete(user=liwei_user, comment=comment)
+    assert not Notification.objects.exists()
+
+
+def test_notifications_api(ava_user: Any, liwei_user: Any, ava_note: Note) -> None:
+    services.like_create(user=liwei_user, note=ava_note)
+    client = Client()
+    client.force_login(ava_user)
+    assert client.get("/api/notifications/unread").json() == {
+        "total": 1,
+        "tabs": {"likes": 1, "follows": 0, "comments": 0},
+    }
+    page = client.get("/api/notifications/?tab=likes").json()
+    assert page["items"][0]["text"] == "李伟 liked your note"
+    assert client.get("/api/notifications/?tab=nope").json()["error"] == "bad_tab"
+    assert client.get("/api/notifications/?cursor=1e9").json()["error"] == "bad_cursor"
+    marked = client.post("/api/notifications/read", "{}", content_type="application/json")
+    assert marked.json() == {"marked": 1}
