@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("bridgenote.accounts.urls")),
     path("notes/", include("bridgenote.notes.urls")),
     path("notifications/", include("bridgenote.notify.urls")),
+    path("moderation/", include("bridgenote.moderation.urls")),
     path("", include("bridgenote.web.urls")),
     path("", include("bridgenote.feeds.urls")),
 ]
