@@ -19,7 +19,7 @@ import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
-from pypinyin import Style, lazy_pinyin
+from pypinyin.pinyin_dict import pinyin_dict
 
 from bridgenote.core.text import to_simplified
 
@@ -51,7 +51,7 @@ for _base in (0x1F150, 0x1F170, 0x1F1E6):
 
 def _load_confusables() -> dict[str, str]:
     table: dict[str, str] = {}
-    for line in (_DATA / "confusables.tsv").read_text(encoding="utf-8").splitlines():
+    for line in (_DATA / "confusables.tsv").read_text(encoding="utf-8").split("\n"):
         if line and not line.startswith("#"):
             code, target = line.split("\t")
             table[chr(int(code, 16))] = target
@@ -114,16 +114,84 @@ class _FoldTable(dict[int, str | int | None]):
         return value
 
 
-_TABLE = _FoldTable()
+_TABLE = _FoldTable()  # the reference definition, used by build.py and the tests
 
-# Separators smuggled between Han characters: up to three characters that are not letters
-# or digits (spaces, punctuation, emoji), but never a full stop or a line break, so two
-# sentences are not glued into a match.
+
+def _load_fold() -> dict[str, str]:
+    path = _DATA / "fold.tsv"
+    table: dict[str, str] = {}
+    if path.exists():
+        for line in path.read_text(encoding="utf-8").split("\n"):
+            if line and not line.startswith("#"):
+                code, _, target = line.partition("\t")
+                table[chr(int(code, 16))] = target
+    return table
+
+
+# Every non-ASCII character whose fold is not itself, precomputed by build.py over the Basic
+# Multilingual Plane and the emoji planes (U+1F000-U+1FAFF); other supplementary characters
+# are folded on first sight. Folding is then: replace these (rare) characters, lower() the
+# rest, all in C except one dictionary look-up per replaced character.
+_FOLD = _load_fold()
+_PRECOMPUTED = ((0x80, 0xFFFF), (0x1F000, 0x1FAFF))
+
+
+def _char_class(chars: list[str]) -> str:
+    codes = sorted(ord(c) for c in chars)
+    ranges: list[list[int]] = []
+    for cp in codes:
+        if ranges and cp == ranges[-1][1] + 1:
+            ranges[-1][1] = cp
+        else:
+            ranges.append([cp, cp])
+    return "".join(
+        re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}"
+        for a, b in ranges
+    )
+
+
+_UNSTABLE = re.compile(
+    "[" + _char_class(list(_FOLD)) + "\U00010000-\U0001EFFF\U0001FB00-\U0010FFFF]"
+)
+
+
+def _fold_one(char: str) -> str:
+    folded = _FOLD.get(char)
+    if folded is None:
+        value = _TABLE[ord(char)]
+        folded = char if isinstance(value, int) else (value or "")
+        _FOLD[char] = folded
+    return folded
+
+
+def _fold_match(match: re.Match[str]) -> str:
+    return _fold_one(match.group())
+
+
+def fold(text: str) -> str:
+    """The per-character fold of ``text`` (no separator collapsing). Underscores count as
+    spaces, so that "s_e_x" and "微_信" are separators like any other."""
+    if text.isascii() or _UNSTABLE.search(text) is None:
+        folded = text.lower()
+    else:
+        folded = _UNSTABLE.sub(_fold_match, text).lower()
+    return folded.replace("_", " ") if "_" in folded else folded
+
+
+# Separators smuggled between Han characters: up to three characters that are not letters,
+# digits or underscores (spaces, punctuation, emoji, zero-width characters), but never a full
+# stop or a line break, so two sentences are not glued into a match. This runs on the text
+# as written, before folding, so that the full-width punctuation it removes is never folded.
+# The pattern starts with a character class (the regex engine then scans for it in C) and
+# checks the Han character before it with a look-behind; the replacement is empty, so no
+# Python code runs per match.
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003ffff"
-_NOISE = r"(?:[^\w\n。]|_)"
-_HAN_GAP = re.compile(rf"(?<=[{_HAN}]){_NOISE}{{1,3}}(?=[{_HAN}])")
+_NOISE = r"[^\w\n。]"
+_HAN_GAP = re.compile(rf"{_NOISE}(?<=[{_HAN}]{_NOISE}){_NOISE}{{0,2}}(?=[{_HAN}])")
 # Three or more single Latin letters each separated by noise: "s e x", "f.u.c.k".
 _SPACED = re.compile(rf"(?<![^\W\d_])(?:[a-z]{_NOISE}{{1,3}}){{2,}}[a-z](?![^\W\d_])")
+# A cheap test first: two single letters in a row ("s e " in " s e x ").
+_SPACED_HINT = re.compile(rf"{_NOISE}[a-z]{_NOISE}{{1,3}}[a-z]{_NOISE}")
 _SPACED_NOISE = re.compile(_NOISE)
 _HAS_HAN = re.compile(rf"[{_HAN}]")
 
@@ -134,41 +202,49 @@ def _join_letters(match: re.Match[str]) -> str:
 
 def normalize(text: str) -> str:
     """The form of ``text`` that rules match against (fast path, no positions)."""
-    folded = text.translate(_TABLE)
-    if not folded.isascii() and _HAS_HAN.search(folded):
-        folded = _HAN_GAP.sub("", folded)
-    return _SPACED.sub(_join_letters, folded)
+    if "_" in text:
+        text = text.replace("_", " ")
+    if not text.isascii() and _HAS_HAN.search(text):
+        text = _HAN_GAP.sub("", text)
+    folded = fold(text)
+    if _SPACED_HINT.search(f" {folded} "):
+        folded = _SPACED.sub(_join_letters, folded)
+    return folded
 
 
 def normalize_with_map(text: str) -> tuple[str, list[int]]:
-    """``normalize(text)`` and, for each of its characters, the index in ``text`` it came from.
+    """``normalize(text)`` and, for each of its characters, the index in ``text`` it came from
+    (the same steps as ``normalize``, one character at a time).
 
     Guarantees ``result[0] == normalize(text)`` and ``0 <= index < len(text)``.
     """
     chars: list[str] = []
     positions: list[int] = []
-    for i, char in enumerate(text):
-        value = _TABLE[ord(char)]
-        if value is None:
-            continue
-        piece = chr(value) if isinstance(value, int) else value
+    gaps: list[tuple[int, int]] = []
+    spaced = text.replace("_", " ")
+    if not text.isascii() and _HAS_HAN.search(spaced):
+        gaps = [m.span() for m in _HAN_GAP.finditer(spaced)]
+    for i in _drop(spaced, list(range(len(text))), gaps)[1]:
+        char = spaced[i]
+        piece = (_fold_one(char) if _UNSTABLE.match(char) else char).lower().replace("_", " ")
         chars.extend(piece)
         positions.extend([i] * len(piece))
     folded = "".join(chars)
-    if not folded.isascii() and _HAS_HAN.search(folded):
-        folded, positions = _drop(folded, positions, [m.span() for m in _HAN_GAP.finditer(folded)])
-    drops = []
-    for match in _SPACED.finditer(folded):
-        base = match.start()
-        drops.extend(
-            (base + m.start(), base + m.end()) for m in _SPACED_NOISE.finditer(match.group())
-        )
-    if drops:
+    if _SPACED_HINT.search(f" {folded} "):
+        drops = []
+        for match in _SPACED.finditer(folded):
+            base = match.start()
+            drops.extend(
+                (base + m.start(), base + m.end())
+                for m in _SPACED_NOISE.finditer(match.group())
+            )
         folded, positions = _drop(folded, positions, drops)
     return folded, positions
 
 
 def _drop(text: str, positions: list[int], spans: list[tuple[int, int]]) -> tuple[str, list[int]]:
+    if not spans:
+        return text, positions
     keep = [True] * len(text)
     for start, end in spans:
         for i in range(start, end):
@@ -181,27 +257,37 @@ def _drop(text: str, positions: list[int], spans: list[tuple[int, int]]) -> tupl
 
 # --- pinyin keys (homophones) -------------------------------------------------------------
 # Each tone-less syllable becomes one private-use character, so a pinyin key has exactly the
-# length of the normalised text and a match's span is the span in the normalised text.
-_SYLLABLES: dict[str, str] = {}
+# length of the normalised text and a match's span is the span in the normalised text. A
+# character's syllable is its first reading in pypinyin's dictionary, tones and the umlaut
+# dropped (lü and lu are one key: close enough for "sounds like", and it only ever holds).
 _NOT_HAN = "\x00"
 
 
-def _syllable_char(syllable: str) -> str:
-    char = _SYLLABLES.get(syllable)
-    if char is None:
-        char = chr(0xF0000 + len(_SYLLABLES))  # Supplementary Private Use Area-A
-        _SYLLABLES[syllable] = char
-    return char
+def _toneless(reading: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFD", reading) if not _is_mark(c))
+
+
+@lru_cache(maxsize=1)
+def _syllables() -> tuple[dict[int, str], dict[str, list[str]]]:
+    """(code point -> syllable character, syllable character -> every Han character with it)."""
+    by_char: dict[int, str] = {}
+    by_syllable: dict[str, list[str]] = {}
+    codes: dict[str, str] = {}
+    for cp, readings in pinyin_dict.items():
+        if not is_han(chr(cp)):
+            continue
+        syllable = _toneless(readings.split(",")[0])
+        if not syllable.isascii():
+            continue
+        key = codes.setdefault(syllable, chr(0xF0000 + len(codes)))  # private use area
+        by_char[cp] = key
+        by_syllable.setdefault(key, []).append(chr(cp))
+    return by_char, by_syllable
 
 
 class _PinyinTable(dict[int, str]):
     def __missing__(self, cp: int) -> str:
-        char = chr(cp)
-        value = _NOT_HAN
-        if is_han(char):
-            syllables = lazy_pinyin(char, style=Style.NORMAL, errors="ignore")
-            if syllables and syllables[0].isascii():
-                value = _syllable_char(syllables[0])
+        value = _syllables()[0].get(cp, _NOT_HAN)
         self[cp] = value
         return value
 
@@ -214,6 +300,19 @@ def pinyin_key(normalized: str) -> str:
     return normalized.translate(_PINYIN)
 
 
-@lru_cache(maxsize=4096)
+def homophones_pattern(keys: list[str]) -> re.Pattern[str] | None:
+    """A pattern matching any Han character that sounds like the first syllable of a key:
+    a cheap test of whether a text can match any pinyin key at all."""
+    by_syllable = _syllables()[1]
+    chars = sorted({c for key in keys if key for c in by_syllable.get(key[0], [])})
+    if not chars:
+        return None
+    # Only Basic Multilingual Plane characters are listed one by one: the regex engine tests
+    # those against a bitmap, but supplementary ones one range at a time. Rare supplementary
+    # Han characters all pass the test (and get the full pinyin check).
+    bmp = [c for c in chars if ord(c) <= 0xFFFF]
+    return re.compile("[" + _char_class(bmp) + "\U00020000-\U0003FFFF]")
+
+
 def has_han(text: str) -> bool:
     return _HAS_HAN.search(text) is not None

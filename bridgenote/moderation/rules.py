@@ -8,6 +8,7 @@ once per process and rebuilt when ``RuleSetVersion`` changes (checked at most ev
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -17,7 +18,7 @@ import ahocorasick
 from django.conf import settings
 
 from bridgenote.moderation.normalize import (
-    has_han,
+    homophones_pattern,
     is_han,
     normalize,
     normalize_with_map,
@@ -109,6 +110,7 @@ class Matcher:
     exact: Any  # ahocorasick.Automaton or None
     pinyin: Any
     version: int
+    pinyin_hint: re.Pattern[str] | None = None  # any Han character sounding like a key's start
 
     def scan(self, text: str, *, language: str | None = None) -> ScanResult:
         if not text or self.exact is None:
@@ -116,7 +118,7 @@ class Matcher:
         norm = normalize(text)
         hits = list(self.exact.iter(norm))
         pin_hits: list[tuple[int, Any]] = []
-        if self.pinyin is not None and has_han(norm):
+        if self.pinyin_hint is not None and self.pinyin_hint.search(norm):
             pin_hits = list(self.pinyin.iter(pinyin_key(norm)))
         if not any(v[1] for _, v in hits) and not pin_hits:
             return ScanResult(text)  # nothing, or only allow-phrases: the common case
@@ -198,7 +200,10 @@ def compile_rules(
         norm = normalize(phrase).strip()
         if norm:
             exact[norm] = (exact.get(norm, ([], False))[0], True)
-    return Matcher(compiled, _automaton(exact), _pinyin_automaton(pinyin), version)
+    return Matcher(
+        compiled, _automaton(exact), _pinyin_automaton(pinyin), version,
+        homophones_pattern(list(pinyin)),
+    )  # fmt: skip
 
 
 def _automaton(words: dict[str, tuple[list[int], bool]]) -> Any:
