@@ -224,8 +224,13 @@ def normalize_with_map(text: str) -> tuple[str, list[int]]:
     spaced = text.replace("_", " ")
     if not text.isascii() and _HAS_HAN.search(spaced):
         gaps = [m.span() for m in _HAN_GAP.finditer(spaced)]
-    for i in _drop(spaced, list(range(len(text))), gaps)[1]:
+    kept = _drop(spaced, list(range(len(text))), gaps)[1] if gaps else range(len(text))
+    for i in kept:
         char = spaced[i]
+        if char < "\x80":
+            chars.append(char.lower())
+            positions.append(i)
+            continue
         piece = (_fold_one(char) if _UNSTABLE.match(char) else char).lower().replace("_", " ")
         chars.extend(piece)
         positions.extend([i] * len(piece))
@@ -300,18 +305,25 @@ def pinyin_key(normalized: str) -> str:
     return normalized.translate(_PINYIN)
 
 
-def homophones_pattern(keys: list[str]) -> re.Pattern[str] | None:
-    """A pattern matching any Han character that sounds like the first syllable of a key:
-    a cheap test of whether a text can match any pinyin key at all."""
-    by_syllable = _syllables()[1]
-    chars = sorted({c for key in keys if key for c in by_syllable.get(key[0], [])})
-    if not chars:
-        return None
-    # Only Basic Multilingual Plane characters are listed one by one: the regex engine tests
-    # those against a bitmap, but supplementary ones one range at a time. Rare supplementary
-    # Han characters all pass the test (and get the full pinyin check).
-    bmp = [c for c in chars if ord(c) <= 0xFFFF]
-    return re.compile("[" + _char_class(bmp) + "\U00020000-\U0003FFFF]")
+def _is_common(char: str) -> bool:
+    """Among the 6,763 characters of GB 2312 (what Chinese input methods offer first)."""
+    try:
+        encoded = char.encode("gb2312")
+    except UnicodeEncodeError:
+        return False
+    return len(encoded) == 2 and 0xB0 <= encoded[0] <= 0xF7
+
+
+@lru_cache(maxsize=1024)
+def homophone_pairs(term: str) -> list[str]:
+    """Every pair of common characters sounding like the first two of ``term`` (which must be
+    at least two Han characters), the term's own pair included."""
+    by_char, by_syllable = _syllables()
+    choices = []
+    for char in term[:2]:
+        same = [c for c in by_syllable.get(by_char.get(ord(char), ""), []) if _is_common(c)]
+        choices.append(sorted({char, *same}))
+    return [a + b for a in choices[0] for b in choices[1]]
 
 
 def has_han(text: str) -> bool:
