@@ -23,8 +23,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bridgenote.moderation.normalize import normalize  # noqa: E402
-from bridgenote.moderation.rules import compile_rules  # noqa: E402
+from bridgenote.moderation.normalize import normalize
+from bridgenote.moderation.rules import compile_rules
 
 # Common characters and words of lifestyle notes.
 HAN = (
@@ -40,14 +40,108 @@ HAN = (
     "号率族维划选标写存候毛亲快效斯院查江型眼王按格养易置派层片始却专状育厂京识适属圆包火住调满县局照参"
     "红细引听该铁价严龙飞咖啡火锅穿搭旅行美食护肤攻略探店日常分享宝藏好物推荐成都上海北京周末早午餐"
 )
-WORDS = (
-    "the and for with this that you are was have from they will one all would there their what "
-    "about which when make like time just know take people into year your good some could them "
-    "see other than then now look only come its over think also back after use two how our work "
-    "first well way even new want because any these give day most us coffee brunch hotpot outfit "
-    "travel skincare review sunset weekend hike market recipe photo city trip cafe noodles tea "
-    "vintage style cozy lovely amazing recommend shop try best love place must visit friends"
-).split()
+WORDS = [
+    "the",
+    "and",
+    "for",
+    "with",
+    "this",
+    "that",
+    "you",
+    "are",
+    "was",
+    "have",
+    "from",
+    "they",
+    "will",
+    "one",
+    "all",
+    "would",
+    "there",
+    "their",
+    "what",
+    "about",
+    "which",
+    "when",
+    "make",
+    "like",
+    "time",
+    "just",
+    "know",
+    "take",
+    "people",
+    "into",
+    "year",
+    "your",
+    "good",
+    "some",
+    "could",
+    "them",
+    "see",
+    "other",
+    "than",
+    "then",
+    "now",
+    "look",
+    "only",
+    "come",
+    "its",
+    "over",
+    "think",
+    "also",
+    "back",
+    "after",
+    "use",
+    "two",
+    "how",
+    "our",
+    "work",
+    "first",
+    "well",
+    "way",
+    "even",
+    "new",
+    "want",
+    "because",
+    "any",
+    "these",
+    "give",
+    "day",
+    "most",
+    "us",
+    "coffee",
+    "brunch",
+    "hotpot",
+    "outfit",
+    "travel",
+    "skincare",
+    "review",
+    "sunset",
+    "weekend",
+    "hike",
+    "market",
+    "recipe",
+    "photo",
+    "city",
+    "trip",
+    "cafe",
+    "noodles",
+    "tea",
+    "vintage",
+    "style",
+    "cozy",
+    "lovely",
+    "amazing",
+    "recommend",
+    "shop",
+    "try",
+    "best",
+    "love",
+    "place",
+    "must",
+    "visit",
+    "friends",
+]
 
 
 def make_rules(count: int, rng: random.Random, pinyin: int = 20) -> list[dict[str, object]]:
@@ -66,9 +160,15 @@ def make_rules(count: int, rng: random.Random, pinyin: int = 20) -> list[dict[st
         if kind < 0.5:
             term = "".join(rng.choice(HAN) for _ in range(rng.randint(3, 5)))
         elif kind < 0.8:
-            term = "".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(rng.randint(5, 9)))
+            term = "".join(
+                rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(rng.randint(5, 9))
+            )
         else:
-            term = " ".join(rng.choice(WORDS) for _ in range(2)) + " " + rng.choice(["deal", "now", "vx", "dm"])
+            term = (
+                " ".join(rng.choice(WORDS) for _ in range(2))
+                + " "
+                + rng.choice(["deal", "now", "vx", "dm"])
+            )
         if term in seen:
             continue
         seen.add(term)
@@ -101,7 +201,7 @@ def make_notes(count: int, rng: random.Random, rules: list[dict[str, object]]) -
     return notes
 
 
-def rate(fn, notes: list[str], repeat: int = 3) -> float:  # noqa: ANN001
+def rate(fn, notes: list[str], repeat: int = 3) -> float:
     best = float("inf")
     for _ in range(repeat):
         start = time.process_time()  # CPU time: per core, whatever else the machine runs

@@ -269,7 +269,9 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # --- moderation -----------------------------------------------------------------------------
 # New accounts: their first N published notes wait for a moderator (0: none do).
-MODERATION_NEW_ACCOUNT_REVIEW_NOTES = env.integer("MODERATION_NEW_ACCOUNT_REVIEW_NOTES", 0, minimum=0)
+MODERATION_NEW_ACCOUNT_REVIEW_NOTES = env.integer(
+    "MODERATION_NEW_ACCOUNT_REVIEW_NOTES", 0, minimum=0
+)
 # How often a process checks whether the rule set changed (seconds; 0: on every scan).
 MODERATION_RULES_CHECK_SECONDS = env.integer("MODERATION_RULES_CHECK_SECONDS", 5, minimum=0)
 # Reports one account may file per hour.

@@ -78,7 +78,10 @@ class ImageRule(models.Model):
     category = models.CharField(max_length=16, choices=Category.choices)
     action = models.CharField(
         max_length=8,
-        choices=[(RuleAction.REFUSE, RuleAction.REFUSE.label), (RuleAction.HOLD, RuleAction.HOLD.label)],
+        choices=[
+            (RuleAction.REFUSE, RuleAction.REFUSE.label),
+            (RuleAction.HOLD, RuleAction.HOLD.label),
+        ],
     )
     enabled = models.BooleanField(default=True)
     created_by = models.ForeignKey(

@@ -151,7 +151,7 @@ def _char_class(chars: list[str]) -> str:
 
 
 _UNSTABLE = re.compile(
-    "[" + _char_class(list(_FOLD)) + "\U00010000-\U0001EFFF\U0001FB00-\U0010FFFF]"
+    "[" + _char_class(list(_FOLD)) + "\U00010000-\U0001efff\U0001fb00-\U0010ffff]"
 )
 
 
@@ -236,12 +236,11 @@ def normalize_with_map(text: str) -> tuple[str, list[int]]:
         positions.extend([i] * len(piece))
     folded = "".join(chars)
     if _SPACED_HINT.search(f" {folded} "):
-        drops = []
+        drops: list[tuple[int, int]] = []
         for match in _SPACED.finditer(folded):
             base = match.start()
             drops.extend(
-                (base + m.start(), base + m.end())
-                for m in _SPACED_NOISE.finditer(match.group())
+                (base + m.start(), base + m.end()) for m in _SPACED_NOISE.finditer(match.group())
             )
         folded, positions = _drop(folded, positions, drops)
     return folded, positions

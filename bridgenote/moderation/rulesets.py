@@ -185,11 +185,15 @@ def export_lines() -> list[str]:
     lines = [
         json.dumps(
             {
-                "term": r.term, "languages": r.languages, "category": r.category,
-                "action": r.action, "pinyin": r.pinyin, "note": r.note,
+                "term": r.term,
+                "languages": r.languages,
+                "category": r.category,
+                "action": r.action,
+                "pinyin": r.pinyin,
+                "note": r.note,
             },
             ensure_ascii=False,
-        )  # fmt: skip
+        )
         for r in KeywordRule.objects.filter(enabled=True).order_by("id")
     ]
     lines.extend(

@@ -54,7 +54,7 @@ class ModerationError(Exception):
         self.message = message
 
 
-class ModerationRefused(ModerationError):  # noqa: N818 (the name the notes form catches)
+class ModerationRefused(ModerationError):
     """Submitted text matched a "refuse at submit" rule. The form shows ``message`` next to
     the field named ``field`` and keeps the draft; ``term`` is what matched, as written."""
 
@@ -151,7 +151,10 @@ def note_check_submission(
     apply once the note is saved (``after_note_saved``): allow, mask, limit or hold. A new
     account's first ``MODERATION_NEW_ACCOUNT_REVIEW_NOTES`` notes are held at least.
     """
-    fields = {"title": scan_text(title, language=language), "body": scan_text(body, language=language)}
+    fields = {
+        "title": scan_text(title, language=language),
+        "body": scan_text(body, language=language),
+    }
     for field, result in fields.items():
         for match in result.matches:
             if match.action == "refuse":
@@ -188,9 +191,11 @@ def _is_new_account(author: User) -> bool:
 def note_matches(note: Note) -> list[dict[str, Any]]:
     """Every rule match in a note's title and body, as stored on a case."""
     language = note.language or None
-    out = []
+    out: list[dict[str, Any]] = []
     for field, text in (("title", note.title), ("body", note.body)):
-        out.extend({"field": field, **m.as_dict()} for m in scan_text(text, language=language).matches)
+        out.extend(
+            {"field": field, **m.as_dict()} for m in scan_text(text, language=language).matches
+        )
     return out
 
 
@@ -259,7 +264,7 @@ def case_open_for_note(
     return case
 
 
-_ACTION_STATE = {
+_ACTION_STATE: dict[str, str] = {
     ModerationDecision.Action.APPROVE: Note.Moderation.PUBLISHED,
     ModerationDecision.Action.LIMIT: Note.Moderation.LIMITED,
     ModerationDecision.Action.REMOVE: Note.Moderation.REMOVED,
@@ -382,9 +387,7 @@ def appeal_create(*, author: User, note: Note, text: str) -> Appeal:
 
 
 @transaction.atomic
-def appeal_decide(
-    *, appeal: Appeal, moderator: User, overturn: bool, outcome: str = ""
-) -> Appeal:
+def appeal_decide(*, appeal: Appeal, moderator: User, overturn: bool, outcome: str = "") -> Appeal:
     """Decide an appeal: overturning publishes the note again (an "approve" in the audit
     log); upholding keeps it as it is. Either way the appeal's case is closed."""
     if not (moderator.is_moderator or moderator.is_staff):
@@ -483,7 +486,9 @@ def _flag_note(note_id: int, action: str, matches: list[dict[str, Any]]) -> None
     Note.objects.filter(pk=note_id, moderation=Note.Moderation.PUBLISHED).update(moderation=state)
     ModerationDecision.objects.create(
         note=note,
-        action=ModerationDecision.Action.LIMIT if action == "limit" else ModerationDecision.Action.HOLD,
+        action=ModerationDecision.Action.LIMIT
+        if action == "limit"
+        else ModerationDecision.Action.HOLD,
         reason_en="rescan",
     )
 

@@ -62,7 +62,8 @@ def test_parse_csv_without_header_is_one_clear_error() -> None:
 
 def test_import_then_export_round_trips() -> None:
     report = rulesets.parse(
-        '{"term": "微信", "languages": ["zh"], "category": "spam", "action": "refuse", "pinyin": true}\n'
+        '{"term": "微信", "languages": ["zh"], "category": "spam", "action": "refuse", '
+        '"pinyin": true}\n'
         '{"allow": "微信支付"}\n'
     )
     rulesets.rules_import(report=report)

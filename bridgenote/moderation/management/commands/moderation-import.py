@@ -18,9 +18,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", nargs="?", help="a .jsonl or .csv rule file, or -")
         parser.add_argument("--starter", action="store_true", help="import the starter list")
-        parser.add_argument(
-            "--dry-run", action="store_true", help="validate only, write nothing"
-        )
+        parser.add_argument("--dry-run", action="store_true", help="validate only, write nothing")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["starter"] == bool(options["file"]):
