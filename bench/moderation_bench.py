@@ -339,8 +339,10 @@ def rescan_bench(count: int) -> None:
     services.rescan_run(job_id=job.pk)
     elapsed = time.perf_counter() - start
     job.refresh_from_db()
-    print(f"rescan: {job.processed} notes in {elapsed:.1f} s = {job.processed / elapsed:,.0f} "
-          f"notes/s wall clock, {job.flagged} flagged, batch {settings.MODERATION_RESCAN_BATCH}")  # fmt: skip
+    rate_ = job.processed / elapsed
+    batch = settings.MODERATION_RESCAN_BATCH
+    print(f"rescan: {job.processed} notes in {elapsed:.1f} s = {rate_:,.0f} notes/s wall clock, "
+          f"{job.flagged} flagged, batch {batch}")  # fmt: skip
     print(f"1,000,000 notes at this rate: {1_000_000 / (job.processed / elapsed) / 60:.0f} min")
 
 
