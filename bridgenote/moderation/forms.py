@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from bridgenote.moderation.models import ModerationDecision, ReasonTemplate
+from bridgenote.moderation.models import ModerationDecision, ReasonTemplate, Report
 
 DECISION_CHOICES = [
     (ModerationDecision.Action.APPROVE, _("Approve")),
@@ -67,4 +67,25 @@ class AppealDecisionForm(forms.Form):
     )
     outcome = forms.CharField(
         label=_("Message to the author"), required=False, max_length=2000, widget=forms.Textarea
+    )
+
+
+class ReportForm(forms.Form):
+    category = forms.ChoiceField(
+        label=_("What is wrong with this note?"),
+        choices=Report.Category.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose what is wrong with this note.")},
+    )
+    text = forms.CharField(
+        label=_("Details (optional)"), required=False, max_length=500, widget=forms.Textarea
+    )
+
+
+class AppealForm(forms.Form):
+    text = forms.CharField(
+        label=_("Why should the decision change?"),
+        max_length=1000,
+        widget=forms.Textarea,
+        error_messages={"required": _("Tell the moderators why the decision is wrong.")},
     )

@@ -15,6 +15,7 @@ from bridgenote.moderation.models import (
     RescanJob,
 )
 from bridgenote.moderation.rules import mask, scan_text
+from bridgenote.notes.models import Note
 
 
 def case_queue(*, order: str = "oldest") -> QuerySet[ModerationCase]:
@@ -78,6 +79,11 @@ def case_preview(case: ModerationCase) -> dict[str, Any]:
         "terms": sorted({m["term"] for m in case.matches}),
         "via_pinyin": any(m.get("via_pinyin") for m in case.matches),
     }
+
+
+def last_decision(note: Note) -> ModerationDecision | None:
+    """The latest decision on a note (what the author sees and may appeal)."""
+    return ModerationDecision.objects.filter(note=note).order_by("-created_at", "-id").first()
 
 
 def masked(text: str, *, language: str | None = None) -> str:

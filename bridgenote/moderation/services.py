@@ -237,6 +237,27 @@ def after_note_saved(*, note: Note, decision: Decision | None = None) -> Decisio
     return decision
 
 
+@transaction.atomic
+def after_attachment_ready(*, note: Note, phash: str) -> str:
+    """Check a note's image once its perceptual hash is known (call it from the media
+    pipeline when an attachment of a note becomes ready). An image rule match holds the note
+    for review with a case (a "refuse" image rule also only holds here: the note is already
+    out, and a moderator decides). Returns "hold" or "allow"."""
+    matches = scan_image_hash(phash)
+    if not matches or note.moderation in (Note.Moderation.LIMITED, Note.Moderation.REMOVED):
+        return "allow"
+    case = case_open_for_note(note=note, source=ModerationCase.Source.IMAGE)
+    if case.source != ModerationCase.Source.IMAGE and not case.matches:
+        ModerationCase.objects.filter(pk=case.pk).update(source=ModerationCase.Source.IMAGE)
+    Note.objects.filter(pk=note.pk).update(moderation=Note.Moderation.PENDING)
+    note.moderation = Note.Moderation.PENDING
+    ModerationDecision.objects.create(
+        note=note, action=ModerationDecision.Action.HOLD,
+        reason_en=f"image rule {matches[0].rule_id} (distance {matches[0].distance})",
+    )  # fmt: skip
+    return "hold"
+
+
 # --- cases --------------------------------------------------------------------------------
 @transaction.atomic
 def case_open_for_note(

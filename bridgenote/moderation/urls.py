@@ -11,4 +11,6 @@ urlpatterns = [
     path("appeals/", views.appeals, name="appeals"),
     path("appeals/<int:appeal_id>/decide/", views.appeal_decide, name="appeal_decide"),
     path("rescan/", views.rescan, name="rescan"),
+    path("report/<int:note_id>/", views.report, name="report"),
+    path("appeal/<int:note_id>/", views.appeal, name="appeal"),
 ]

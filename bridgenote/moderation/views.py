@@ -1,5 +1,6 @@
-"""The moderator console. Every view is for moderators and staff only: anonymous visitors are
-sent to log in, everyone else gets a 404 (the console's existence is not advertised)."""
+"""The moderator console, and the two pages every user has: reporting a note, appealing a
+decision. Console views are for moderators and staff only: anonymous visitors are sent to log
+in, everyone else gets a 404 (the console's existence is not advertised)."""
 
 from __future__ import annotations
 
@@ -16,8 +17,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from bridgenote.moderation import queries, services
-from bridgenote.moderation.forms import AppealDecisionForm, BulkForm, DecisionForm
+from bridgenote.moderation.forms import (
+    AppealDecisionForm,
+    AppealForm,
+    BulkForm,
+    DecisionForm,
+    ReportForm,
+)
 from bridgenote.moderation.models import Appeal, ModerationCase, ReasonTemplate
+from bridgenote.notes.models import Note
 
 View = Callable[..., HttpResponse]
 
@@ -140,3 +148,60 @@ def rescan(request: HttpRequest) -> HttpResponse:
     job = services.rescan_start(started_by=request.user)  # type: ignore[arg-type]
     messages.success(request, _("Rescan of %(count)d notes started.") % {"count": job.total})
     return redirect("moderation:log")
+
+
+# --- for everyone: reporting a note, appealing a decision ---------------------------------
+def _reportable(request: HttpRequest, note_id: int) -> Note:
+    # INTEGRATION: use Note.objects.visible_to(request.user) once notes provides it.
+    return get_object_or_404(
+        Note.objects.exclude(moderation=Note.Moderation.REMOVED).filter(
+            status=Note.Status.PUBLISHED, visibility=Note.Visibility.PUBLIC
+        ),
+        pk=note_id,
+    )
+
+
+@login_required
+def report(request: HttpRequest, note_id: int) -> HttpResponse:
+    note = _reportable(request, note_id)
+    form = ReportForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.report_create(
+                reporter=request.user,  # type: ignore[arg-type]
+                note=note, category=form.cleaned_data["category"], text=form.cleaned_data["text"],
+            )  # fmt: skip
+        except services.ModerationError as error:
+            form.add_error("category" if error.code == "bad_category" else None, error.message)
+        else:
+            return render(request, "moderation/report_done.html", {"note": note})
+    status = 400 if request.method == "POST" else 200
+    return render(request, "moderation/report.html", {"note": note, "form": form}, status=status)
+
+
+@login_required
+def appeal(request: HttpRequest, note_id: int) -> HttpResponse:
+    note = get_object_or_404(Note, pk=note_id, author=request.user)
+    decision = queries.last_decision(note)
+    form = AppealForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.appeal_create(
+                author=request.user,  # type: ignore[arg-type]
+                note=note, text=form.cleaned_data["text"],
+            )  # fmt: skip
+        except services.ModerationError as error:
+            form.add_error("text" if error.code in ("empty", "too_long") else None, error.message)
+        else:
+            messages.success(request, _("Your appeal was sent. A moderator will look at it."))
+            return redirect("moderation:appeal", note_id=note.pk)
+    return render(
+        request,
+        "moderation/appeal.html",
+        {
+            "note": note, "decision": decision, "form": form,
+            "open_appeal": Appeal.objects.filter(note=note, state=Appeal.State.OPEN).first(),
+            "nav": "me",
+        },
+        status=400 if request.method == "POST" else 200,
+    )  # fmt: skip

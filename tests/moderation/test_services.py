@@ -257,3 +257,38 @@ def test_rescan_step_advances_in_batches() -> None:
     job.refresh_from_db()
     assert job.processed == 5
     assert job.state == "done"
+
+
+def test_after_attachment_ready_holds_note_on_image_match() -> None:
+    from bridgenote.moderation.models import ImageRule
+
+    ImageRule.objects.create(phash="ffff0000ffff0000", max_distance=4, category="sexual",
+                             action="refuse")  # fmt: skip
+    note = _note(ava(), body="photo")
+    assert services.after_attachment_ready(note=note, phash="0000ffff0000ffff") == "allow"
+    assert services.after_attachment_ready(note=note, phash="ffff0000ffff0001") == "hold"
+    note.refresh_from_db()
+    assert note.moderation == "pending"
+    assert ModerationCase.objects.get(note=note).source == "image"
+
+
+def test_note_check_submission_refuses_known_image() -> None:
+    from bridgenote.moderation.models import ImageRule
+
+    ImageRule.objects.create(phash="ffff0000ffff0000", max_distance=4, category="sexual",
+                             action="refuse")  # fmt: skip
+    with pytest.raises(ModerationError) as caught:
+        services.note_check_submission(
+            author=ava(), title="", body="", phashes=["ffff0000ffff0003"]
+        )
+    assert caught.value.code == "image_refused"
+
+
+def test_masked_filter_hides_mask_terms() -> None:
+    from django.template import Context, Template
+
+    services.rule_save(term="shit", category="profanity", action="mask")
+    rendered = Template("{% load moderation %}{{ body|masked }}").render(
+        Context({"body": "oh shit <b>"})
+    )
+    assert rendered == "oh **** &lt;b&gt;"

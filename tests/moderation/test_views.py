@@ -163,3 +163,73 @@ def test_console_in_chinese(moderator_client: Client, case: ModerationCase) -> N
     moderator_client.cookies["bn_lang"] = "zh-hans"
     html = moderator_client.get(reverse("moderation:queue")).content.decode()
     assert "审核队列" in html
+
+
+def test_report_page_files_report(client: Client) -> None:
+    note = _note(ava(), title="Hotpot", body="buy followers")
+    client.force_login(liwei())
+    url = reverse("moderation:report", args=[note.pk])
+    assert client.get(url).status_code == 200
+    response = client.post(url, {"category": "spam", "text": "广告"})
+    assert response.status_code == 200
+    assert ModerationCase.objects.get(note=note).report_count == 1
+
+
+def test_report_page_without_category_keeps_text(client: Client) -> None:
+    note = _note(ava(), title="Hotpot")
+    client.force_login(liwei())
+    response = client.post(reverse("moderation:report", args=[note.pk]), {"text": "我写的说明"})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Choose what is wrong with this note." in html
+    assert "我写的说明" in html
+
+
+def test_report_own_note_shows_error(client: Client) -> None:
+    author = ava()
+    note = _note(author, title="Hotpot")
+    client.force_login(author)
+    response = client.post(reverse("moderation:report", args=[note.pk]), {"category": "spam"})
+    assert response.status_code == 400
+    assert "You can&#x27;t report your own note." in response.content.decode()
+
+
+def test_report_private_or_removed_note_is_404(client: Client) -> None:
+    author = ava()
+    hidden = _note(author, title="x")
+    Note.objects.filter(pk=hidden.pk).update(visibility="private")
+    removed = _note(author, title="y")
+    Note.objects.filter(pk=removed.pk).update(moderation="removed")
+    client.force_login(liwei())
+    for note in (hidden, removed):
+        assert client.get(reverse("moderation:report", args=[note.pk])).status_code == 404
+
+
+def test_report_page_needs_login(client: Client) -> None:
+    note = _note(ava(), title="x")
+    response = client.get(reverse("moderation:report", args=[note.pk]))
+    assert response.status_code == 302
+
+
+def test_appeal_page_for_author_only(client: Client) -> None:
+    author = ava()
+    note = _note(author, title="Recipe")
+    mod = UserFactory(handle="mod2", is_moderator=True)
+    template = ReasonTemplate.objects.get(code="spam")
+    services.decision_record(
+        case=services.case_open_for_note(note=note), moderator=mod, action="remove",
+        template=template,
+    )  # fmt: skip
+    url = reverse("moderation:appeal", args=[note.pk])
+    client.force_login(liwei())
+    assert client.get(url).status_code == 404
+    client.force_login(author)
+    page = client.get(url).content.decode()
+    assert "This note advertises or contains contact details" in page
+    response = client.post(url, {"text": ""})
+    assert response.status_code == 400
+    assert "Tell the moderators why the decision is wrong." in response.content.decode()
+    response = client.post(url, {"text": "It is a recipe"})
+    assert response.status_code == 302
+    assert Appeal.objects.get(note=note).text == "It is a recipe"
+    assert "Your appeal is waiting" in client.get(url).content.decode()
