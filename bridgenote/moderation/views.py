@@ -88,7 +88,14 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
 @moderator_required
 def bulk(request: HttpRequest) -> HttpResponse:
     open_ids = list(queries.case_queue().values_list("id", flat=True))
-    form = BulkForm(request.POST, case_ids=open_ids)
+    data = request.POST
+    quick = request.POST.get("quick", "")
+    if quick:  # one case's own button: "<action>:<case id>"
+        action, _sep, case_id = quick.partition(":")
+        data = request.POST.copy()
+        data.setlist("cases", [case_id])
+        data["action"] = action
+    form = BulkForm(data, case_ids=open_ids)
     if not form.is_valid():
         for error in [*form.non_field_errors(), *form.errors.get("cases", [])]:
             messages.error(request, error)

@@ -233,3 +233,27 @@ def test_appeal_page_for_author_only(client: Client) -> None:
     assert response.status_code == 302
     assert Appeal.objects.get(note=note).text == "It is a recipe"
     assert "Your appeal is waiting" in client.get(url).content.decode()
+
+
+def test_queue_one_click_remove_with_template(moderator_client: Client) -> None:
+    author = ava()
+    keep, drop = _note(author, body="keep"), _note(author, body="drop")
+    cases = [services.case_open_for_note(note=n) for n in (keep, drop)]
+    template = ReasonTemplate.objects.get(code="spam")
+    html = moderator_client.get(reverse("moderation:queue")).content.decode()
+    assert f'value="remove:{cases[1].pk}"' in html
+    moderator_client.post(
+        reverse("moderation:bulk"),
+        {"quick": f"remove:{cases[1].pk}", "cases": [cases[0].pk], "template": template.pk},
+    )
+    assert Note.objects.get(pk=drop.pk).moderation == "removed"
+    assert ModerationCase.objects.get(pk=cases[0].pk).state == "open"
+
+
+def test_queue_one_click_remove_without_reason_is_refused(moderator_client: Client) -> None:
+    case = services.case_open_for_note(note=_note(ava(), body="x"))
+    response = moderator_client.post(
+        reverse("moderation:bulk"), {"quick": f"remove:{case.pk}"}, follow=True
+    )
+    assert "Pick a reason for limiting or removing." in response.content.decode()
+    assert ModerationCase.objects.get(pk=case.pk).state == "open"
