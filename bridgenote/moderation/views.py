@@ -88,11 +88,10 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
 @moderator_required
 def bulk(request: HttpRequest) -> HttpResponse:
     open_ids = list(queries.case_queue().values_list("id", flat=True))
-    data = request.POST
+    data = request.POST.copy()
     quick = request.POST.get("quick", "")
     if quick:  # one case's own button: "<action>:<case id>"
         action, _sep, case_id = quick.partition(":")
-        data = request.POST.copy()
         data.setlist("cases", [case_id])
         data["action"] = action
     form = BulkForm(data, case_ids=open_ids)
