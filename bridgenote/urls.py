@@ -20,6 +20,7 @@ urlpatterns = [
     path("notifications/", include("bridgenote.notify.urls")),
     path("translate/", include("bridgenote.translate.urls")),
     path("", include("bridgenote.engage.urls")),
+    path("moderation/", include("bridgenote.moderation.urls")),
     path("", include("bridgenote.web.urls")),
     path("", include("bridgenote.feeds.urls")),
 ]

@@ -441,6 +441,20 @@ FOLLOW_RATE_PER_HOUR = env.integer("FOLLOW_RATE_PER_HOUR", 200, minimum=1)
 # How often (seconds) open pages poll for new notifications.
 NOTIFY_POLL_SECONDS = env.integer("NOTIFY_POLL_SECONDS", 10, minimum=2)
 
+# --- moderation -----------------------------------------------------------------------------
+# New accounts: their first N published notes wait for a moderator (0: none do).
+MODERATION_NEW_ACCOUNT_REVIEW_NOTES = env.integer(
+    "MODERATION_NEW_ACCOUNT_REVIEW_NOTES", 0, minimum=0
+)
+# How often a process checks whether the rule set changed (seconds; 0: on every scan).
+MODERATION_RULES_CHECK_SECONDS = env.integer("MODERATION_RULES_CHECK_SECONDS", 5, minimum=0)
+# Reports one account may file per hour.
+MODERATION_REPORTS_PER_HOUR = env.integer("MODERATION_REPORTS_PER_HOUR", 20, minimum=1)
+# Distinct reports after which a published note is hidden until reviewed (0: never).
+MODERATION_REPORTS_TO_HOLD = env.integer("MODERATION_REPORTS_TO_HOLD", 0, minimum=0)
+# Notes per batch of a rescan job.
+MODERATION_RESCAN_BATCH = env.integer("MODERATION_RESCAN_BATCH", 1000, minimum=1)
+
 # --- security headers -----------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

@@ -1,0 +1,16 @@
+from django.urls import path
+
+from bridgenote.moderation import views
+
+app_name = "moderation"
+urlpatterns = [
+    path("", views.queue, name="queue"),
+    path("cases/<int:case_id>/", views.case_detail, name="case"),
+    path("bulk/", views.bulk, name="bulk"),
+    path("log/", views.log, name="log"),
+    path("appeals/", views.appeals, name="appeals"),
+    path("appeals/<int:appeal_id>/decide/", views.appeal_decide, name="appeal_decide"),
+    path("rescan/", views.rescan, name="rescan"),
+    path("report/<int:note_id>/", views.report, name="report"),
+    path("appeal/<int:note_id>/", views.appeal, name="appeal"),
+]

@@ -1,0 +1,213 @@
+"""The moderator console, and the two pages every user has: reporting a note, appealing a
+decision. Console views are for moderators and staff only: anonymous visitors are sent to log
+in, everyone else gets a 404 (the console's existence is not advertised)."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from bridgenote.moderation import queries, services
+from bridgenote.moderation.forms import (
+    AppealDecisionForm,
+    AppealForm,
+    BulkForm,
+    DecisionForm,
+    ReportForm,
+)
+from bridgenote.moderation.models import Appeal, ModerationCase, ReasonTemplate
+from bridgenote.notes.models import Note
+
+View = Callable[..., HttpResponse]
+
+
+def moderator_required(view: View) -> View:
+    @login_required
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        user = request.user
+        if not (getattr(user, "is_moderator", False) or getattr(user, "is_staff", False)):
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+@require_GET
+@moderator_required
+def queue(request: HttpRequest) -> HttpResponse:
+    order = "reports" if request.GET.get("order") == "reports" else "oldest"
+    page = Paginator(queries.case_queue(order=order), 30).get_page(request.GET.get("page"))
+    rows = [{"case": case, "preview": queries.case_preview(case)} for case in page]
+    templates = ReasonTemplate.objects.filter(enabled=True)
+    return render(
+        request,
+        "moderation/queue.html",
+        {"page": page, "rows": rows, "order": order, "templates": templates, "nav": "me"},
+    )
+
+
+@moderator_required
+def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
+    case = get_object_or_404(ModerationCase.objects.select_related("note__author"), pk=case_id)
+    form = DecisionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.decision_record(
+                case=case, moderator=request.user,  # type: ignore[arg-type]
+                action=form.cleaned_data["action"], template=form.cleaned_data["template"],
+                reason_en=form.cleaned_data["reason_en"], reason_zh=form.cleaned_data["reason_zh"],
+            )  # fmt: skip
+        except services.ModerationError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("Decision recorded."))
+            return redirect("moderation:queue")
+    return render(
+        request,
+        "moderation/case.html",
+        {
+            "case": case, "preview": queries.case_preview(case), "form": form,
+            "reports": case.reports.select_related("reporter").order_by("created_at"),
+            "nav": "me",
+        },
+        status=400 if request.method == "POST" else 200,
+    )  # fmt: skip
+
+
+@require_POST
+@moderator_required
+def bulk(request: HttpRequest) -> HttpResponse:
+    open_ids = list(queries.case_queue().values_list("id", flat=True))
+    data = request.POST.copy()
+    quick = request.POST.get("quick", "")
+    if quick:  # one case's own button: "<action>:<case id>"
+        action, _sep, case_id = quick.partition(":")
+        data.setlist("cases", [case_id])
+        data["action"] = action
+    form = BulkForm(data, case_ids=open_ids)
+    if not form.is_valid():
+        for error in [*form.non_field_errors(), *form.errors.get("cases", [])]:
+            messages.error(request, error)
+        if form.errors and not form.non_field_errors() and "cases" not in form.errors:
+            messages.error(request, _("Choose a decision."))
+        return redirect("moderation:queue")
+    cases = list(ModerationCase.objects.filter(pk__in=form.cleaned_data["cases"]))
+    done = services.decisions_bulk(
+        cases=cases, moderator=request.user,  # type: ignore[arg-type]
+        action=form.cleaned_data["action"], template=form.cleaned_data["template"],
+    )  # fmt: skip
+    messages.success(request, _("%(count)d decisions recorded.") % {"count": len(done)})
+    return redirect("moderation:queue")
+
+
+@require_GET
+@moderator_required
+def log(request: HttpRequest) -> HttpResponse:
+    page = Paginator(queries.audit_log(), 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "moderation/log.html",
+        {"page": page, "rescan": queries.latest_rescan(), "nav": "me"},
+    )
+
+
+@require_GET
+@moderator_required
+def appeals(request: HttpRequest) -> HttpResponse:
+    rows = [{"appeal": a, "form": AppealDecisionForm()} for a in queries.open_appeals()]
+    return render(request, "moderation/appeals.html", {"rows": rows, "nav": "me"})
+
+
+@require_POST
+@moderator_required
+def appeal_decide(request: HttpRequest, appeal_id: int) -> HttpResponse:
+    appeal = get_object_or_404(Appeal, pk=appeal_id)
+    form = AppealDecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose whether to overturn or uphold the decision."))
+        return redirect("moderation:appeals")
+    try:
+        services.appeal_decide(
+            appeal=appeal, moderator=request.user,  # type: ignore[arg-type]
+            overturn=form.cleaned_data["overturn"], outcome=form.cleaned_data["outcome"],
+        )  # fmt: skip
+    except services.ModerationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Appeal decided."))
+    return redirect("moderation:appeals")
+
+
+@require_POST
+@moderator_required
+def rescan(request: HttpRequest) -> HttpResponse:
+    job = services.rescan_start(started_by=request.user)  # type: ignore[arg-type]
+    messages.success(request, _("Rescan of %(count)d notes started.") % {"count": job.total})
+    return redirect("moderation:log")
+
+
+# --- for everyone: reporting a note, appealing a decision ---------------------------------
+def _reportable(request: HttpRequest, note_id: int) -> Note:
+    # INTEGRATION: use Note.objects.visible_to(request.user) once notes provides it.
+    return get_object_or_404(
+        Note.objects.exclude(moderation=Note.Moderation.REMOVED).filter(
+            status=Note.Status.PUBLISHED, visibility=Note.Visibility.PUBLIC
+        ),
+        pk=note_id,
+    )
+
+
+@login_required
+def report(request: HttpRequest, note_id: int) -> HttpResponse:
+    note = _reportable(request, note_id)
+    form = ReportForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.report_create(
+                reporter=request.user,  # type: ignore[arg-type]
+                note=note, category=form.cleaned_data["category"], text=form.cleaned_data["text"],
+            )  # fmt: skip
+        except services.ModerationError as error:
+            form.add_error("category" if error.code == "bad_category" else None, error.message)
+        else:
+            return render(request, "moderation/report_done.html", {"note": note})
+    status = 400 if request.method == "POST" else 200
+    return render(request, "moderation/report.html", {"note": note, "form": form}, status=status)
+
+
+@login_required
+def appeal(request: HttpRequest, note_id: int) -> HttpResponse:
+    note = get_object_or_404(Note, pk=note_id, author=request.user)
+    decision = queries.last_decision(note)
+    form = AppealForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.appeal_create(
+                author=request.user,  # type: ignore[arg-type]
+                note=note, text=form.cleaned_data["text"],
+            )  # fmt: skip
+        except services.ModerationError as error:
+            form.add_error("text" if error.code in ("empty", "too_long") else None, error.message)
+        else:
+            messages.success(request, _("Your appeal was sent. A moderator will look at it."))
+            return redirect("moderation:appeal", note_id=note.pk)
+    return render(
+        request,
+        "moderation/appeal.html",
+        {
+            "note": note, "decision": decision, "form": form,
+            "open_appeal": Appeal.objects.filter(note=note, state=Appeal.State.OPEN).first(),
+            "nav": "me",
+        },
+        status=400 if request.method == "POST" else 200,
+    )  # fmt: skip
