@@ -40,7 +40,7 @@ class UserManager(BaseUserManager["User"]):
         return self.create_user(handle, password, **fields)
 
 
-class User(AbstractBaseUser, PermissionsMixin):
+class User(AbstractBaseUser, PermissionsMixin):  # type: ignore[django-manager-missing]
     """An account. Sign-in is by phone number (E.164) or e-mail; the handle is the @name."""
 
     id = models.BigIntegerField(primary_key=True, default=new_id, editable=False)

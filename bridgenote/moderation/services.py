@@ -70,6 +70,14 @@ class ModerationRefused(ModerationError):
         self.end = end
 
 
+def _note_changed(note_id: int) -> None:
+    """Who may see the note changed: feeds, search and notifications follow after commit."""
+    # Imported here: the notes services call moderation while a note is written.
+    from bridgenote.notes.services import note_changed
+
+    note_changed(note_id=note_id)
+
+
 # --- rules --------------------------------------------------------------------------------
 def rules_changed() -> int:
     """Bump the rule-set version so every process rebuilds its matcher; returns the version."""
@@ -315,6 +323,7 @@ def decision_record(
     note = case.note
     assert note is not None  # the case_has_target constraint
     Note.objects.filter(pk=note.pk).update(moderation=_ACTION_STATE[action])
+    _note_changed(note.pk)
     case.state = ModerationCase.State.CLOSED
     case.closed_at = timezone.now()
     case.save(update_fields=["state", "closed_at"])
@@ -382,6 +391,7 @@ def report_create(*, reporter: User, note: Note, category: str, text: str = "") 
         Note.objects.filter(pk=note.pk, moderation=Note.Moderation.PUBLISHED).update(
             moderation=Note.Moderation.PENDING
         )
+        _note_changed(note.pk)
     return report
 
 
@@ -505,6 +515,7 @@ def _flag_note(note_id: int, action: str, matches: list[dict[str, Any]]) -> None
     case_open_for_note(note=note, matches=matches, source="rescan")
     state = Note.Moderation.LIMITED if action == "limit" else Note.Moderation.PENDING
     Note.objects.filter(pk=note_id, moderation=Note.Moderation.PUBLISHED).update(moderation=state)
+    _note_changed(note_id)
     ModerationDecision.objects.create(
         note=note,
         action=ModerationDecision.Action.LIMIT

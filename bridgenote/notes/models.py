@@ -145,6 +145,16 @@ class Note(SnowflakeModel):
     def __str__(self) -> str:
         return self.title or f"note {self.id}"
 
+    @property
+    def is_shown_to_others(self) -> bool:
+        """Whether anyone but the author can open this note (visibility rules aside):
+        published, its media ready, and not held or removed by moderation."""
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.media_ready
+            and self.moderation in (self.Moderation.PUBLISHED, self.Moderation.LIMITED)
+        )
+
 
 class NoteAttachment(models.Model):
     note = models.ForeignKey(Note, on_delete=models.CASCADE)

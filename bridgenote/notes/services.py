@@ -31,6 +31,14 @@ from bridgenote.core.jobs import enqueue_on_commit
 from bridgenote.core.text import LANGUAGES, detect_language, fold
 from bridgenote.media.models import Attachment
 from bridgenote.media.services import attachment_delete
+from bridgenote.moderation.rules import Decision
+from bridgenote.moderation.services import (
+    ModerationError,
+    ModerationRefused,
+    after_attachment_ready,
+    after_note_saved,
+    note_check_submission,
+)
 from bridgenote.notes import parsing
 from bridgenote.notes.models import Note, NoteAttachment, NoteTopic, Topic
 
@@ -368,6 +376,27 @@ def _apply(note: Note, checked: _Checked) -> None:
     note.media_ready = _media_ready(checked.attachments)
 
 
+def _moderate(author: User, checked: _Checked) -> Decision:
+    """Moderation's verdict on the text and images about to be published. A "refuse at submit"
+    rule raises ``NoteError`` on the field (nothing is saved, the draft is kept)."""
+    try:
+        return note_check_submission(
+            author=author,
+            title=checked.title,
+            body=checked.body,
+            language=checked.language or None,
+            phashes=[a.phash for a in checked.attachments if a.phash],
+        )
+    except ModerationRefused as refused:
+        raise NoteError(
+            {refused.field: [ValidationError(refused.message, code="refused")]}
+        ) from None
+    except ModerationError as error:
+        raise NoteError(
+            {NON_FIELD_ERRORS: [ValidationError(error.message, code=error.code)]}
+        ) from None
+
+
 def _publish_fields(note: Note, *, ip: str) -> None:
     note.status = Note.Status.PUBLISHED
     note.published_at = note.published_at or timezone.now()
@@ -375,11 +404,34 @@ def _publish_fields(note: Note, *, ip: str) -> None:
 
 
 def _after_write(note: Note) -> None:
-    """Work for after the commit: settle media that finished while we wrote."""
+    """Work for after the commit: settle media that finished while we wrote, and let
+    everything derived from the note catch up with it."""
     if not note.media_ready and note.status == Note.Status.PUBLISHED:
         from bridgenote.notes.tasks import note_media_recheck
 
         enqueue_on_commit(note_media_recheck, note.id)
+    note_changed(note_id=note.id)
+
+
+def note_changed(*, note_id: int) -> None:
+    """Call inside any transaction that may change who can see a note (publishing, editing,
+    media becoming ready, a moderation decision). Once it commits, a job brings what is
+    derived from the note up to date: mention notifications (and feeds and search)."""
+    from bridgenote.notes.tasks import note_sync
+
+    enqueue_on_commit(note_sync, note_id)
+
+
+def note_sync(*, note_id: int) -> None:
+    """Bring what is derived from a note up to date with its current state (a job)."""
+    from bridgenote.notify.services import notify_mentions
+
+    note = Note.objects.select_related("author").filter(pk=note_id).first()
+    if note is None:
+        return  # note_delete withdrew it in its own transaction
+    if note.is_shown_to_others:
+        # Mentioned people are told once the note is out (notify_mentions tells each once).
+        notify_mentions(note=note)
 
 
 @transaction.atomic
@@ -429,6 +481,7 @@ def note_create(
                 ]
             }
         )
+    verdict = _moderate(author, checked) if publish else None
     note = Note(author=author, is_original=is_original, moderation=Note.Moderation.PUBLISHED)
     _apply(note, checked)
     if publish:
@@ -439,6 +492,7 @@ def note_create(
     note.mentions.set(checked.mentions)
     if publish:
         _count_profile(author.id, +1)
+        after_note_saved(note=note, decision=verdict)
     _after_write(note)
     return note
 
@@ -484,6 +538,7 @@ def note_update(
         language=current["language"] if language is None else language,
         publish=was_published or publishing,
     )
+    verdict = _moderate(note.author, checked) if was_published or publishing else None
     _apply(note, checked)
     if is_original is not None:
         note.is_original = is_original
@@ -500,6 +555,8 @@ def note_update(
     note.mentions.set(checked.mentions)
     for attachment in dropped:
         _delete_attachment(attachment)
+    if verdict is not None:
+        after_note_saved(note=note, decision=verdict)
     _after_write(note)
     return note
 
@@ -515,11 +572,14 @@ def note_delete(*, note: Note) -> None:
 
     Topic and profile counters drop by one when the note was published.
     """
+    from bridgenote.engage.services import note_engagement_forget
+
     note = Note.objects.select_for_update().get(pk=note.pk)
     attachments = list(Attachment.objects.filter(noteattachment__note=note))
     if note.status == Note.Status.PUBLISHED:
         _count_topics(NoteTopic.objects.filter(note=note).values_list("topic_id", flat=True), -1)
         _count_profile(note.author_id, -1)
+    note_engagement_forget(note=note)
     note.delete()
     for attachment in attachments:
         _delete_attachment(attachment)
@@ -555,6 +615,14 @@ def note_media_refresh(*, note_id: int) -> Note | None:
     if ready != note.media_ready:
         Note.objects.filter(pk=note.pk).update(media_ready=ready)
         note.media_ready = ready
+        if ready and note.status == Note.Status.PUBLISHED:
+            # Perceptual hashes exist only now: the images meet the image rules.
+            for phash in Attachment.objects.filter(noteattachment__note=note).values_list(
+                "phash", flat=True
+            ):
+                if phash:
+                    after_attachment_ready(note=note, phash=phash)
+        note_changed(note_id=note.id)
     return note
 
 

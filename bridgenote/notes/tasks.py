@@ -11,3 +11,9 @@ from bridgenote.notes import services
 def note_media_recheck(note_id: int) -> None:
     """Settle a note whose attachments may have finished while it was being written."""
     services.note_media_refresh(note_id=note_id)
+
+
+@task()
+def note_sync(note_id: int) -> None:
+    """Bring feeds, search and mention notifications up to date with a note."""
+    services.note_sync(note_id=note_id)
