@@ -7,7 +7,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.security import django_auth
 
 from bridgenote.feeds import ranking
@@ -130,12 +130,14 @@ def _page(page: FeedPage, *, with_why: bool) -> dict[str, Any]:
 
 @router.get("/following", response={200: Page, 400: Error}, auth=django_auth)
 def following(request: HttpRequest, cursor: str | None = None) -> Any:
-    """The signed-in user's Following feed, newest first. Pass ``next_cursor`` back as ``cursor``."""
+    """The signed-in user's Following feed, newest first; pass ``next_cursor`` as ``cursor``."""
     try:
         parsed = parse_note_cursor(cursor)
     except BadCursor:
-        return 400, _error("bad_cursor", _("This cursor is not valid; start again without one."))
-    return 200, _page(following_page(request.user, cursor=parsed), with_why=False)
+        return Status(
+            400, _error("bad_cursor", _("This cursor is not valid; start again without one."))
+        )
+    return Status(200, _page(following_page(request.user, cursor=parsed), with_why=False))
 
 
 @router.get("/discover", response={200: Page, 400: Error}, auth=None)
@@ -144,15 +146,18 @@ def discover(request: HttpRequest, channel: str | None = None, cursor: str | Non
     try:
         topic = ranking.parse_channel(channel)
     except ValueError:
-        return 400, _error("bad_channel", _("channel must be 'recommended' or a topic id."))
+        return Status(400, _error("bad_channel", _("channel must be 'recommended' or a topic id.")))
     viewer = ranking.viewer_for(request.user, ui_language=get_language() or "en")
     try:
         page = ranking.discover_page(viewer, channel=topic, cursor=cursor)
     except BadCursor:
-        return 400, _error(
-            "bad_cursor", _("This cursor is not valid for this feed; start again without one.")
+        return Status(
+            400,
+            _error(
+                "bad_cursor", _("This cursor is not valid for this feed; start again without one.")
+            ),
         )
-    return 200, _page(page, with_why=True)
+    return Status(200, _page(page, with_why=True))
 
 
 @router.get("/trending", response=list[TrendingTopic], auth=None)
@@ -163,7 +168,7 @@ def trending(request: HttpRequest, limit: int = 10) -> Any:
 
 @router.get("/preferences", response=Preferences, auth=django_auth)
 def preferences(request: HttpRequest) -> Any:
-    prefs = FeedPreferences.objects.filter(user=request.user).first()
+    prefs = FeedPreferences.objects.filter(user_id=request.user.pk).first()
     viewer = ranking.viewer_for(request.user, ui_language=get_language() or "en")
     return {
         "language_mix": prefs.language_mix if prefs else round(viewer.mix * 100),
@@ -174,27 +179,33 @@ def preferences(request: HttpRequest) -> Any:
 @router.put("/preferences", response={200: Preferences, 400: Error}, auth=django_auth)
 def preferences_put(request: HttpRequest, payload: PreferencesIn) -> Any:
     if not 0 <= payload.language_mix <= 100:
-        return 400, _error("bad_language_mix", _("language_mix must be between 0 and 100."))
+        return Status(400, _error("bad_language_mix", _("language_mix must be between 0 and 100.")))
     interest_ids = None
     if payload.interests is not None:
         from bridgenote.core.text import fold
 
         names = [n.strip().lstrip("#") for n in payload.interests if n.strip()]
         if len(names) > 20:
-            return 400, _error("too_many_interests", _("Choose at most 20 interests."))
+            return Status(400, _error("too_many_interests", _("Choose at most 20 interests.")))
         topics = {fold(n): n for n in names}
         found = dict(Topic.objects.filter(folded__in=topics).values_list("folded", "id"))
         unknown = [name for folded, name in topics.items() if folded not in found]
         if unknown:
-            return 400, _error(
-                "unknown_topic",
-                _("No notes use these topics yet: %(topics)s") % {"topics": ", ".join(unknown)},
+            return Status(
+                400,
+                _error(
+                    "unknown_topic",
+                    _("No notes use these topics yet: %(topics)s") % {"topics": ", ".join(unknown)},
+                ),
             )
         interest_ids = list(found.values())
     prefs = feed_preferences_update(
         user=request.user, language_mix=payload.language_mix, interest_ids=interest_ids
     )
-    return 200, {
-        "language_mix": prefs.language_mix,
-        "interests": [t.name for t in prefs.interests.all()],
-    }
+    return Status(
+        200,
+        {
+            "language_mix": prefs.language_mix,
+            "interests": [t.name for t in prefs.interests.all()],
+        },
+    )

@@ -58,11 +58,9 @@ def add(entries: Iterable[tuple[int, int]]) -> None:
     script = client.register_script(_ADD_SCRIPT)
     pipe = client.pipeline(transaction=False)
     size, ttl = settings.FEEDS_REDIS_INBOX_SIZE, settings.FEEDS_REDIS_INBOX_TTL
-    count = 0
-    for user_id, note_id in entries:
+    for count, (user_id, note_id) in enumerate(entries, start=1):
         key = _key(user_id)
         script(keys=[key, key + ":lo"], args=[note_id, size, ttl], client=pipe)
-        count += 1
         if count % 1000 == 0:
             pipe.execute()
     pipe.execute()

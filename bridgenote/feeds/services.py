@@ -75,6 +75,9 @@ def follow_changed(*, follower: Any, followee: Any, created: bool) -> None:
         return
     with transaction.atomic():
         InboxEntry.objects.filter(user_id=follower.pk, author_id=followee.pk).delete()
+    # Forget the cached inbox now and again after commit: a rebuild in between could have read
+    # the rows this transaction deletes.
+    _forget(follower.pk)
     transaction.on_commit(lambda: _forget(follower.pk))
 
 

@@ -44,13 +44,13 @@ def discover(request: HttpRequest, form: FeedPreferencesForm | None = None) -> H
         "next_url": _next_url(reverse("feeds:discover"), page.next_cursor, channel),
         "channel": channel,
     }
-    if request.htmx and cursor:
+    if request.headers.get("HX-Request") == "true" and cursor:
         return render(request, "feeds/_items.html", context)
     trending = trending_topics(10)
     context["trending"] = trending
     context["channels"] = trending[:6]
     if request.user.is_authenticated and form is None:
-        prefs = FeedPreferences.objects.filter(user=request.user).first()
+        prefs = FeedPreferences.objects.filter(user_id=request.user.pk).first()
         form = FeedPreferencesForm(
             initial=FeedPreferencesForm.initial_for(prefs, round(viewer.mix * 100))
         )
@@ -87,7 +87,7 @@ def following(request: HttpRequest) -> HttpResponse:
         "items": [(note, "") for note in page.notes],
         "next_url": _next_url(reverse("feeds:following"), page.next_cursor, None),
     }
-    if request.htmx and raw:
+    if request.headers.get("HX-Request") == "true" and raw:
         return render(request, "feeds/_items.html", context)
     return render(request, "feeds/following.html", context)
 

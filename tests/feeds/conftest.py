@@ -12,8 +12,15 @@ from bridgenote.feeds import services
 from bridgenote.notes.models import Note, NoteTopic, Topic
 
 
-def make_note(author: Any, title: str = "a note", *, language: str = "en", topics: tuple[str, ...] = (),
-              likes: int = 0, **fields: Any) -> Note:  # fmt: skip
+def make_note(
+    author: Any,
+    title: str = "a note",
+    *,
+    language: str = "en",
+    topics: tuple[str, ...] = (),
+    likes: int = 0,
+    **fields: Any,
+) -> Note:
     """A published, visible note, as the notes app leaves it after publishing."""
     values: dict[str, Any] = {
         "status": Note.Status.PUBLISHED,
