@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.http import HttpRequest
 from django.utils.translation import get_language
@@ -168,7 +168,7 @@ def trending(request: HttpRequest, limit: int = 10) -> Any:
 
 @router.get("/preferences", response=Preferences, auth=django_auth)
 def preferences(request: HttpRequest) -> Any:
-    prefs = FeedPreferences.objects.filter(user_id=request.user.pk).first()
+    prefs = FeedPreferences.objects.filter(user_id=cast(int, request.user.pk)).first()
     viewer = ranking.viewer_for(request.user, ui_language=get_language() or "en")
     return {
         "language_mix": prefs.language_mix if prefs else round(viewer.mix * 100),
