@@ -6,6 +6,7 @@ from ninja import NinjaAPI
 
 from bridgenote import __version__
 from bridgenote.feeds.api import router as feeds_router
+from bridgenote.notes.api import router as notes_router
 
 api = NinjaAPI(
     title="Bridgenote API",
@@ -23,3 +24,4 @@ def ping(request: object) -> dict[str, str]:
 
 
 api.add_router("/feeds", feeds_router)
+api.add_router("/notes", notes_router)
