@@ -288,6 +288,13 @@ FEEDS_DISCOVER_WINDOW_DAYS = env.integer("FEEDS_DISCOVER_WINDOW_DAYS", 21, minim
 FEEDS_DISCOVER_REFRESH_SECONDS = env.integer("FEEDS_DISCOVER_REFRESH_SECONDS", 300, minimum=5)
 FEEDS_TRENDING_HOURS = env.integer("FEEDS_TRENDING_HOURS", 48, minimum=1)
 
+# --- engage ---------------------------------------------------------------------------------
+COMMENT_BODY_MAX = env.integer("COMMENT_BODY_MAX", 500, minimum=1, maximum=5000)
+# Comments an account may post per minute before being asked to wait.
+COMMENT_RATE_PER_MINUTE = env.integer("COMMENT_RATE_PER_MINUTE", 10, minimum=1)
+# How often (seconds) open pages poll for new notifications.
+NOTIFY_POLL_SECONDS = env.integer("NOTIFY_POLL_SECONDS", 10, minimum=2)
+
 # --- security headers -----------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

@@ -1,0 +1,272 @@
+"""Reads shared by the engagement views, API, template tags and the notify app."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+
+from bridgenote.accounts.models import User
+from bridgenote.engage.errors import Invalid, NotFound
+from bridgenote.engage.models import Block, Board, Collect, Comment, CommentLike, Follow, Like, Mute
+from bridgenote.notes.models import Note
+
+CURSOR_MAX = 2**63 - 1
+
+
+def parse_cursor(raw: str | None) -> int | None:
+    """A page cursor is the last seen ID (IDs are time-sortable). Anything else is refused."""
+    if raw is None or raw == "":
+        return None
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 19 or int(raw) > CURSOR_MAX:
+        raise Invalid("bad_cursor", "This page link is not valid.")
+    return int(raw)
+
+
+def _uid(user: Any) -> int | None:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    return int(user.pk)
+
+
+def blocked_between(a_id: int | None, b_id: int | None) -> bool:
+    """True when either user blocks the other."""
+    if a_id is None or b_id is None or a_id == b_id:
+        return False
+    return Block.objects.filter(
+        Q(blocker_id=a_id, blocked_id=b_id) | Q(blocker_id=b_id, blocked_id=a_id)
+    ).exists()
+
+
+def is_muted(*, muter_id: int, muted_id: int) -> bool:
+    return Mute.objects.filter(muter_id=muter_id, muted_id=muted_id).exists()
+
+
+def hidden_user_ids(viewer: Any) -> QuerySet[Block, int]:
+    """A subquery of the users the viewer must not see: blocked by them, or blocking them."""
+    viewer_id = _uid(viewer)
+    blocking = Block.objects.filter(blocker_id=viewer_id).values("blocked_id")
+    blocked_by = Block.objects.filter(blocked_id=viewer_id).values("blocker_id")
+    return blocking.union(blocked_by)  # type: ignore[return-value]
+
+
+def _hidden_q(viewer_id: int | None, field: str) -> Q:
+    """Q excluding rows whose ``field`` (a user FK) is a user hidden from the viewer."""
+    if viewer_id is None:
+        return Q()
+    return ~Q(**{f"{field}__in": Block.objects.filter(blocker_id=viewer_id).values("blocked_id")}) & ~Q(
+        **{f"{field}__in": Block.objects.filter(blocked_id=viewer_id).values("blocker_id")}
+    )
+
+
+def visible_notes(viewer: Any) -> QuerySet[Note]:
+    """Notes the viewer may see, and therefore like, collect and comment on.
+
+    Uses ``Note.objects.visible_to`` from the notes app when it exists; until then the same
+    rule written here: published and not removed; public, or followers-only and the viewer
+    follows the author, or the viewer's own. Blocks either way hide a note.
+    """
+    viewer_id = _uid(viewer)
+    visible_to = getattr(Note.objects, "visible_to", None)
+    if visible_to is not None:
+        notes: QuerySet[Note] = visible_to(viewer)
+    else:
+        audience = Q(visibility=Note.Visibility.PUBLIC)
+        if viewer_id is not None:
+            audience |= Q(author_id=viewer_id) | Q(
+                visibility=Note.Visibility.FOLLOWERS,
+                author_id__in=Follow.objects.filter(follower_id=viewer_id).values("followee_id"),
+            )
+        notes = Note.objects.filter(
+            audience,
+            status=Note.Status.PUBLISHED,
+            moderation__in=[Note.Moderation.PUBLISHED, Note.Moderation.LIMITED],
+        )
+    return notes.filter(_hidden_q(viewer_id, "author_id"))
+
+
+def note_for(viewer: Any, note_id: int) -> Note:
+    """The note, if the viewer may see it; NotFound otherwise (a hidden note looks missing)."""
+    note = visible_notes(viewer).select_related("author").filter(pk=note_id).first()
+    if note is None:
+        raise NotFound("note_not_found", "This note does not exist or is not visible to you.")
+    return note
+
+
+def user_by_handle(handle: str) -> User:
+    user = User.objects.filter(handle__iexact=handle, is_active=True).first()
+    if user is None:
+        raise NotFound("user_not_found", "There is no such account.")
+    return user
+
+
+@dataclass
+class NoteState:
+    liked: bool = False
+    collected: bool = False
+
+
+def note_state(viewer: Any, note: Note) -> NoteState:
+    viewer_id = _uid(viewer)
+    if viewer_id is None:
+        return NoteState()
+    return NoteState(
+        liked=Like.objects.filter(user_id=viewer_id, note=note).exists(),
+        collected=Collect.objects.filter(user_id=viewer_id, note=note).exists(),
+    )
+
+
+@dataclass
+class FollowState:
+    is_self: bool = False
+    following: bool = False
+    followed_by: bool = False
+    blocking: bool = False
+    blocked_by: bool = False
+    muting: bool = False
+
+
+def follow_state(viewer: Any, target: User) -> FollowState:
+    viewer_id = _uid(viewer)
+    if viewer_id is None:
+        return FollowState()
+    if viewer_id == target.pk:
+        return FollowState(is_self=True)
+    pairs = set(
+        Follow.objects.filter(
+            Q(follower_id=viewer_id, followee_id=target.pk)
+            | Q(follower_id=target.pk, followee_id=viewer_id)
+        ).values_list("follower_id", flat=True)
+    )
+    blocks = set(
+        Block.objects.filter(
+            Q(blocker_id=viewer_id, blocked_id=target.pk)
+            | Q(blocker_id=target.pk, blocked_id=viewer_id)
+        ).values_list("blocker_id", flat=True)
+    )
+    return FollowState(
+        following=viewer_id in pairs,
+        followed_by=target.pk in pairs,
+        blocking=viewer_id in blocks,
+        blocked_by=target.pk in blocks,
+        muting=Mute.objects.filter(muter_id=viewer_id, muted_id=target.pk).exists(),
+    )
+
+
+def follow_list(
+    *, viewer: Any, user: User, direction: str, cursor: int | None, limit: int = 30
+) -> list[Follow]:
+    """Followers (``direction="followers"``) or followees of ``user``, newest first, without
+    the accounts hidden from the viewer. The cursor is the last Follow ID seen."""
+    if blocked_between(_uid(viewer), user.pk):
+        raise NotFound("user_not_found", "There is no such account.")
+    if direction == "followers":
+        rows = Follow.objects.filter(followee=user).select_related("follower__profile")
+        rows = rows.filter(_hidden_q(_uid(viewer), "follower_id"))
+    else:
+        rows = Follow.objects.filter(follower=user).select_related("followee__profile")
+        rows = rows.filter(_hidden_q(_uid(viewer), "followee_id"))
+    if cursor is not None:
+        rows = rows.filter(pk__lt=cursor)
+    return list(rows.order_by("-pk")[:limit])
+
+
+def boards_of(*, viewer: Any, owner: User) -> QuerySet[Board]:
+    if blocked_between(_uid(viewer), owner.pk):
+        raise NotFound("user_not_found", "There is no such account.")
+    return Board.objects.visible_to(viewer).filter(owner=owner).order_by("-is_default", "-id")
+
+
+def board_for(viewer: Any, board_id: int) -> Board:
+    board = Board.objects.visible_to(viewer).select_related("owner").filter(pk=board_id).first()
+    if board is None or blocked_between(_uid(viewer), board.owner_id):
+        raise NotFound("board_not_found", "This board does not exist or is private.")
+    return board
+
+
+def board_notes(
+    *, viewer: Any, board: Board, cursor: int | None, limit: int = 30
+) -> list[Collect]:
+    """Collects of a board, newest first, keeping only notes the viewer may see."""
+    rows = (
+        Collect.objects.filter(board=board, note__in=visible_notes(viewer))
+        .select_related("note__author__profile", "note__cover")
+        .order_by("-pk")
+    )
+    if cursor is not None:
+        rows = rows.filter(pk__lt=cursor)
+    return list(rows[:limit])
+
+
+def picker_boards(*, user: User, note: Note) -> list[Board]:
+    """The user's boards for the collect picker, each with ``has_note``."""
+    return list(
+        Board.objects.filter(owner=user)
+        .annotate(has_note=Exists(Collect.objects.filter(board=OuterRef("pk"), note=note)))
+        .order_by("-is_default", "-id")
+    )
+
+
+@dataclass
+class Thread:
+    note: Note
+    roots: list[Comment] = field(default_factory=list)
+    next_cursor: int | None = None
+
+
+def comment_thread(
+    *, viewer: Any, note: Note, cursor: int | None = None, limit: int = 20
+) -> Thread:
+    """Top-level comments of a note (the pinned one first, then oldest first), each with its
+    live replies in ``.reply_list``, without comments from accounts hidden from the viewer.
+
+    A deleted top-level comment is kept as "comment deleted" while it has visible replies.
+    ``liked`` on each comment says whether the viewer liked it.
+    """
+    viewer_id = _uid(viewer)
+    hidden = _hidden_q(viewer_id, "author_id")
+    liked: Any = (
+        Exists(CommentLike.objects.filter(comment=OuterRef("pk"), user_id=viewer_id))
+        if viewer_id is not None
+        else Q(pk__in=[])
+    )
+    replies = (
+        Comment.objects.filter(hidden, is_deleted=False)
+        .select_related("author__profile", "reply_to_user")
+        .annotate(liked=liked)
+        .order_by("id")
+    )
+    roots = (
+        Comment.objects.filter(hidden, note=note, root__isnull=True)
+        .filter(Q(is_deleted=False) | Q(reply_count__gt=0))
+        .select_related("author__profile")
+        .annotate(liked=liked)
+        .prefetch_related(Prefetch("replies", queryset=replies, to_attr="reply_list"))
+        .order_by("-is_pinned", "id")
+    )
+    if cursor is not None:
+        roots = roots.filter(is_pinned=False, pk__gt=cursor)
+    page = list(roots[: limit + 1])
+    thread = Thread(note=note, roots=page[:limit])
+    if len(page) > limit:
+        thread.next_cursor = page[limit - 1].pk
+    thread.roots = [c for c in thread.roots if not c.is_deleted or c.reply_list]  # type: ignore[attr-defined]
+    return thread
+
+
+def comment_for(viewer: Any, comment_id: int) -> Comment:
+    """A comment on a note the viewer may see, by an author not hidden from them."""
+    comment = (
+        Comment.objects.select_related("note__author", "author", "root")
+        .filter(pk=comment_id, note__in=visible_notes(viewer))
+        .first()
+    )
+    if comment is None or blocked_between(_uid(viewer), comment.author_id):
+        raise NotFound("comment_not_found", "This comment does not exist or is not visible.")
+    return comment
+
+
+def users_by_ids(ids: Iterable[int]) -> dict[int, User]:
+    return {u.pk: u for u in User.objects.filter(pk__in=list(ids)).select_related("profile")}

@@ -1,0 +1,437 @@
+"""Every engagement write: follow, block, mute, like, boards and collects, comments.
+
+Each service runs in one transaction, keeps the denormalised counters right with ``F()``
+updates (changed only when a row was really added or removed, so repeating a call is a
+no-op), and calls the notify services itself (no signals). Errors are ``engage.errors``.
+"""
+
+from __future__ import annotations
+
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from bridgenote.accounts.models import Profile, User
+from bridgenote.core.text import detect_language
+from bridgenote.engage import queries
+from bridgenote.engage.errors import Forbidden, Invalid, NotFound
+from bridgenote.engage.models import Block, Board, Collect, Comment, CommentLike, Follow, Like, Mute
+from bridgenote.notes.models import Note
+from bridgenote.notify import services as notify
+
+BOARD_NAME_MAX = 40
+
+
+def _profile_add(user_id: int, **deltas: int) -> None:
+    Profile.objects.filter(user_id=user_id).update(
+        **{name: F(name) + delta for name, delta in deltas.items()}
+    )
+
+
+def _refuse_if_blocked(actor_id: int, other_id: int) -> None:
+    if queries.blocked_between(actor_id, other_id):
+        raise Forbidden("blocked", _("You can't interact with this account."))
+
+
+# --- follows ---------------------------------------------------------------------------------
+
+
+def _after_follow_changed(follower: User, followee: User, created: bool) -> None:
+    """Called inside the transaction whenever a follow starts (``created``) or ends.
+
+    The feeds app is wired here by the integrator: backfill the follower's Following inbox
+    with the followee's recent notes on a new follow, and drop them when it ends, e.g.
+    ``enqueue_on_commit(feeds.tasks.following_changed, follower.pk, followee.pk, created)``.
+    Engage never imports feeds itself, so the apps stay independent.
+    """
+
+
+def follow_create(*, follower: User, followee: User) -> bool:
+    """``follower`` follows ``followee``. Idempotent: returns False when already following.
+
+    Refuses following yourself and following across a block (either way). Updates both
+    profiles' counters and notifies the followee.
+    """
+    if follower.pk == followee.pk:
+        raise Invalid("follow_self", _("You can't follow yourself."))
+    with transaction.atomic():
+        _refuse_if_blocked(follower.pk, followee.pk)
+        try:
+            with transaction.atomic():
+                Follow.objects.create(follower=follower, followee=followee)
+        except IntegrityError:
+            return False
+        _profile_add(follower.pk, following_count=1)
+        _profile_add(followee.pk, follower_count=1)
+        notify.notify_follow(actor=follower, followee=followee)
+        _after_follow_changed(follower, followee, True)
+    return True
+
+
+def follow_delete(*, follower: User, followee: User) -> bool:
+    """``follower`` stops following ``followee``. Idempotent: False when not following."""
+    with transaction.atomic():
+        deleted, _rows = Follow.objects.filter(follower=follower, followee=followee).delete()
+        if not deleted:
+            return False
+        _profile_add(follower.pk, following_count=-1)
+        _profile_add(followee.pk, follower_count=-1)
+        _after_follow_changed(follower, followee, False)
+    return True
+
+
+def block_create(*, blocker: User, blocked: User) -> bool:
+    """``blocker`` blocks ``blocked``: follows both ways end, notifications between them are
+    removed, and from now on neither sees the other's notes, comments or lists, and the
+    blocked account can't follow, like, collect, comment or mention. Idempotent."""
+    if blocker.pk == blocked.pk:
+        raise Invalid("block_self", _("You can't block yourself."))
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                Block.objects.create(blocker=blocker, blocked=blocked)
+        except IntegrityError:
+            return False
+        follow_delete(follower=blocker, followee=blocked)
+        follow_delete(follower=blocked, followee=blocker)
+        notify.notifications_forget_between(a=blocker, b=blocked)
+    return True
+
+
+def block_delete(*, blocker: User, blocked: User) -> bool:
+    with transaction.atomic():
+        deleted, _rows = Block.objects.filter(blocker=blocker, blocked=blocked).delete()
+    return bool(deleted)
+
+
+def mute_create(*, muter: User, muted: User) -> bool:
+    """``muter`` stops hearing from ``muted`` (no notifications; feeds leave them out).
+    The muted account is not told and can still interact. Idempotent."""
+    if muter.pk == muted.pk:
+        raise Invalid("mute_self", _("You can't mute yourself."))
+    try:
+        with transaction.atomic():
+            Mute.objects.create(muter=muter, muted=muted)
+    except IntegrityError:
+        return False
+    return True
+
+
+def mute_delete(*, muter: User, muted: User) -> bool:
+    deleted, _rows = Mute.objects.filter(muter=muter, muted=muted).delete()
+    return bool(deleted)
+
+
+# --- likes -----------------------------------------------------------------------------------
+
+
+def like_create(*, user: User, note: Note) -> bool:
+    """``user`` likes ``note``. Requires the note to be visible to the user (so a block either
+    way refuses). Idempotent: False when already liked. +1 to the note's likes and to its
+    author's "likes and collects"; the author is notified."""
+    with transaction.atomic():
+        queries.note_for(user, note.pk)
+        try:
+            with transaction.atomic():
+                Like.objects.create(user=user, note=note)
+        except IntegrityError:
+            return False
+        Note.objects.filter(pk=note.pk).update(like_count=F("like_count") + 1)
+        _profile_add(note.author_id, likes_and_collects_count=1)
+        notify.notify_like(actor=user, note=note)
+    return True
+
+
+def like_delete(*, user: User, note: Note) -> bool:
+    """Undo a like. Idempotent; allowed even if the note has become invisible meanwhile."""
+    with transaction.atomic():
+        deleted, _rows = Like.objects.filter(user=user, note=note).delete()
+        if not deleted:
+            return False
+        Note.objects.filter(pk=note.pk).update(like_count=F("like_count") - 1)
+        _profile_add(note.author_id, likes_and_collects_count=-1)
+    return True
+
+
+# --- boards and collects ---------------------------------------------------------------------
+
+
+def board_default(*, user: User) -> Board:
+    """The user's default board, created on first use (safe against a concurrent creation)."""
+    board = Board.objects.filter(owner=user, is_default=True).first()
+    if board is not None:
+        return board
+    try:
+        with transaction.atomic():
+            return Board.objects.create(owner=user, name="", is_default=True)
+    except IntegrityError:
+        return Board.objects.get(owner=user, is_default=True)
+
+
+def _clean_board_name(name: str) -> str:
+    name = " ".join(name.split())
+    if not name:
+        raise Invalid("board_name_required", _("Give the board a name."))
+    if len(name) > BOARD_NAME_MAX:
+        raise Invalid(
+            "board_name_too_long",
+            _("A board name can have at most %(max)d characters.") % {"max": BOARD_NAME_MAX},
+        )
+    return name
+
+
+def board_create(
+    *, owner: User, name: str, is_private: bool = False, description: str = ""
+) -> Board:
+    """A named board. Names are unique per owner, ignoring case."""
+    name = _clean_board_name(name)
+    if Board.objects.filter(owner=owner, name__iexact=name).exists():
+        raise Invalid("board_name_taken", _("You already have a board with this name."))
+    try:
+        with transaction.atomic():
+            return Board.objects.create(
+                owner=owner, name=name, is_private=is_private, description=description[:200]
+            )
+    except IntegrityError as error:
+        raise Invalid(
+            "board_name_taken", _("You already have a board with this name.")
+        ) from error
+
+
+def board_update(
+    *, user: User, board: Board, name: str | None = None, is_private: bool | None = None
+) -> Board:
+    """Rename a board or change its privacy; only its owner may. The default board keeps its
+    (translated) name."""
+    if board.owner_id != user.pk:
+        raise Forbidden("not_your_board", _("This board belongs to someone else."))
+    if name is not None and not board.is_default:
+        name = _clean_board_name(name)
+        if Board.objects.filter(owner=user, name__iexact=name).exclude(pk=board.pk).exists():
+            raise Invalid("board_name_taken", _("You already have a board with this name."))
+        board.name = name
+    if is_private is not None:
+        board.is_private = is_private
+    board.save(update_fields=["name", "is_private"])
+    return board
+
+
+def board_delete(*, user: User, board: Board) -> None:
+    """Delete one of your named boards, uncollecting its notes (counters follow)."""
+    if board.owner_id != user.pk:
+        raise Forbidden("not_your_board", _("This board belongs to someone else."))
+    if board.is_default:
+        raise Invalid("board_default", _("The default board can't be deleted."))
+    with transaction.atomic():
+        for note in Note.objects.filter(collects__board=board):
+            collect_delete(user=user, note=note, board=board)
+        board.delete()
+
+
+def collect_create(*, user: User, note: Note, board: Board | None = None) -> bool:
+    """Collect ``note`` into one of the user's boards (the default board when none is given).
+
+    A note's ``collect_count`` counts *people*, not boards: collecting one note into two of
+    your boards counts once, and it only goes down when the last of your collects of it goes.
+    The same rule drives the author's "likes and collects". Idempotent per board.
+    """
+    if board is not None and board.owner_id != user.pk:
+        raise Forbidden("not_your_board", _("You can only collect into your own boards."))
+    with transaction.atomic():
+        queries.note_for(user, note.pk)
+        # Lock the note row so "is this the user's first collect of it" is decided serially.
+        Note.objects.select_for_update().filter(pk=note.pk).first()
+        board = board or board_default(user=user)
+        first = not Collect.objects.filter(user=user, note=note).exists()
+        try:
+            with transaction.atomic():
+                Collect.objects.create(board=board, note=note, user=user)
+        except IntegrityError:
+            return False
+        Board.objects.filter(pk=board.pk).update(note_count=F("note_count") + 1)
+        if first:
+            Note.objects.filter(pk=note.pk).update(collect_count=F("collect_count") + 1)
+            _profile_add(note.author_id, likes_and_collects_count=1)
+            notify.notify_collect(actor=user, note=note)
+    return True
+
+
+def collect_delete(*, user: User, note: Note, board: Board | None = None) -> bool:
+    """Take ``note`` out of one of your boards, or out of all of them when ``board`` is None.
+    Idempotent: False when it was not collected there."""
+    if board is not None and board.owner_id != user.pk:
+        raise Forbidden("not_your_board", _("You can only change your own boards."))
+    with transaction.atomic():
+        Note.objects.select_for_update().filter(pk=note.pk).first()
+        collects = Collect.objects.filter(user=user, note=note)
+        if board is not None:
+            collects = collects.filter(board=board)
+        board_ids = list(collects.values_list("board_id", flat=True))
+        if not board_ids:
+            return False
+        collects.delete()
+        Board.objects.filter(pk__in=board_ids).update(note_count=F("note_count") - 1)
+        if not Collect.objects.filter(user=user, note=note).exists():
+            Note.objects.filter(pk=note.pk).update(collect_count=F("collect_count") - 1)
+            _profile_add(note.author_id, likes_and_collects_count=-1)
+    return True
+
+
+# --- comments --------------------------------------------------------------------------------
+
+
+def _client_territory(user: User, ip: str) -> str:
+    """The commenter's IP territory code: from the request's address through the accounts
+    service when it exists, else the profile's current territory."""
+    try:
+        from bridgenote.accounts.services import (  # type: ignore[attr-defined,unused-ignore]
+            profile_touch_territory,
+        )
+    except ImportError:
+        profile_touch_territory = None
+    if profile_touch_territory is not None and ip:
+        return str(profile_touch_territory(user=user, ip=ip) or "")
+    profile = Profile.objects.filter(user=user).only("ip_territory").first()
+    return profile.ip_territory if profile else ""
+
+
+def _clean_body(body: str) -> str:
+    body = body.strip()
+    if not body:
+        raise Invalid("comment_empty", _("Write something first."))
+    limit: int = settings.COMMENT_BODY_MAX
+    if len(body) > limit:
+        raise Invalid(
+            "comment_too_long",
+            _("A comment can have at most %(max)d characters (this one has %(count)d).")
+            % {"max": limit, "count": len(body)},
+        )
+    return body
+
+
+def _rate_limit_comments(user: User) -> None:
+    """At most COMMENT_RATE_PER_MINUTE comments a minute per account (floods, spam)."""
+    limit: int = settings.COMMENT_RATE_PER_MINUTE
+    key = f"engage:comment-rate:{user.pk}:{int(timezone.now().timestamp() // 60)}"
+    cache.add(key, 0, timeout=120)
+    try:
+        count = cache.incr(key)
+    except ValueError:
+        count = 1
+    if count > limit:
+        raise Invalid("rate_limited", _("You are commenting too fast. Wait a minute."))
+
+
+def comment_create(
+    *, author: User, note: Note, body: str, reply_to: Comment | None = None, ip: str = ""
+) -> Comment:
+    """A comment on ``note``, or, with ``reply_to``, a reply in that comment's thread.
+
+    Requires the note to be visible to the author (blocks included), a non-empty body within
+    COMMENT_BODY_MAX, and for a reply a live comment on the same note whose author doesn't
+    block the replier (or is blocked by them). A reply's root is the top-level comment of the
+    thread. +1 to the note's comment count (and the root's reply count); the note's author
+    (comment) or the answered person (reply) is notified, and so is every @mention.
+    """
+    body = _clean_body(body)
+    with transaction.atomic():
+        note = queries.note_for(author, note.pk)
+        root: Comment | None = None
+        if reply_to is not None:
+            reply_to = Comment.objects.select_for_update().filter(pk=reply_to.pk).first()
+            if reply_to is None or reply_to.note_id != note.pk:
+                raise NotFound("comment_not_found", _("That comment does not exist."))
+            if reply_to.is_deleted:
+                raise Invalid("comment_deleted", _("That comment was deleted; you can't reply."))
+            _refuse_if_blocked(author.pk, reply_to.author_id)
+            root = reply_to if reply_to.root_id is None else reply_to.root
+        _rate_limit_comments(author)
+        comment = Comment.objects.create(
+            note=note,
+            author=author,
+            root=root,
+            reply_to=reply_to,
+            reply_to_user_id=reply_to.author_id if reply_to is not None else None,
+            body=body,
+            language=detect_language(body),
+            ip_territory=_client_territory(author, ip),
+        )
+        Note.objects.filter(pk=note.pk).update(comment_count=F("comment_count") + 1)
+        if root is not None:
+            Comment.objects.filter(pk=root.pk).update(reply_count=F("reply_count") + 1)
+        told = notify.notify_comment(comment=comment)
+        notify.notify_mentions(note=note, comment=comment, exclude=told)
+    return comment
+
+
+def comment_reply(*, author: User, reply_to: Comment, body: str, ip: str = "") -> Comment:
+    """Reply to ``reply_to`` (see ``comment_create``)."""
+    return comment_create(author=author, note=reply_to.note, body=body, reply_to=reply_to, ip=ip)
+
+
+def comment_delete(*, user: User, comment: Comment) -> bool:
+    """Delete a comment: its author or the note's author may. The row stays, emptied and
+    marked deleted, so replies keep their place ("comment deleted"). -1 to the note's comment
+    count (and the root's reply count); its notifications go. Idempotent."""
+    with transaction.atomic():
+        comment = Comment.objects.select_for_update().select_related("note").get(pk=comment.pk)
+        if user.pk not in (comment.author_id, comment.note.author_id):
+            raise Forbidden("not_your_comment", _("You can only delete your own comments."))
+        if comment.is_deleted:
+            return False
+        Comment.objects.filter(pk=comment.pk).update(
+            is_deleted=True, is_pinned=False, body="", deleted_at=timezone.now()
+        )
+        Note.objects.filter(pk=comment.note_id).update(comment_count=F("comment_count") - 1)
+        if comment.root_id is not None:
+            Comment.objects.filter(pk=comment.root_id).update(reply_count=F("reply_count") - 1)
+        notify.notifications_forget_comment(comment=comment)
+    return True
+
+
+def comment_like_create(*, user: User, comment: Comment) -> bool:
+    """Like a live comment you can see. Idempotent. The comment's author is notified."""
+    with transaction.atomic():
+        comment = queries.comment_for(user, comment.pk)
+        if comment.is_deleted:
+            raise Invalid("comment_deleted", _("That comment was deleted."))
+        try:
+            with transaction.atomic():
+                CommentLike.objects.create(user=user, comment=comment)
+        except IntegrityError:
+            return False
+        Comment.objects.filter(pk=comment.pk).update(like_count=F("like_count") + 1)
+        notify.notify_comment_like(actor=user, comment=comment)
+    return True
+
+
+def comment_like_delete(*, user: User, comment: Comment) -> bool:
+    with transaction.atomic():
+        deleted, _rows = CommentLike.objects.filter(user=user, comment=comment).delete()
+        if not deleted:
+            return False
+        Comment.objects.filter(pk=comment.pk).update(like_count=F("like_count") - 1)
+    return True
+
+
+def comment_pin(*, user: User, comment: Comment, pinned: bool = True) -> None:
+    """The note's author pins one top-level comment (replacing any pinned one) or unpins it."""
+    with transaction.atomic():
+        comment = Comment.objects.select_related("note").get(pk=comment.pk)
+        if comment.note.author_id != user.pk:
+            raise Forbidden("not_your_note", _("Only the note's author can pin a comment."))
+        if not pinned:
+            Comment.objects.filter(pk=comment.pk).update(is_pinned=False)
+            return
+        if comment.is_deleted or comment.root_id is not None:
+            raise Invalid("cannot_pin", _("Only a top-level comment can be pinned."))
+        Comment.objects.filter(note_id=comment.note_id, is_pinned=True).exclude(
+            pk=comment.pk
+        ).update(is_pinned=False)
+        Comment.objects.filter(pk=comment.pk).update(is_pinned=True)
+
+

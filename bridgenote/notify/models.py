@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from bridgenote.core.models import SnowflakeModel
+
+
+class Verb(models.TextChoices):
+    LIKE = "like"
+    COLLECT = "collect"
+    COMMENT_LIKE = "comment_like"
+    FOLLOW = "follow"
+    COMMENT = "comment"
+    REPLY = "reply"
+    MENTION = "mention"
+
+
+class Tab(models.TextChoices):
+    """Xiaohongshu's three notification tabs."""
+
+    LIKES = "likes"  # 赞和收藏: likes, collects, comment likes
+    FOLLOWS = "follows"  # 新增关注
+    COMMENTS = "comments"  # 评论和@: comments, replies, @mentions
+
+
+TAB_OF_VERB: dict[str, str] = {
+    Verb.LIKE: Tab.LIKES,
+    Verb.COLLECT: Tab.LIKES,
+    Verb.COMMENT_LIKE: Tab.LIKES,
+    Verb.FOLLOW: Tab.FOLLOWS,
+    Verb.COMMENT: Tab.COMMENTS,
+    Verb.REPLY: Tab.COMMENTS,
+    Verb.MENTION: Tab.COMMENTS,
+}
+
+
+class Notification(SnowflakeModel):
+    """Something ``actor`` did that ``recipient`` should hear about.
+
+    ``tab`` is derived from ``verb`` when written, so each tab and the unread badge are one
+    indexed query.
+    """
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    verb = models.CharField(max_length=16, choices=Verb.choices)
+    tab = models.CharField(max_length=10, choices=Tab.choices)
+    note = models.ForeignKey(
+        "notes.Note", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    comment = models.ForeignKey(
+        "engage.Comment", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    is_read = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["recipient", "tab", "-id"]),
+            models.Index(
+                fields=["recipient", "tab"],
+                condition=models.Q(is_read=False),
+                name="notification_unread",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.actor_id} {self.verb} -> {self.recipient_id}"

@@ -1,0 +1,144 @@
+"""Reading notifications: the unread badge, and a tab's page grouped for display."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Count
+from django.utils.translation import gettext, ngettext
+
+from bridgenote.accounts.models import User
+from bridgenote.engage.models import Comment
+from bridgenote.notes.models import Note
+from bridgenote.notify.models import Notification, Tab, Verb
+
+
+def unread_count(user: Any) -> int:
+    """One indexed COUNT over the partial index of unread notifications."""
+    if not getattr(user, "is_authenticated", False):
+        return 0
+    return Notification.objects.filter(recipient_id=user.pk, is_read=False).count()
+
+
+def unread_by_tab(user: Any) -> dict[str, int]:
+    counts = {t.value: 0 for t in Tab}
+    if getattr(user, "is_authenticated", False):
+        rows = (
+            Notification.objects.filter(recipient_id=user.pk, is_read=False)
+            .values("tab")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+        counts.update({row["tab"]: row["n"] for row in rows})
+    return counts
+
+
+@dataclass
+class Group:
+    """Notifications shown as one line: the same verb on the same target."""
+
+    verb: str
+    note: Note | None
+    comment: Comment | None
+    created_at: datetime
+    latest_id: int
+    unread: bool = False
+    actors: list[User] = field(default_factory=list)
+    actor_count: int = 0
+
+    @property
+    def actor(self) -> User:
+        return self.actors[0]
+
+    @property
+    def sentence(self) -> str:
+        """"ava liked your note" / "ava and 12 others liked your note", whole sentences."""
+        name = _name(self.actor)
+        others = self.actor_count - 1
+        if others == 0:
+            return SINGLE[self.verb]() % {"actor": name}
+        return GROUPED[self.verb](others) % {"actor": name, "count": others}
+
+
+def _name(user: User) -> str:
+    profile = getattr(user, "profile", None)
+    return (profile.display_name if profile else "") or f"@{user.handle}"
+
+
+SINGLE = {
+    Verb.LIKE: lambda: gettext("%(actor)s liked your note"),
+    Verb.COLLECT: lambda: gettext("%(actor)s collected your note"),
+    Verb.COMMENT_LIKE: lambda: gettext("%(actor)s liked your comment"),
+    Verb.FOLLOW: lambda: gettext("%(actor)s started following you"),
+    Verb.COMMENT: lambda: gettext("%(actor)s commented on your note"),
+    Verb.REPLY: lambda: gettext("%(actor)s replied to your comment"),
+    Verb.MENTION: lambda: gettext("%(actor)s mentioned you"),
+}
+GROUPED = {
+    Verb.LIKE: lambda n: ngettext(
+        "%(actor)s and %(count)d other liked your note",
+        "%(actor)s and %(count)d others liked your note",
+        n,
+    ),
+    Verb.COLLECT: lambda n: ngettext(
+        "%(actor)s and %(count)d other collected your note",
+        "%(actor)s and %(count)d others collected your note",
+        n,
+    ),
+    Verb.COMMENT_LIKE: lambda n: ngettext(
+        "%(actor)s and %(count)d other liked your comment",
+        "%(actor)s and %(count)d others liked your comment",
+        n,
+    ),
+    Verb.FOLLOW: lambda n: ngettext(
+        "%(actor)s and %(count)d other started following you",
+        "%(actor)s and %(count)d others started following you",
+        n,
+    ),
+}
+# Comments, replies and mentions each carry their own text, so they are never grouped.
+GROUPABLE = set(GROUPED)
+
+
+@dataclass
+class Page:
+    groups: list[Group]
+    next_cursor: int | None
+
+
+def notification_page(*, user: User, tab: str, cursor: int | None, limit: int = 40) -> Page:
+    """One page of a tab, newest first, grouped. The cursor is the last notification ID seen;
+    a group never spans two pages (the next page may start a new line for the same target)."""
+    rows = (
+        Notification.objects.filter(recipient=user, tab=tab)
+        .select_related("actor__profile", "note", "comment__reply_to_user")
+        .order_by("-pk")
+    )
+    if cursor is not None:
+        rows = rows.filter(pk__lt=cursor)
+    batch = list(rows[: limit + 1])
+    more = len(batch) > limit
+    batch = batch[:limit]
+    groups: dict[tuple[Any, ...], Group] = {}
+    for n in batch:
+        if n.verb in GROUPABLE:
+            day = n.created_at.date() if n.verb == Verb.FOLLOW else None
+            key: tuple[Any, ...] = (n.verb, n.note_id, n.comment_id, day)
+        else:
+            key = ("single", n.pk)
+        group = groups.get(key)
+        if group is None:
+            group = groups[key] = Group(
+                verb=n.verb,
+                note=n.note,
+                comment=n.comment,
+                created_at=n.created_at,
+                latest_id=n.pk,
+            )
+        if all(a.pk != n.actor_id for a in group.actors):
+            group.actors.append(n.actor)
+            group.actor_count += 1
+        group.unread = group.unread or not n.is_read
+    return Page(groups=list(groups.values()), next_cursor=batch[-1].pk if more else None)

@@ -1,0 +1,159 @@
+"""Writing notifications. The engagement services call these in their own transaction;
+nothing here is triggered by signals.
+
+Rules every ``notify_*`` keeps: never notify yourself; nothing across a block (either way);
+nothing from an account the recipient muted; the same actor doing the same thing to the same
+target again (like, unlike, like) does not notify twice.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+
+from django.db import transaction
+from django.db.models import Q
+
+from bridgenote.accounts.models import User
+from bridgenote.engage import queries
+from bridgenote.engage.models import Comment
+from bridgenote.notes.models import Note
+from bridgenote.notify.models import TAB_OF_VERB, Notification, Tab, Verb
+
+MENTIONS_MAX = 20
+# An @handle not glued to a word or an e-mail address before it.
+MENTION_RE = re.compile(r"(?<![\w@/.])@([A-Za-z0-9_](?:[A-Za-z0-9_.]{0,28}[A-Za-z0-9_])?)")
+
+
+def _may_notify(recipient_id: int, actor_id: int) -> bool:
+    if recipient_id == actor_id:
+        return False
+    if queries.blocked_between(recipient_id, actor_id):
+        return False
+    return not queries.is_muted(muter_id=recipient_id, muted_id=actor_id)
+
+
+def _notify(
+    *,
+    recipient_id: int,
+    actor: User,
+    verb: str,
+    note: Note | None = None,
+    comment: Comment | None = None,
+    once: bool = True,
+) -> Notification | None:
+    if not _may_notify(recipient_id, actor.pk):
+        return None
+    if once and Notification.objects.filter(
+        recipient_id=recipient_id, actor=actor, verb=verb, note=note, comment=comment
+    ).exists():
+        return None
+    return Notification.objects.create(
+        recipient_id=recipient_id,
+        actor=actor,
+        verb=verb,
+        tab=TAB_OF_VERB[verb],
+        note=note,
+        comment=comment,
+    )
+
+
+def notify_like(*, actor: User, note: Note) -> None:
+    _notify(recipient_id=note.author_id, actor=actor, verb=Verb.LIKE, note=note)
+
+
+def notify_collect(*, actor: User, note: Note) -> None:
+    _notify(recipient_id=note.author_id, actor=actor, verb=Verb.COLLECT, note=note)
+
+
+def notify_follow(*, actor: User, followee: User) -> None:
+    _notify(recipient_id=followee.pk, actor=actor, verb=Verb.FOLLOW)
+
+
+def notify_comment_like(*, actor: User, comment: Comment) -> None:
+    _notify(
+        recipient_id=comment.author_id,
+        actor=actor,
+        verb=Verb.COMMENT_LIKE,
+        note=comment.note,
+        comment=comment,
+    )
+
+
+def notify_comment(*, comment: Comment) -> set[int]:
+    """A new comment tells the note's author; a reply tells the person it answers.
+    Returns who was told (so mentions don't tell them twice)."""
+    if comment.reply_to_user_id is not None:
+        recipient_id, verb = comment.reply_to_user_id, Verb.REPLY
+    else:
+        recipient_id, verb = comment.note.author_id, Verb.COMMENT
+    made = _notify(
+        recipient_id=recipient_id,
+        actor=comment.author,
+        verb=verb,
+        note=comment.note,
+        comment=comment,
+        once=False,
+    )
+    return {recipient_id} if made else set()
+
+
+def mentioned_handles(text: str) -> list[str]:
+    """The distinct @handles in a text, in order, at most MENTIONS_MAX."""
+    seen: dict[str, str] = {}
+    for match in MENTION_RE.finditer(text):
+        seen.setdefault(match.group(1).casefold(), match.group(1))
+    return list(seen.values())[:MENTIONS_MAX]
+
+
+def notify_mentions(
+    *, note: Note, comment: Comment | None = None, exclude: Collection[int] = ()
+) -> list[int]:
+    """Tell the people @mentioned in a note (its title, body and ``note.mentions``) or, with
+    ``comment``, in that comment. Only people who can see the note are told, once per note or
+    comment. Call it when a note is published (the notes app) and for every comment (engage).
+    Returns the IDs of the people told."""
+    if comment is not None:
+        actor, text, extra_ids = comment.author, comment.body, set()
+    else:
+        actor, text = note.author, f"{note.title}\n{note.body}"
+        extra_ids = set(note.mentions.values_list("pk", flat=True)) if note.pk else set()
+    handles = mentioned_handles(text)
+    if not handles and not extra_ids:
+        return []
+    by_handle = Q()
+    for handle in handles:
+        by_handle |= Q(handle__iexact=handle)
+    users = User.objects.filter(is_active=True).filter(
+        (by_handle if handles else Q(pk__in=[])) | Q(pk__in=extra_ids)
+    )
+    told: list[int] = []
+    for user in users[:MENTIONS_MAX]:
+        if user.pk in exclude or not queries.visible_notes(user).filter(pk=note.pk).exists():
+            continue
+        if _notify(recipient_id=user.pk, actor=actor, verb=Verb.MENTION, note=note, comment=comment):
+            told.append(user.pk)
+    return told
+
+
+def notifications_forget_between(*, a: User, b: User) -> None:
+    """After a block: remove what each of the two was told about the other."""
+    Notification.objects.filter(
+        Q(recipient=a, actor=b) | Q(recipient=b, actor=a)
+    ).delete()
+
+
+def notifications_forget_comment(*, comment: Comment) -> None:
+    """A deleted comment's notifications go with it."""
+    Notification.objects.filter(comment=comment).delete()
+
+
+def notifications_mark_read(*, user: User, tab: str | None = None) -> int:
+    """Mark the user's unread notifications read, in one tab or all. Returns how many."""
+    with transaction.atomic():
+        unread = Notification.objects.filter(recipient=user, is_read=False)
+        if tab is not None:
+            unread = unread.filter(tab=tab)
+        return unread.update(is_read=True)
+
+
