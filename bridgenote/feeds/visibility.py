@@ -26,12 +26,7 @@ def published() -> QuerySet[Note]:
 
 def discoverable() -> QuerySet[Note]:
     """Notes any visitor may be shown on Discover: public, published, not limited."""
-    return Note.objects.filter(
-        status=Note.Status.PUBLISHED,
-        moderation=Note.Moderation.PUBLISHED,
-        visibility=Note.Visibility.PUBLIC,
-        media_ready=True,
-    )
+    return Note.objects.discoverable()
 
 
 def hidden_author_ids(viewer: Any) -> set[int]:
