@@ -13,8 +13,9 @@ it is recomputed from the database (same pool: the same list).
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import math
-import secrets
 import threading
 import time
 from collections.abc import Iterable
@@ -86,6 +87,11 @@ _pool: tuple[Any, float, list[Candidate]] | None = None
 
 def candidate_pool() -> list[Candidate]:
     """The current pool, from process memory while its version is unchanged."""
+    return current_pool()[1]
+
+
+def current_pool() -> tuple[str, list[Candidate]]:
+    """(version, candidates) of the pool, from process memory while its version holds."""
     global _pool
     version = cache.get(POOL_VERSION_KEY)
     now = time.monotonic()
@@ -97,7 +103,7 @@ def candidate_pool() -> list[Candidate]:
         and current[0] == version
         and (version is not None or now - current[1] < POOL_RELOAD_SECONDS)
     ):
-        return current[2]
+        return str(current[0]), current[2]
     with _pool_lock:
         rows = list(
             DiscoverCandidate.objects.order_by("-score").values_list(
@@ -114,7 +120,7 @@ def candidate_pool() -> list[Candidate]:
             )
         pool = [Candidate(n, a, lang, tuple(t or ()), s) for n, a, lang, t, s in rows]
         _pool = (version, now, pool)
-    return pool
+    return str(version), pool
 
 
 def channel_candidates(topic_id: int) -> list[Candidate]:
@@ -286,6 +292,7 @@ def why(viewer: Viewer, c: Candidate, channel_topic: int | None) -> tuple[str, s
 
 # --- pages ------------------------------------------------------------------------------------
 _signer = signing.Signer(salt="bridgenote.feeds.discover")
+_TOKEN_KEY = hashlib.sha256(f"feeds.discover.{settings.SECRET_KEY}".encode()).digest()[:32]
 
 
 def _session_key(token: str) -> str:
@@ -320,9 +327,17 @@ def discover_page(viewer: Viewer, *, channel: int | None, cursor: str | None,
             session = _new_session(viewer, channel)
             cache.set(_session_key(token), session, timeout=SESSION_SECONDS)
     else:
-        token, offset = secrets.token_urlsafe(9), 0
-        session = _new_session(viewer, channel)
-        cache.set(_session_key(token), session, timeout=SESSION_SECONDS)
+        # One arranged list per viewer, channel and pool version: reloading the first page
+        # reads it back instead of ranking again; a new pool version gives a fresh list.
+        version, _candidates = current_pool()
+        digest = hashlib.blake2b(
+            f"{viewer.key}|{channel}|{version}".encode(), digest_size=9, key=_TOKEN_KEY
+        )
+        token, offset = base64.urlsafe_b64encode(digest.digest()).decode(), 0
+        session = cache.get(_session_key(token))
+        if session is None:
+            session = _new_session(viewer, channel)
+            cache.set(_session_key(token), session, timeout=SESSION_SECONDS)
     items: list[list[Any]] = session["i"]
     shown: list[Note] = []
     reasons: dict[int, tuple[str, str]] = {}
