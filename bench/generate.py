@@ -31,8 +31,16 @@ os.environ.setdefault("BRIDGENOTE_DEBUG", "1")
 CELEBRITIES = 5
 ZH_WORDS = "咖啡 旅行 穿搭 美食 成都 火锅 日常 学习 英语 化妆 健身 猫咪 摄影 读书 周末 小众 宝藏 分享 攻略 推荐".split()
 EN_WORDS = "coffee travel outfit food weekend study english makeup gym cat photo books city tips day first selfie hello new favorite".split()
-TOPICS_ZH = [f"{a}{b}" for a in ZH_WORDS[:15] for b in ("", "日记", "分享", "打卡", "攻略", "推荐", "vlog", "控", "生活", "笔记")]
-TOPICS_EN = [f"{a}{b}" for a in EN_WORDS[:15] for b in ("", "life", "diary", "tips", "vibes", "lover", "goals", "time", "day", "notes")]
+TOPICS_ZH = [
+    f"{a}{b}"
+    for a in ZH_WORDS[:15]
+    for b in ("", "日记", "分享", "打卡", "攻略", "推荐", "vlog", "控", "生活", "笔记")
+]
+TOPICS_EN = [
+    f"{a}{b}"
+    for a in EN_WORDS[:15]
+    for b in ("", "life", "diary", "tips", "vibes", "lover", "goals", "time", "day", "notes")
+]
 
 
 class Progress:
@@ -145,7 +153,6 @@ class Writer:
             if progress:
                 progress.add(len(chunk))
         return count
-
 
     def _many(self, sql: str, rows: list[Sequence[Any]]) -> None:
         # One transaction per batch: the connection is in autocommit mode, where sqlite3 would
@@ -320,7 +327,9 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 sep = "" if lang == "zh" else " "
                 title = sep.join(rng.choice(words) for _ in range(3))
-            pool = zh_topics if lang == "zh" or (lang == "mixed" and rng.random() < 0.5) else en_topics
+            pool = (
+                zh_topics if lang == "zh" or (lang == "mixed" and rng.random() < 0.5) else en_topics
+            )
             r = rng.random()
             if r < 0.8:
                 chosen = {pool[draw_topic()][0]}
