@@ -159,3 +159,27 @@ def test_following_page_view_with_garbage_cursor_shows_first_page(client: Client
 
 def test_following_page_requires_login(client: Client) -> None:
     assert client.get("/following/").status_code == 302
+
+
+def test_inbox_rebuild_recreates_the_inbox_from_follows_and_notes() -> None:
+    a, li = ava(), liwei()
+    Follow.objects.create(follower=li, followee=a)
+    make_note(a, "written without fan-out")
+    make_note(li, "mine")
+    assert following_page(li, cursor=None).notes == []
+    assert services.inbox_rebuild(user_id=li.pk) == 2
+    assert titles(following_page(li, cursor=None)) == ["mine", "written without fan-out"]
+
+
+def test_demo_populate_materialises_inboxes_and_the_discover_pool() -> None:
+    from bridgenote.feeds import demo
+    from bridgenote.feeds.models import DiscoverCandidate
+
+    a, li = ava(), liwei()
+    Follow.objects.create(follower=li, followee=a)
+    make_note(a, "demo note")
+    community: dict[str, object] = {}
+    demo.populate(community)
+    assert titles(following_page(li, cursor=None)) == ["demo note"]
+    assert DiscoverCandidate.objects.count() == 1
+    assert community["discover_pool"] == 1
