@@ -29,8 +29,50 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bridgenote.conf.settings")
 os.environ.setdefault("BRIDGENOTE_DEBUG", "1")
 
 CELEBRITIES = 5
-ZH_WORDS = "咖啡 旅行 穿搭 美食 成都 火锅 日常 学习 英语 化妆 健身 猫咪 摄影 读书 周末 小众 宝藏 分享 攻略 推荐".split()
-EN_WORDS = "coffee travel outfit food weekend study english makeup gym cat photo books city tips day first selfie hello new favorite".split()
+ZH_WORDS = [
+    "咖啡",
+    "旅行",
+    "穿搭",
+    "美食",
+    "成都",
+    "火锅",
+    "日常",
+    "学习",
+    "英语",
+    "化妆",
+    "健身",
+    "猫咪",
+    "摄影",
+    "读书",
+    "周末",
+    "小众",
+    "宝藏",
+    "分享",
+    "攻略",
+    "推荐",
+]
+EN_WORDS = [
+    "coffee",
+    "travel",
+    "outfit",
+    "food",
+    "weekend",
+    "study",
+    "english",
+    "makeup",
+    "gym",
+    "cat",
+    "photo",
+    "books",
+    "city",
+    "tips",
+    "day",
+    "first",
+    "selfie",
+    "hello",
+    "new",
+    "favorite",
+]
 TOPICS_ZH = [
     f"{a}{b}"
     for a in ZH_WORDS[:15]
@@ -100,8 +142,14 @@ class Writer:
             raw.execute("PRAGMA cache_size=-500000")
             raw.execute("PRAGMA temp_store=MEMORY")
 
-    def write(self, model: Any, columns: Sequence[str], rows: Iterable[Sequence[Any]],
-              progress: Progress | None = None, batch: int = 20_000) -> int:  # fmt: skip
+    def write(
+        self,
+        model: Any,
+        columns: Sequence[str],
+        rows: Iterable[Sequence[Any]],
+        progress: Progress | None = None,
+        batch: int = 20_000,
+    ) -> int:
         table = model._meta.db_table
         if self.vendor == "sqlite":
             # Filling a table and then indexing it is several times faster than keeping the
@@ -121,8 +169,14 @@ class Writer:
                     raw.execute(sql)
         return self._write(table, columns, rows, progress, batch)
 
-    def _write(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]],
-               progress: Progress | None, batch: int) -> int:  # fmt: skip
+    def _write(
+        self,
+        table: str,
+        columns: Sequence[str],
+        rows: Iterable[Sequence[Any]],
+        progress: Progress | None,
+        batch: int,
+    ) -> int:
         count = 0
         if self.vendor == "postgresql":
             with self.connection.cursor() as cursor:
@@ -221,14 +275,26 @@ def main(argv: list[str] | None = None) -> int:
     progress = Progress("users", n_users * 2)
     cols = table_columns(User)
     defaults = {
-        "password": "!", "last_login": None, "is_superuser": False, "phone": None,
-        "phone_verified": True, "email": None, "is_staff": False, "is_moderator": False,
-        "is_active": True, "date_joined": joined,
-    }  # fmt: skip
-    writer.write(User, cols, (
-        [{"id": uid, "handle": f"u{i}", **defaults}[c] for c in cols]
-        for i, uid in enumerate(user_ids)
-    ), progress)  # fmt: skip
+        "password": "!",
+        "last_login": None,
+        "is_superuser": False,
+        "phone": None,
+        "phone_verified": True,
+        "email": None,
+        "is_staff": False,
+        "is_moderator": False,
+        "is_active": True,
+        "date_joined": joined,
+    }
+    writer.write(
+        User,
+        cols,
+        (
+            [{"id": uid, "handle": f"u{i}", **defaults}[c] for c in cols]
+            for i, uid in enumerate(user_ids)
+        ),
+        progress,
+    )
 
     # --- follows: celebrities followed by everyone, the rest Zipf-like --------------------------
     popularity = list(range(n_users))
@@ -310,10 +376,17 @@ def main(argv: list[str] | None = None) -> int:
     progress = Progress("notes", n_notes)
     cols = table_columns(Note)
     note_defaults = {
-        "body": "", "language_is_set": False, "visibility": "public", "status": "published",
-        "moderation": "published", "media_ready": True, "place_name": "", "is_original": True,
-        "cover_id": None, "edited_at": None,
-    }  # fmt: skip
+        "body": "",
+        "language_is_set": False,
+        "visibility": "public",
+        "status": "published",
+        "moderation": "published",
+        "media_ready": True,
+        "place_name": "",
+        "is_original": True,
+        "cover_id": None,
+        "edited_at": None,
+    }
     profile_notes = [0] * n_users
     likes_received = [0] * n_users
 
@@ -342,11 +415,18 @@ def main(argv: list[str] | None = None) -> int:
             likes_received[author] += like_count[i] + collect_count[i]
             created = ts(datetime.fromtimestamp(note_times[i], UTC), vendor)
             values = {
-                **note_defaults, "id": note_ids[i], "author_id": user_ids[author],
-                "title": title[:20], "language": lang, "ip_territory": "CN-51" if speaks_zh[author] else "US",
-                "like_count": like_count[i], "collect_count": collect_count[i],
-                "comment_count": comment_count[i], "created_at": created, "published_at": created,
-            }  # fmt: skip
+                **note_defaults,
+                "id": note_ids[i],
+                "author_id": user_ids[author],
+                "title": title[:20],
+                "language": lang,
+                "ip_territory": "CN-51" if speaks_zh[author] else "US",
+                "like_count": like_count[i],
+                "collect_count": collect_count[i],
+                "comment_count": comment_count[i],
+                "created_at": created,
+                "published_at": created,
+            }
             yield [values[c] for c in cols]
 
     writer.write(Note, cols, note_rows(), progress)
@@ -355,11 +435,24 @@ def main(argv: list[str] | None = None) -> int:
     # --- topics, profiles, follows ----------------------------------------------------------------
     progress = Progress("topics", len(topics) + len(note_topics))
     cols = table_columns(Topic)
-    writer.write(Topic, cols, (
-        [{"id": tid, "name": name, "folded": name.casefold(), "note_count": topic_counts.get(tid, 0),
-          "created_at": joined}[c] for c in cols]
-        for tid, name in topics
-    ), progress)  # fmt: skip
+    writer.write(
+        Topic,
+        cols,
+        (
+            [
+                {
+                    "id": tid,
+                    "name": name,
+                    "folded": name.casefold(),
+                    "note_count": topic_counts.get(tid, 0),
+                    "created_at": joined,
+                }[c]
+                for c in cols
+            ]
+            for tid, name in topics
+        ),
+        progress,
+    )
     writer.write(NoteTopic, ["note_id", "topic_id"], iter(note_topics), progress)
     progress.close()
 
@@ -368,32 +461,51 @@ def main(argv: list[str] | None = None) -> int:
     for follower, _followee in follows:
         following_count[follower] += 1
     cols = table_columns(Profile)
-    writer.write(Profile, cols, (
-        [{"user_id": user_ids[i], "display_name": f"用户{i}" if speaks_zh[i] else f"User {i}",
-          "bio": "", "avatar": "",
-          "languages_spoken": '["zh"]' if speaks_zh[i] else '["en"]',
-          "languages_learning": '["en"]' if speaks_zh[i] else '["zh"]',
-          "ui_language": "zh-hans" if speaks_zh[i] else "en",
-          "ip_territory": "CN-51" if speaks_zh[i] else "US",
-          "note_count": profile_notes[i], "follower_count": len(followers[i]),
-          "following_count": following_count[i],
-          "likes_and_collects_count": likes_received[i]}[c] for c in cols]
-        for i in range(n_users)
-    ), progress)  # fmt: skip
+    writer.write(
+        Profile,
+        cols,
+        (
+            [
+                {
+                    "user_id": user_ids[i],
+                    "display_name": f"用户{i}" if speaks_zh[i] else f"User {i}",
+                    "bio": "",
+                    "avatar": "",
+                    "languages_spoken": '["zh"]' if speaks_zh[i] else '["en"]',
+                    "languages_learning": '["en"]' if speaks_zh[i] else '["zh"]',
+                    "ui_language": "zh-hans" if speaks_zh[i] else "en",
+                    "ip_territory": "CN-51" if speaks_zh[i] else "US",
+                    "note_count": profile_notes[i],
+                    "follower_count": len(followers[i]),
+                    "following_count": following_count[i],
+                    "likes_and_collects_count": likes_received[i],
+                }[c]
+                for c in cols
+            ]
+            for i in range(n_users)
+        ),
+        progress,
+    )
     progress.close()
 
     progress = Progress("follows", len(follows))
-    writer.write(Follow, ["follower_id", "followee_id", "created_at"], (
-        (user_ids[a], user_ids[b], joined) for a, b in follows
-    ), progress)  # fmt: skip
+    writer.write(
+        Follow,
+        ["follower_id", "followee_id", "created_at"],
+        ((user_ids[a], user_ids[b], joined) for a, b in follows),
+        progress,
+    )
     progress.close()
 
     # --- likes, collects (default boards), comments -----------------------------------------------
     now_ts = ts(now_dt, vendor)
     progress = Progress("likes", len(likes))
-    writer.write(Like, ["user_id", "note_id", "created_at"], (
-        (user_ids[u], note_ids[n], now_ts) for u, n in likes
-    ), progress)  # fmt: skip
+    writer.write(
+        Like,
+        ["user_id", "note_id", "created_at"],
+        ((user_ids[u], note_ids[n], now_ts) for u, n in likes),
+        progress,
+    )
     progress.close()
     del likes
     progress = Progress("collects", n_users + len(collects))
@@ -402,38 +514,78 @@ def main(argv: list[str] | None = None) -> int:
     for u, _n in collects:
         board_size[u] += 1
     cols = table_columns(Board)
-    writer.write(Board, cols, (
-        [{"id": board_of[i], "owner_id": user_ids[i], "name": "Default", "description": "",
-          "is_private": False, "is_default": True, "note_count": board_size[i],
-          "created_at": joined}[c] for c in cols]
-        for i in range(n_users)
-    ), progress)  # fmt: skip
-    writer.write(Collect, ["board_id", "note_id", "user_id", "created_at"], (
-        (board_of[u], note_ids[n], user_ids[u], now_ts) for u, n in collects
-    ), progress)  # fmt: skip
+    writer.write(
+        Board,
+        cols,
+        (
+            [
+                {
+                    "id": board_of[i],
+                    "owner_id": user_ids[i],
+                    "name": "Default",
+                    "description": "",
+                    "is_private": False,
+                    "is_default": True,
+                    "note_count": board_size[i],
+                    "created_at": joined,
+                }[c]
+                for c in cols
+            ]
+            for i in range(n_users)
+        ),
+        progress,
+    )
+    writer.write(
+        Collect,
+        ["board_id", "note_id", "user_id", "created_at"],
+        ((board_of[u], note_ids[n], user_ids[u], now_ts) for u, n in collects),
+        progress,
+    )
     progress.close()
     progress = Progress("comments", len(comments))
     cols = table_columns(Comment)
     comment_base = id_at(now - 1)
     comment_defaults = {
-        "root_id": None, "reply_to_id": None, "reply_to_user_id": None, "like_count": 0,
-        "reply_count": 0, "is_pinned": False, "is_deleted": False, "deleted_at": None,
+        "root_id": None,
+        "reply_to_id": None,
+        "reply_to_user_id": None,
+        "like_count": 0,
+        "reply_count": 0,
+        "is_pinned": False,
+        "is_deleted": False,
+        "deleted_at": None,
         "created_at": now_ts,
-    }  # fmt: skip
-    writer.write(Comment, cols, (
-        [{**comment_defaults, "id": comment_base + i, "note_id": note_ids[n], "author_id": user_ids[u],
-          "body": "好看！" if speaks_zh[u] else "So pretty!", "language": "zh" if speaks_zh[u] else "en",
-          "ip_territory": "CN-51" if speaks_zh[u] else "US"}[c] for c in cols]
-        for i, (u, n) in enumerate(comments)
-    ), progress)  # fmt: skip
+    }
+    writer.write(
+        Comment,
+        cols,
+        (
+            [
+                {
+                    **comment_defaults,
+                    "id": comment_base + i,
+                    "note_id": note_ids[n],
+                    "author_id": user_ids[u],
+                    "body": "好看！" if speaks_zh[u] else "So pretty!",
+                    "language": "zh" if speaks_zh[u] else "en",
+                    "ip_territory": "CN-51" if speaks_zh[u] else "US",
+                }[c]
+                for c in cols
+            ]
+            for i, (u, n) in enumerate(comments)
+        ),
+        progress,
+    )
     progress.close()
 
     # --- inboxes: what fan-out on write would have left -------------------------------------------
     threshold = settings.FEEDS_FANOUT_MAX_FOLLOWERS
     hybrid = [len(followers[i]) > threshold for i in range(n_users)]
-    writer.write(HybridAuthor, ["user_id", "since"], (
-        (user_ids[i], joined) for i in range(n_users) if hybrid[i]
-    ))  # fmt: skip
+    writer.write(
+        HybridAuthor,
+        ["user_id", "since"],
+        ((user_ids[i], joined) for i in range(n_users) if hybrid[i]),
+    )
     boundary = feed_services.inbox_boundary()
     first_recent = next((i for i in range(n_notes) if note_ids[i] >= boundary), n_notes)
     total = sum(
@@ -462,12 +614,19 @@ def main(argv: list[str] | None = None) -> int:
     else:
         writer.connection.connection.execute("ANALYZE")
     counts = {
-        "users": n_users, "notes": n_notes, "follows": len(follows), "likes": n_likes,
-        "collects": n_collects, "comments": n_comments, "note_topics": len(note_topics),
-        "inbox_entries": total, "hybrid_authors": sum(hybrid), "discover_pool": pool,
+        "users": n_users,
+        "notes": n_notes,
+        "follows": len(follows),
+        "likes": n_likes,
+        "collects": n_collects,
+        "comments": n_comments,
+        "note_topics": len(note_topics),
+        "inbox_entries": total,
+        "hybrid_authors": sum(hybrid),
+        "discover_pool": pool,
         "max_followers": max(len(f) for f in followers),
         "max_notes_by_one_author": max(profile_notes),
-    }  # fmt: skip
+    }
     elapsed = time.monotonic() - started
     print(" ".join(f"{k}={v}" for k, v in counts.items()), f"seconds={elapsed:.0f}", flush=True)
     return 0

@@ -87,15 +87,33 @@ def write_script(requests: list[tuple[str, str, str, str]]) -> str:
     return handle.name
 
 
-def run_wrk(base: str, requests: list[tuple[str, str, str, str]], *, duration: int,
-            clients: int, threads: int) -> dict[str, Any]:  # fmt: skip
+def run_wrk(
+    base: str,
+    requests: list[tuple[str, str, str, str]],
+    *,
+    duration: int,
+    clients: int,
+    threads: int,
+) -> dict[str, Any]:
     script = write_script(requests)
     try:
-        output = subprocess.run(  # noqa: S603
-            ["wrk", f"-t{threads}", f"-c{clients}", f"-d{duration}s", "--timeout", "10s",
-             "-s", script, base],  # fmt: skip
-            capture_output=True, text=True, timeout=duration + 60, check=False,
-        ).stdout  # fmt: skip
+        output = subprocess.run(
+            [
+                "wrk",
+                f"-t{threads}",
+                f"-c{clients}",
+                f"-d{duration}s",
+                "--timeout",
+                "10s",
+                "-s",
+                script,
+                base,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=duration + 60,
+            check=False,
+        ).stdout
     finally:
         os.unlink(script)
     for line in output.splitlines():
@@ -174,18 +192,36 @@ def main(argv: list[str] | None = None) -> int:
     base = f"http://127.0.0.1:{args.port}"
     env = {**os.environ, "BRIDGENOTE_DEBUG": "0", "BRIDGENOTE_LOG_LEVEL": "WARNING"}
     env.setdefault("BRIDGENOTE_SECRET_KEY", (settings.DATA_DIR / ".secret_key").read_text().strip())
-    server = subprocess.Popen(  # noqa: S603
-        [sys.executable, "-m", "bridgenote.cli", "serve", "--host", "127.0.0.1",
-         "--port", str(args.port), "--workers", str(args.workers),
-         "--threads", str(args.server_threads)],  # fmt: skip
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "bridgenote.cli",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(args.port),
+            "--workers",
+            str(args.workers),
+            "--threads",
+            str(args.server_threads),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
         start_new_session=True,
-    )  # fmt: skip
+    )
     results: dict[str, dict[str, Any]] = {}
     try:
         wait_until_up(base)
-        print(f"server pid {server.pid} on {base}; database {settings.DATABASES['default']['ENGINE']};"
-              f" cache {settings.CACHES['default']['BACKEND']}", flush=True)  # fmt: skip
+        print(
+            f"server pid {server.pid} on {base};"
+            f" database {settings.DATABASES['default']['ENGINE']};"
+            f" cache {settings.CACHES['default']['BACKEND']}",
+            flush=True,
+        )
 
         # --- who and what to ask for -------------------------------------------------------
         user_ids = list(User.objects.values_list("id", flat=True))
@@ -218,8 +254,11 @@ def main(argv: list[str] | None = None) -> int:
                 )
         signed = list(cookies.items())
         paths = api_paths(base)
-        print(f"long-history user: @{long_user.handle} follows "
-              f"{long_user.profile.following_count}, inbox {inbox_size} entries", flush=True)  # fmt: skip
+        print(
+            f"long-history user: @{long_user.handle} follows "
+            f"{long_user.profile.following_count}, inbox {inbox_size} entries",
+            flush=True,
+        )
 
         scenarios: dict[str, list[tuple[str, str, str, str]]] = {
             "floor /api/ping": [("GET", "/api/ping", "", "")],
@@ -228,33 +267,57 @@ def main(argv: list[str] | None = None) -> int:
             "following, longest history": [("GET", "/following/", long_cookie, "")],
             "following, below inbox window": [
                 ("GET", f"/following/?cursor={deep_cursor}", long_cookie, "")
-            ] if deep_cursor else [],
+            ]
+            if deep_cursor
+            else [],
             "discover page": [("GET", "/", c, "") for _, c in signed],
             "discover next page": discover_next,
             "discover API": [("GET", "/api/feeds/discover", c, "") for _, c in signed],
             "note detail": [
                 ("GET", f"/notes/{random.choice(note_ids)}/", c, "") for _, c in signed
             ],
-        }  # fmt: skip
+        }
         like_path = next((p for p in sorted(paths) if "like" in p and "{note_id}" in p), None)
         comment_path = next((p for p in sorted(paths) if "comment" in p and "{note_id}" in p), None)
         if like_path:
-            scenarios["like"] = [("POST", "/api" + like_path.replace("{note_id}", str(random.choice(note_ids))), c, "{}") for _, c in signed]  # fmt: skip
+            scenarios["like"] = [
+                (
+                    "POST",
+                    "/api" + like_path.replace("{note_id}", str(random.choice(note_ids))),
+                    c,
+                    "{}",
+                )
+                for _, c in signed
+            ]
         if comment_path:
-            scenarios["comment"] = [("POST", "/api" + comment_path.replace("{note_id}", str(random.choice(note_ids))), c, json.dumps({"body": "好看 so pretty"})) for _, c in signed]  # fmt: skip
+            scenarios["comment"] = [
+                (
+                    "POST",
+                    "/api" + comment_path.replace("{note_id}", str(random.choice(note_ids))),
+                    c,
+                    json.dumps({"body": "好看 so pretty"}),
+                )
+                for _, c in signed
+            ]
         missing = [
             name for name, path in (("like", like_path), ("comment", comment_path)) if not path
         ]
         only = {s.strip() for s in args.only.split(",") if s.strip()}
 
         # Warm up every worker (pool loading, connections).
-        run_wrk(base, scenarios["discover page"][:50] + scenarios["following page"][:50],
-                duration=3, clients=args.clients, threads=args.threads)  # fmt: skip
+        run_wrk(
+            base,
+            scenarios["discover page"][:50] + scenarios["following page"][:50],
+            duration=3,
+            clients=args.clients,
+            threads=args.threads,
+        )
         for name, requests in scenarios.items():
             if not requests or (only and name not in only and not name.startswith("floor")):
                 continue
-            results[name] = run_wrk(base, requests, duration=args.duration,
-                                    clients=args.clients, threads=args.threads)  # fmt: skip
+            results[name] = run_wrk(
+                base, requests, duration=args.duration, clients=args.clients, threads=args.threads
+            )
             print(f"  measured {name}: {results[name]['rps']:.0f} req/s", flush=True)
 
         # --- publish: time until every follower has the note, while reads go on -----------------
@@ -262,16 +325,29 @@ def main(argv: list[str] | None = None) -> int:
         if not only or "publish" in only:
             hybrid_author = (
                 HybridAuthor.objects.annotate(n=Count("user__follower_set"))
-                .order_by("-n").values_list("user_id", "n").first()
-            )  # fmt: skip
+                .order_by("-n")
+                .values_list("user_id", "n")
+                .first()
+            )
             fanned = (
                 Profile.objects.exclude(user_id__in=HybridAuthor.objects.values("user_id"))
-                .order_by("-follower_count").values_list("user_id", "follower_count").first()
-            )  # fmt: skip
+                .order_by("-follower_count")
+                .values_list("user_id", "follower_count")
+                .first()
+            )
             reads = scenarios["following page"]
             background: dict[str, Any] = {}
-            reader = threading.Thread(target=lambda: background.update(run_wrk(
-                base, reads, duration=args.duration, clients=args.clients, threads=args.threads)))  # fmt: skip
+            reader = threading.Thread(
+                target=lambda: background.update(
+                    run_wrk(
+                        base,
+                        reads,
+                        duration=args.duration,
+                        clients=args.clients,
+                        threads=args.threads,
+                    )
+                )
+            )
             reader.start()
             time.sleep(2)
             for label, row in (("hybrid (read-time merge)", hybrid_author), ("fan-out", fanned)):
@@ -287,15 +363,20 @@ def main(argv: list[str] | None = None) -> int:
             f"{'scenario':<32} {'req/s':>8} {'ratio':>7} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}"
         )
         for name, r in results.items():
-            print(f"{name:<32} {r['rps']:>8.1f} {r['rps'] / floor:>7.1%} {r['p50']:>8.1f} "
-                  f"{r['p99']:>8.1f} {r['errors'] + r['non2xx']:>7}")  # fmt: skip
+            print(
+                f"{name:<32} {r['rps']:>8.1f} {r['rps'] / floor:>7.1%} {r['p50']:>8.1f} "
+                f"{r['p99']:>8.1f} {r['errors'] + r['non2xx']:>7}"
+            )
         for line in publish_report:
             print(line)
         if missing:
             print("not measured (no HTTP endpoint served yet): " + ", ".join(missing))
         if args.json:
-            Path(args.json).write_text(json.dumps({"results": results, "publish": publish_report,
-                                                   "missing": missing}, indent=2))  # fmt: skip
+            Path(args.json).write_text(
+                json.dumps(
+                    {"results": results, "publish": publish_report, "missing": missing}, indent=2
+                )
+            )
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         try:
@@ -329,19 +410,28 @@ def publish_and_wait(base: str, label: str, author_id: int, followers: int) -> s
     started = time.monotonic()
     with transaction.atomic():
         note = Note.objects.create(
-            author_id=author_id, title="bench publish", language="en", status="published",
-            moderation="published", visibility="public", media_ready=True,
+            author_id=author_id,
+            title="bench publish",
+            language="en",
+            status="published",
+            moderation="published",
+            visibility="public",
+            media_ready=True,
             published_at=timezone.now(),
-        )  # fmt: skip
+        )
         services.note_published(note=note)
     inbox_done = None
     pending = set(range(len(cookies)))
     seen_all = None
     with httpx.Client(base_url=base, timeout=10) as client:
         while time.monotonic() - started < 30 and (pending or (not hybrid and inbox_done is None)):
-            if not hybrid and inbox_done is None:
-                if InboxEntry.objects.filter(note=note).count() >= len(follower_ids) + 1:
-                    inbox_done = time.monotonic() - started
+            written = (
+                not hybrid
+                and inbox_done is None
+                and (InboxEntry.objects.filter(note=note).count() >= len(follower_ids) + 1)
+            )
+            if written:
+                inbox_done = time.monotonic() - started
             for index in list(pending):
                 response = client.get("/api/feeds/following", headers={"Cookie": cookies[index]})
                 if any(n["id"] == str(note.pk) for n in response.json().get("notes", [])):
@@ -352,8 +442,10 @@ def publish_and_wait(base: str, label: str, author_id: int, followers: int) -> s
     services.note_unfan(note_id=note.pk)
     note.delete()
     inbox = "" if hybrid else f", all {len(follower_ids)} inboxes written after {_s(inbox_done)}"
-    return (f"publish by an author with {followers} followers, {label}: seen by {len(sample)}"
-            f" sampled followers after {_s(seen_all)}{inbox}")  # fmt: skip
+    return (
+        f"publish by an author with {followers} followers, {label}: seen by {len(sample)}"
+        f" sampled followers after {_s(seen_all)}{inbox}"
+    )
 
 
 def _s(value: float | None) -> str:
