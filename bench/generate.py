@@ -319,8 +319,9 @@ def main(argv: list[str] | None = None) -> int:
     # --- notes ---------------------------------------------------------------------------------
     activity = [1.0 / (rank + 5) ** 0.8 for rank in range(n_users)]
     rng.shuffle(activity)
+    busiest = max(activity)
     for index in range(CELEBRITIES):
-        activity[index] = max(activity) * 2  # busy, famous authors
+        activity[index] = busiest * 2  # busy, famous authors
     draw_author = weighted_sampler(activity, rng)
     note_times = sorted(now - rng.random() * args.days * 86400 for _ in range(n_notes))
     note_times[-1] = now - 30
