@@ -29,6 +29,7 @@ from django.core.cache import cache
 from django.db.models import Count
 
 from bridgenote.engage.models import Follow
+from bridgenote.feeds import localcache
 from bridgenote.feeds.models import DiscoverCandidate, FeedPreferences
 from bridgenote.feeds.queries import BadCursor, FeedPage
 from bridgenote.feeds.services import (
@@ -155,7 +156,7 @@ def _viewer_key(user_id: int) -> str:
 
 
 def forget_viewer(user_id: int) -> None:
-    cache.delete(_viewer_key(user_id))
+    localcache.delete(_viewer_key(user_id))
 
 
 def viewer_for(user: Any, *, ui_language: str) -> Viewer:
@@ -164,11 +165,11 @@ def viewer_for(user: Any, *, ui_language: str) -> Viewer:
     if user is None or not user.is_authenticated:
         return Viewer(key=f"anon-{sorted(fallback)[0]}", user_id=None, home=fallback,
                       mix=DEFAULT_MIX / 100)  # fmt: skip
-    cached = cache.get(_viewer_key(user.pk))
+    cached = localcache.get(_viewer_key(user.pk))
     if cached is not None:
         return Viewer(**cached)
     viewer = _build_viewer(user, fallback)
-    cache.set(_viewer_key(user.pk), viewer.__dict__, timeout=VIEWER_SECONDS)
+    localcache.set(_viewer_key(user.pk), viewer.__dict__, timeout=VIEWER_SECONDS)
     return viewer
 
 
@@ -320,12 +321,12 @@ def discover_page(viewer: Viewer, *, channel: int | None, cursor: str | None,
             offset = int(offset_text)
         except (signing.BadSignature, ValueError):
             raise BadCursor(cursor) from None
-        session = cache.get(_session_key(token))
+        session = localcache.get(_session_key(token))
         if session is not None and (session["v"] != viewer.key or session["c"] != channel):
             raise BadCursor(cursor)
         if session is None:
             session = _new_session(viewer, channel)
-            cache.set(_session_key(token), session, timeout=SESSION_SECONDS)
+            localcache.set(_session_key(token), session, timeout=SESSION_SECONDS)
     else:
         # One arranged list per viewer, channel and pool version: reloading the first page
         # reads it back instead of ranking again; a new pool version gives a fresh list.
@@ -334,10 +335,10 @@ def discover_page(viewer: Viewer, *, channel: int | None, cursor: str | None,
             f"{viewer.key}|{channel}|{version}".encode(), digest_size=9, key=_TOKEN_KEY
         )
         token, offset = base64.urlsafe_b64encode(digest.digest()).decode(), 0
-        session = cache.get(_session_key(token))
+        session = localcache.get(_session_key(token))
         if session is None:
             session = _new_session(viewer, channel)
-            cache.set(_session_key(token), session, timeout=SESSION_SECONDS)
+            localcache.set(_session_key(token), session, timeout=SESSION_SECONDS)
     items: list[list[Any]] = session["i"]
     shown: list[Note] = []
     reasons: dict[int, tuple[str, str]] = {}

@@ -51,6 +51,16 @@ def follow(follower: Any, followee: Any) -> None:
     services.follow_backfill(follower_id=follower.pk, followee_id=followee.pk)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_local_cache() -> Any:
+    """Per-process feed state never leaks from one test to the next."""
+    from bridgenote.feeds import localcache
+
+    localcache.clear()
+    yield
+    localcache.clear()
+
+
 @pytest.fixture
 def note_factory() -> Callable[..., Note]:
     return make_note

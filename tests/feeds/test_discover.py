@@ -160,7 +160,7 @@ def test_discover_rejects_forged_and_foreign_cursors() -> None:
 
 
 def test_discover_cursor_survives_a_lost_session_cache() -> None:
-    from django.core.cache import cache
+    from bridgenote.feeds import localcache
 
     for i in range(30):
         make_note(UserFactory(), f"n{i}", likes=i)
@@ -168,7 +168,7 @@ def test_discover_cursor_survives_a_lost_session_cache() -> None:
     viewer = viewer_of(user_speaking("en"))
     page1 = ranking.discover_page(viewer, channel=None, cursor=None, limit=10)
     assert page1.next_cursor
-    cache.delete(f"feeds:discover:{page1.next_cursor.split(':')[0]}")
+    localcache.delete(f"feeds:discover:{page1.next_cursor.split(':')[0]}")
     page2 = ranking.discover_page(viewer, channel=None, cursor=page1.next_cursor, limit=10)
     assert not {n.pk for n in page1.notes} & {n.pk for n in page2.notes}
 
