@@ -40,7 +40,7 @@ def get(key: str) -> Any:
     return None
 
 
-def set(key: str, value: Any, timeout: int) -> None:  # noqa: A001 - mirrors the cache API
+def set(key: str, value: Any, timeout: int) -> None:
     _remember(key, value, timeout)
     if inbox_cache.enabled():
         cache.set(key, value, timeout=timeout)

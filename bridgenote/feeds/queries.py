@@ -138,9 +138,12 @@ def trending_topics(limit: int = 10) -> list[dict[str, Any]]:
     for a minute; a list of {"id", "name", "count"})."""
     cached = cache.get(TRENDING_KEY)
     if cached is None:
+        since = trending_since()
+        # Both sides bounded by the id range: the subquery must not list every note.
         rows = (
             NoteTopic.objects.filter(
-                note_id__gte=trending_since(), note_id__in=discoverable().values("id")
+                note_id__gte=since,
+                note_id__in=discoverable().filter(id__gte=since).values("id"),
             )
             .values("topic_id")
             .annotate(n=Count("id"))
