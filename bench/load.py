@@ -421,30 +421,39 @@ def publish_and_wait(base: str, label: str, author_id: int, followers: int) -> s
         )
         services.note_published(note=note)
     inbox_done = None
-    pending = set(range(len(cookies)))
-    seen_all = None
-    with httpx.Client(base_url=base, timeout=10) as client:
-        while time.monotonic() - started < 30 and (pending or (not hybrid and inbox_done is None)):
-            written = (
-                not hybrid
-                and inbox_done is None
-                and (InboxEntry.objects.filter(note=note).count() >= len(follower_ids) + 1)
-            )
-            if written:
-                inbox_done = time.monotonic() - started
-            for index in list(pending):
+    seen: dict[int, tuple[float, float]] = {}  # follower -> (request sent, response received)
+
+    def poll(index: int) -> None:
+        with httpx.Client(base_url=base, timeout=15) as client:
+            while time.monotonic() - started < 30:
+                sent = time.monotonic() - started
                 response = client.get("/api/feeds/following", headers={"Cookie": cookies[index]})
                 if any(n["id"] == str(note.pk) for n in response.json().get("notes", [])):
-                    pending.discard(index)
-            if not pending and seen_all is None:
-                seen_all = time.monotonic() - started
-            time.sleep(0.05)
+                    seen[index] = (sent, time.monotonic() - started)
+                    return
+                time.sleep(0.05)
+
+    pollers = [threading.Thread(target=poll, args=(i,)) for i in range(len(cookies))]
+    for thread in pollers:
+        thread.start()
+    while not hybrid and inbox_done is None and time.monotonic() - started < 30:
+        if InboxEntry.objects.filter(note=note).count() >= len(follower_ids) + 1:
+            inbox_done = time.monotonic() - started
+        time.sleep(0.05)
+    for thread in pollers:
+        thread.join()
+    seen_all = None
+    if len(seen) == len(cookies) and seen:
+        seen_all = max(sent for sent, _received in seen.values())
+        received_all = max(received for _sent, received in seen.values())
     services.note_unfan(note_id=note.pk)
     note.delete()
     inbox = "" if hybrid else f", all {len(follower_ids)} inboxes written after {_s(inbox_done)}"
+    detail = "" if seen_all is None else f" (responses received by {received_all:.2f} s)"
     return (
-        f"publish by an author with {followers} followers, {label}: seen by {len(sample)}"
-        f" sampled followers after {_s(seen_all)}{inbox}"
+        f"publish by an author with {followers} followers, {label}: in the feed of all"
+        f" {len(sample)} sampled followers for requests sent {_s(seen_all)} after publishing"
+        f"{detail}{inbox}"
     )
 
 
