@@ -183,3 +183,20 @@ def test_demo_populate_materialises_inboxes_and_the_discover_pool() -> None:
     assert titles(following_page(li, cursor=None)) == ["demo note"]
     assert DiscoverCandidate.objects.count() == 1
     assert community["discover_pool"] == 1
+
+
+def test_following_htmx_next_page_appends_cards_and_moves_the_sentinel(client: Client) -> None:
+    a, li = ava(), liwei()
+    follow(li, a)
+    for i in range(25):
+        publish(a, f"n{i}")
+    client.force_login(li)
+    first = client.get("/following/").content.decode()
+    assert first.count('class="feed-item"') == 20
+    cursor = following_page(li, cursor=None).next_cursor
+    assert f"/following/?cursor={cursor}" in first
+    more = client.get(f"/following/?cursor={cursor}", HTTP_HX_REQUEST="true").content.decode()
+    assert more.count('class="feed-item"') == 5
+    assert 'id="feed-more"' in more
+    assert 'hx-swap-oob="true"' in more
+    assert "<html" not in more
