@@ -422,6 +422,7 @@ def publish_and_wait(base: str, label: str, author_id: int, followers: int) -> s
         services.note_published(note=note)
     inbox_done = None
     seen: dict[int, tuple[float, float]] = {}  # follower -> (request sent, response received)
+    misses: list[int] = []  # requests that did not show the note yet
 
     def poll(index: int) -> None:
         with httpx.Client(base_url=base, timeout=15) as client:
@@ -431,6 +432,7 @@ def publish_and_wait(base: str, label: str, author_id: int, followers: int) -> s
                 if any(n["id"] == str(note.pk) for n in response.json().get("notes", [])):
                     seen[index] = (sent, time.monotonic() - started)
                     return
+                misses.append(index)
                 time.sleep(0.05)
 
     pollers = [threading.Thread(target=poll, args=(i,)) for i in range(len(cookies))]
@@ -449,7 +451,12 @@ def publish_and_wait(base: str, label: str, author_id: int, followers: int) -> s
     services.note_unfan(note_id=note.pk)
     note.delete()
     inbox = "" if hybrid else f", all {len(follower_ids)} inboxes written after {_s(inbox_done)}"
-    detail = "" if seen_all is None else f" (responses received by {received_all:.2f} s)"
+    detail = (
+        ""
+        if seen_all is None
+        else f" (responses received by {received_all:.2f} s; {len(misses)} earlier polls"
+        " did not have it yet)"
+    )
     return (
         f"publish by an author with {followers} followers, {label}: in the feed of all"
         f" {len(sample)} sampled followers for requests sent {_s(seen_all)} after publishing"
