@@ -432,6 +432,25 @@ def _translate_check() -> None:
 
 _translate_check()
 
+# --- feeds ---------------------------------------------------------------------------------
+# Following feed: fan-out on write to per-user inboxes for authors with at most this many
+# followers; notes of authors above it are merged in at read time (see docs/feeds.md).
+FEEDS_FANOUT_MAX_FOLLOWERS = env.integer("FEEDS_FANOUT_MAX_FOLLOWERS", 2000, minimum=0)
+# How many of a followee's recent notes a new follow copies into the follower's inbox.
+FEEDS_FOLLOW_BACKFILL = env.integer("FEEDS_FOLLOW_BACKFILL", 40, minimum=0)
+# Redis (when BRIDGENOTE_CACHE_URL is Redis) caches each inbox's newest entries as a sorted set.
+FEEDS_REDIS_INBOX_SIZE = env.integer("FEEDS_REDIS_INBOX_SIZE", 400, minimum=20)
+FEEDS_REDIS_INBOX_TTL = env.integer("FEEDS_REDIS_INBOX_TTL", 3 * 24 * 3600, minimum=60)
+# The inbox holds this many days of notes; older pages are a read-time merge over follows.
+FEEDS_INBOX_DAYS = env.integer("FEEDS_INBOX_DAYS", 30, minimum=1)
+FEEDS_PAGE_SIZE = env.integer("FEEDS_PAGE_SIZE", 20, minimum=1, maximum=100)
+# Discover: the candidate pool (recent notes with a global score) is rebuilt in the background
+# when older than FEEDS_DISCOVER_REFRESH_SECONDS; per-viewer ranking starts from it.
+FEEDS_DISCOVER_POOL_SIZE = env.integer("FEEDS_DISCOVER_POOL_SIZE", 3000, minimum=50)
+FEEDS_DISCOVER_WINDOW_DAYS = env.integer("FEEDS_DISCOVER_WINDOW_DAYS", 21, minimum=1)
+FEEDS_DISCOVER_REFRESH_SECONDS = env.integer("FEEDS_DISCOVER_REFRESH_SECONDS", 300, minimum=5)
+FEEDS_TRENDING_HOURS = env.integer("FEEDS_TRENDING_HOURS", 48, minimum=1)
+
 # --- engage ---------------------------------------------------------------------------------
 COMMENT_BODY_MAX = env.integer("COMMENT_BODY_MAX", 500, minimum=1, maximum=5000)
 # Comments an account may post per minute before being asked to wait.

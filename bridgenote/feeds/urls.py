@@ -6,4 +6,5 @@ app_name = "feeds"
 urlpatterns = [
     path("", views.discover, name="discover"),
     path("following/", views.following, name="following"),
+    path("discover/preferences/", views.preferences, name="preferences"),
 ]

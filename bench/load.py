@@ -1,0 +1,472 @@
+"""Load runner: serve a generated data directory with `bridgenote serve` and measure it with wrk.
+
+    BRIDGENOTE_DATA_DIR=/tmp/bench-data python bench/load.py --duration 15
+    BRIDGENOTE_DATA_DIR=/tmp/bench-pg BRIDGENOTE_DATABASE_URL=postgres://postgres@127.0.0.1/bench \\
+        BRIDGENOTE_CACHE_URL=redis://127.0.0.1:6379/9 python bench/load.py
+
+It starts the server itself on 127.0.0.1 (granian, as `python -m bridgenote.cli serve`), signs in
+a sample of users, then runs wrk (apt-get install wrk) with 16 connections for ``--duration``
+seconds per scenario: the floor (GET /api/ping), Following page, Following page of the user
+with the longest history (first page and a page below the inbox window), Discover page (first
+and next page), note detail, and like / comment when the engage app serves them. Each result is
+also given as a ratio of the floor's req/s. Then it publishes a note by the account with the
+most followers and one by the largest fanned-out author while Following reads run, and reports
+how long until every follower has it. Everything is bounded in time; the server is stopped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import tempfile
+import textwrap
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bridgenote.conf.settings")
+os.environ.setdefault("BRIDGENOTE_DEBUG", "1")
+
+ROOT = Path(__file__).resolve().parent.parent
+
+LUA = textwrap.dedent("""
+    local requests = {}
+    local counter = 0
+    local function add(method, path, cookie, body)
+      local headers = {["Host"] = wrk.host .. ":" .. wrk.port}
+      if cookie ~= "" then headers["Cookie"] = cookie end
+      if body ~= "" then
+        headers["Content-Type"] = "application/json"
+        headers["X-CSRFToken"] = "benchcsrftokenbenchcsrftokenbench"
+      end
+      table.insert(requests, wrk.format(method, path, headers, body ~= "" and body or nil))
+    end
+    init = function(args)
+      %(adds)s
+      counter = math.random(#requests)
+    end
+    request = function()
+      counter = counter %% #requests + 1
+      return requests[counter]
+    end
+    local non2xx = 0
+    response = function(status, headers, body)
+      if status >= 400 then non2xx = non2xx + 1 end
+    end
+    done = function(summary, latency, requests)
+      io.write(string.format(
+        'RESULT {"requests": %%d, "seconds": %%.3f, "p50": %%.3f, "p90": %%.3f, "p99": %%.3f, ' ..
+        '"errors": %%d, "non2xx": %%d}\\n',
+        summary.requests, summary.duration / 1e6, latency:percentile(50) / 1000,
+        latency:percentile(90) / 1000, latency:percentile(99) / 1000,
+        summary.errors.connect + summary.errors.read + summary.errors.write +
+        summary.errors.timeout, summary.errors.status))
+    end
+""")
+
+
+def lua_string(value: str) -> str:
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def write_script(requests: list[tuple[str, str, str, str]]) -> str:
+    adds = "\n".join(
+        f"add({lua_string(m)}, {lua_string(p)}, {lua_string(c)}, {lua_string(b)})"
+        for m, p, c, b in requests
+    )
+    handle = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)  # noqa: SIM115
+    handle.write(LUA % {"adds": adds})
+    handle.close()
+    return handle.name
+
+
+def run_wrk(
+    base: str,
+    requests: list[tuple[str, str, str, str]],
+    *,
+    duration: int,
+    clients: int,
+    threads: int,
+) -> dict[str, Any]:
+    script = write_script(requests)
+    try:
+        output = subprocess.run(
+            [
+                "wrk",
+                f"-t{threads}",
+                f"-c{clients}",
+                f"-d{duration}s",
+                "--timeout",
+                "10s",
+                "-s",
+                script,
+                base,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=duration + 60,
+            check=False,
+        ).stdout
+    finally:
+        os.unlink(script)
+    for line in output.splitlines():
+        if line.startswith("RESULT "):
+            result = json.loads(line[7:])
+            result["rps"] = result["requests"] / max(result["seconds"], 1e-9)
+            return result
+    raise RuntimeError(f"wrk gave no result:\n{output}")
+
+
+def django_setup() -> None:
+    import django
+
+    django.setup()
+
+
+def sign_in(user: Any) -> str:
+    """A session cookie for ``user`` (plus a fixed CSRF cookie for the JSON writes)."""
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    session = client.cookies[settings.SESSION_COOKIE_NAME].value
+    return (
+        f"{settings.SESSION_COOKIE_NAME}={session}; "
+        f"{settings.CSRF_COOKIE_NAME}=benchcsrftokenbenchcsrftokenbench"
+    )
+
+
+def wait_until_up(base: str, timeout: float = 60) -> None:
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/api/ping", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    raise RuntimeError("the server did not start")
+
+
+def api_paths(base: str) -> set[str]:
+    import httpx
+
+    return set(httpx.get(f"{base}/api/openapi.json", timeout=10).json().get("paths", {}))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Measure feeds and the floor with wrk.")
+    parser.add_argument("--duration", type=int, default=15, help="seconds per scenario")
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads")
+    parser.add_argument("--port", type=int, default=8931)
+    parser.add_argument("--workers", type=int, default=2, help="granian worker processes")
+    parser.add_argument("--server-threads", type=int, default=4, help="threads per worker")
+    parser.add_argument("--users", type=int, default=300, help="signed-in users to spread over")
+    parser.add_argument("--only", default="", help="comma-separated scenario names")
+    parser.add_argument("--json", default="", help="also write the results to this file")
+    args = parser.parse_args(argv)
+    random.seed(7)
+    django_setup()
+    from django.conf import settings
+    from django.db.models import Count
+
+    from bridgenote.accounts.models import Profile, User
+    from bridgenote.feeds import ranking, services
+    from bridgenote.feeds.models import HybridAuthor, InboxEntry
+    from bridgenote.feeds.queries import following_page
+    from bridgenote.notes.models import Note
+
+    if not User.objects.exists():
+        sys.exit("No data: run bench/generate.py with the same BRIDGENOTE_DATA_DIR first.")
+    base = f"http://127.0.0.1:{args.port}"
+    env = {**os.environ, "BRIDGENOTE_DEBUG": "0", "BRIDGENOTE_LOG_LEVEL": "WARNING"}
+    env.setdefault("BRIDGENOTE_SECRET_KEY", (settings.DATA_DIR / ".secret_key").read_text().strip())
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "bridgenote.cli",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(args.port),
+            "--workers",
+            str(args.workers),
+            "--threads",
+            str(args.server_threads),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    results: dict[str, dict[str, Any]] = {}
+    try:
+        wait_until_up(base)
+        print(
+            f"server pid {server.pid} on {base};"
+            f" database {settings.DATABASES['default']['ENGINE']};"
+            f" cache {settings.CACHES['default']['BACKEND']}",
+            flush=True,
+        )
+
+        # --- who and what to ask for -------------------------------------------------------
+        user_ids = list(User.objects.values_list("id", flat=True))
+        sample = random.sample(user_ids, min(args.users, len(user_ids)))
+        users = {u.pk: u for u in User.objects.filter(pk__in=sample).select_related("profile")}
+        cookies = {pk: sign_in(user) for pk, user in users.items()}
+        long_row = (
+            Profile.objects.order_by("-following_count").values_list("user_id", flat=True).first()
+        )
+        long_user = User.objects.get(pk=long_row)
+        long_cookie = sign_in(long_user)
+        inbox_size = InboxEntry.objects.filter(user=long_user).count()
+        deep = following_page(long_user, cursor=None, limit=20)
+        cursor = deep.next_cursor
+        # Walk past the inbox window so the deep page is a read-time merge over follows.
+        boundary = services.inbox_boundary()
+        while cursor and int(cursor) > boundary:
+            cursor = following_page(long_user, cursor=int(cursor), limit=100).next_cursor
+        deep_cursor = cursor
+        note_ids = list(Note.objects.order_by("-id").values_list("id", flat=True)[:2000])
+        discover_next: list[tuple[str, str, str, str]] = []
+        for pk in list(cookies)[:100]:
+            viewer = ranking.viewer_for(users[pk], ui_language="en")
+            page = ranking.discover_page(viewer, channel=None, cursor=None)
+            if page.next_cursor:
+                from urllib.parse import quote
+
+                discover_next.append(
+                    ("GET", f"/?cursor={quote(page.next_cursor)}", cookies[pk], "")
+                )
+        signed = list(cookies.items())
+        paths = api_paths(base)
+        print(
+            f"long-history user: @{long_user.handle} follows "
+            f"{long_user.profile.following_count}, inbox {inbox_size} entries",
+            flush=True,
+        )
+
+        scenarios: dict[str, list[tuple[str, str, str, str]]] = {
+            "floor /api/ping": [("GET", "/api/ping", "", "")],
+            "following page": [("GET", "/following/", c, "") for _, c in signed],
+            "following API": [("GET", "/api/feeds/following", c, "") for _, c in signed],
+            "following, longest history": [("GET", "/following/", long_cookie, "")],
+            "following, below inbox window": [
+                ("GET", f"/following/?cursor={deep_cursor}", long_cookie, "")
+            ]
+            if deep_cursor
+            else [],
+            "discover page": [("GET", "/", c, "") for _, c in signed],
+            "discover next page": discover_next,
+            "discover API": [("GET", "/api/feeds/discover", c, "") for _, c in signed],
+            "note detail": [
+                ("GET", f"/notes/{random.choice(note_ids)}/", c, "") for _, c in signed
+            ],
+        }
+        like_path = next((p for p in sorted(paths) if "like" in p and "{note_id}" in p), None)
+        comment_path = next((p for p in sorted(paths) if "comment" in p and "{note_id}" in p), None)
+        if like_path:
+            scenarios["like"] = [
+                (
+                    "POST",
+                    "/api" + like_path.replace("{note_id}", str(random.choice(note_ids))),
+                    c,
+                    "{}",
+                )
+                for _, c in signed
+            ]
+        if comment_path:
+            scenarios["comment"] = [
+                (
+                    "POST",
+                    "/api" + comment_path.replace("{note_id}", str(random.choice(note_ids))),
+                    c,
+                    json.dumps({"body": "好看 so pretty"}),
+                )
+                for _, c in signed
+            ]
+        missing = [
+            name for name, path in (("like", like_path), ("comment", comment_path)) if not path
+        ]
+        only = {s.strip() for s in args.only.split(",") if s.strip()}
+
+        # Warm up every worker (pool loading, connections).
+        run_wrk(
+            base,
+            scenarios["discover page"][:50] + scenarios["following page"][:50],
+            duration=3,
+            clients=args.clients,
+            threads=args.threads,
+        )
+        for name, requests in scenarios.items():
+            if not requests or (only and name not in only and not name.startswith("floor")):
+                continue
+            results[name] = run_wrk(
+                base, requests, duration=args.duration, clients=args.clients, threads=args.threads
+            )
+            print(f"  measured {name}: {results[name]['rps']:.0f} req/s", flush=True)
+
+        # --- publish: time until every follower has the note, while reads go on -----------------
+        publish_report = []
+        if not only or "publish" in only:
+            hybrid_author = (
+                HybridAuthor.objects.annotate(n=Count("user__follower_set"))
+                .order_by("-n")
+                .values_list("user_id", "n")
+                .first()
+            )
+            fanned = (
+                Profile.objects.exclude(user_id__in=HybridAuthor.objects.values("user_id"))
+                .order_by("-follower_count")
+                .values_list("user_id", "follower_count")
+                .first()
+            )
+            reads = scenarios["following page"]
+            background: dict[str, Any] = {}
+            reader = threading.Thread(
+                target=lambda: background.update(
+                    run_wrk(
+                        base,
+                        reads,
+                        duration=args.duration,
+                        clients=args.clients,
+                        threads=args.threads,
+                    )
+                )
+            )
+            reader.start()
+            time.sleep(2)
+            for label, row in (("hybrid (read-time merge)", hybrid_author), ("fan-out", fanned)):
+                if row is None:
+                    continue
+                publish_report.append(publish_and_wait(base, label, *row))
+            reader.join()
+            background["rps"] = background["requests"] / background["seconds"]
+            results["following page during publish"] = background
+        floor = results["floor /api/ping"]["rps"]
+        print()
+        print(
+            f"{'scenario':<32} {'req/s':>8} {'ratio':>7} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}"
+        )
+        for name, r in results.items():
+            print(
+                f"{name:<32} {r['rps']:>8.1f} {r['rps'] / floor:>7.1%} {r['p50']:>8.1f} "
+                f"{r['p99']:>8.1f} {r['errors'] + r['non2xx']:>7}"
+            )
+        for line in publish_report:
+            print(line)
+        if missing:
+            print("not measured (no HTTP endpoint served yet): " + ", ".join(missing))
+        if args.json:
+            Path(args.json).write_text(
+                json.dumps(
+                    {"results": results, "publish": publish_report, "missing": missing}, indent=2
+                )
+            )
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+    return 0
+
+
+def publish_and_wait(base: str, label: str, author_id: int, followers: int) -> str:
+    """Publish a note as ``author_id`` the way the notes app will (row, then the feeds hook,
+    the fan-out job running in the server's worker) and time until every follower's Following
+    feed has it: the inbox rows for a fanned-out author, the API for a sample of followers."""
+    import httpx
+    from django.db import transaction
+    from django.utils import timezone
+
+    from bridgenote.engage.models import Follow
+    from bridgenote.feeds import services
+    from bridgenote.feeds.models import HybridAuthor, InboxEntry
+    from bridgenote.notes.models import Note
+
+    follower_ids = list(
+        Follow.objects.filter(followee_id=author_id).values_list("follower_id", flat=True)
+    )
+    sample = random.sample(follower_ids, min(20, len(follower_ids)))
+    from bridgenote.accounts.models import User
+
+    cookies = [sign_in(u) for u in User.objects.filter(pk__in=sample)]
+    hybrid = HybridAuthor.objects.filter(user_id=author_id).exists()
+    started = time.monotonic()
+    with transaction.atomic():
+        note = Note.objects.create(
+            author_id=author_id,
+            title="bench publish",
+            language="en",
+            status="published",
+            moderation="published",
+            visibility="public",
+            media_ready=True,
+            published_at=timezone.now(),
+        )
+        services.note_published(note=note)
+    inbox_done = None
+    seen: dict[int, tuple[float, float]] = {}  # follower -> (request sent, response received)
+    misses: list[int] = []  # requests that did not show the note yet
+
+    def poll(index: int) -> None:
+        with httpx.Client(base_url=base, timeout=15) as client:
+            while time.monotonic() - started < 30:
+                sent = time.monotonic() - started
+                response = client.get("/api/feeds/following", headers={"Cookie": cookies[index]})
+                if any(n["id"] == str(note.pk) for n in response.json().get("notes", [])):
+                    seen[index] = (sent, time.monotonic() - started)
+                    return
+                misses.append(index)
+                time.sleep(0.05)
+
+    pollers = [threading.Thread(target=poll, args=(i,)) for i in range(len(cookies))]
+    for thread in pollers:
+        thread.start()
+    while not hybrid and inbox_done is None and time.monotonic() - started < 30:
+        if InboxEntry.objects.filter(note=note).count() >= len(follower_ids) + 1:
+            inbox_done = time.monotonic() - started
+        time.sleep(0.05)
+    for thread in pollers:
+        thread.join()
+    seen_all = None
+    if len(seen) == len(cookies) and seen:
+        seen_all = max(sent for sent, _received in seen.values())
+        received_all = max(received for _sent, received in seen.values())
+    services.note_unfan(note_id=note.pk)
+    note.delete()
+    inbox = "" if hybrid else f", all {len(follower_ids)} inboxes written after {_s(inbox_done)}"
+    detail = (
+        ""
+        if seen_all is None
+        else f" (responses received by {received_all:.2f} s; {len(misses)} earlier polls"
+        " did not have it yet)"
+    )
+    return (
+        f"publish by an author with {followers} followers, {label}: in the feed of all"
+        f" {len(sample)} sampled followers for requests sent {_s(seen_all)} after publishing"
+        f"{detail}{inbox}"
+    )
+
+
+def _s(value: float | None) -> str:
+    return "NOT within 30 s" if value is None else f"{value:.2f} s"
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

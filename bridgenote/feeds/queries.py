@@ -1,0 +1,158 @@
+"""Reads of the feeds app: the Following feed and trending topics. Discover lives in
+``ranking.py``. Views and the API call these; they never touch the ORM themselves."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Count
+
+from bridgenote.engage.models import Follow
+from bridgenote.feeds import inbox_cache
+from bridgenote.feeds.models import HybridAuthor, InboxEntry
+from bridgenote.feeds.services import inbox_boundary, trending_since
+from bridgenote.feeds.visibility import discoverable, in_following_feed
+from bridgenote.notes.models import Note, NoteTopic, Topic
+
+MAX_ID = (1 << 63) - 1
+_ROUNDS = 6  # how many times a page refills after dropping notes hidden since fan-out
+
+
+class BadCursor(ValueError):
+    """A cursor that this server did not issue (or that no longer parses)."""
+
+
+@dataclass
+class FeedPage:
+    notes: list[Note]
+    next_cursor: str | None
+    reasons: dict[int, tuple[str, str]] = field(default_factory=dict)
+
+
+def parse_note_cursor(raw: str | None) -> int | None:
+    """A Following cursor is the id of the last note shown; anything else is a BadCursor."""
+    if raw is None or raw == "":
+        return None
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 19:
+        raise BadCursor(raw)
+    value = int(raw)
+    if not 0 < value <= MAX_ID:
+        raise BadCursor(raw)
+    return value
+
+
+def _cards(notes: Any) -> Any:
+    """Notes with what a card shows, in one query."""
+    return notes.select_related("author", "author__profile", "cover")
+
+
+def following_page(viewer: Any, *, cursor: int | None, limit: int | None = None) -> FeedPage:
+    """Notes of the accounts ``viewer`` follows, and their own, newest first, strictly older
+    than ``cursor``. New notes get larger ids, so scrolling never repeats or skips one.
+
+    Sources: the inbox (fan-out on write) for the last ``FEEDS_INBOX_DAYS``, merged with the
+    notes of followed hybrid authors; below the inbox window, a merge over all follows.
+    Every candidate is re-checked for visibility before it is shown.
+    """
+    limit = limit or settings.FEEDS_PAGE_SIZE
+    before = cursor or MAX_ID
+    boundary = inbox_boundary()
+    visible = in_following_feed(viewer)
+    shown: list[Note] = []
+    hybrids: list[int] | None = None
+    followees: list[int] | None = None
+    for _round in range(_ROUNDS):
+        want = (limit - len(shown)) + 4
+        if before > boundary:
+            if hybrids is None:
+                hybrids = list(
+                    Follow.objects.filter(
+                        follower=viewer, followee_id__in=HybridAuthor.objects.values("user_id")
+                    ).values_list("followee_id", flat=True)
+                )
+            ids = set(_inbox_ids(viewer.pk, before=before, floor=boundary, limit=want))
+            if hybrids:
+                ids.update(
+                    Note.objects.filter(author_id__in=hybrids, id__lt=before, id__gte=boundary)
+                    .order_by("-id")
+                    .values_list("id", flat=True)[:want]
+                )
+            candidates = sorted(ids, reverse=True)[:want]
+            window_done = len(candidates) < want
+        else:
+            if followees is None:
+                followees = [
+                    viewer.pk,
+                    *Follow.objects.filter(follower=viewer).values_list("followee_id", flat=True),
+                ]
+            candidates = list(
+                Note.objects.filter(author_id__in=followees, id__lt=before)
+                .order_by("-id")
+                .values_list("id", flat=True)[:want]
+            )
+            window_done = False
+        if candidates:
+            found = {n.pk: n for n in _cards(visible.filter(pk__in=candidates))}
+            for note_id in candidates:
+                if note_id in found and len(shown) < limit:
+                    shown.append(found[note_id])
+            before = candidates[-1] if len(shown) < limit else shown[-1].pk
+        if len(shown) >= limit:
+            break
+        if window_done:
+            before = min(before, boundary)  # continue below the inbox window
+        elif not candidates:
+            break
+    next_cursor = str(shown[-1].pk) if len(shown) >= limit else None
+    return FeedPage(notes=shown, next_cursor=next_cursor)
+
+
+def _inbox_ids(user_id: int, *, before: int, floor: int, limit: int) -> list[int]:
+    cached = inbox_cache.read(user_id, before=before, floor=floor, limit=limit)
+    if cached is not None:
+        ids, complete = cached
+        if complete:
+            return ids
+        below = ids[-1] if ids else before
+        return ids + _inbox_db(user_id, before=below, floor=floor, limit=limit - len(ids))
+    return _inbox_db(user_id, before=before, floor=floor, limit=limit)
+
+
+def _inbox_db(user_id: int, *, before: int, floor: int, limit: int) -> list[int]:
+    return list(
+        InboxEntry.objects.filter(user_id=user_id, note_id__lt=before, note_id__gte=floor)
+        .order_by("-note_id")
+        .values_list("note_id", flat=True)[:limit]
+    )
+
+
+# --- trending ---------------------------------------------------------------------------------
+TRENDING_KEY = "feeds:trending:v1"
+
+
+def trending_topics(limit: int = 10) -> list[dict[str, Any]]:
+    """Topics with the most discoverable notes in the last ``FEEDS_TRENDING_HOURS`` (cached
+    for a minute; a list of {"id", "name", "count"})."""
+    cached = cache.get(TRENDING_KEY)
+    if cached is None:
+        since = trending_since()
+        # Both sides bounded by the id range: the subquery must not list every note.
+        rows = (
+            NoteTopic.objects.filter(
+                note_id__gte=since,
+                note_id__in=discoverable().filter(id__gte=since).values("id"),
+            )
+            .values("topic_id")
+            .annotate(n=Count("id"))
+            .order_by("-n", "topic_id")[:30]
+        )
+        counts = {r["topic_id"]: r["n"] for r in rows}
+        names = dict(Topic.objects.filter(pk__in=counts).values_list("id", "name"))
+        cached = [
+            {"id": str(t), "name": names[t], "count": n} for t, n in counts.items() if t in names
+        ]
+        cache.set(TRENDING_KEY, cached, timeout=60)
+    return list(cached[:limit])
