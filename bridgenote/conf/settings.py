@@ -136,6 +136,9 @@ else:
     _db = {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": str(DATA_DIR / "bridgenote.sqlite3"),
+        # Keep each thread's connection: opening one runs the PRAGMAs below every time.
+        "CONN_MAX_AGE": 600,
+        "CONN_HEALTH_CHECKS": True,
         "OPTIONS": {
             # One writer at a time: take the write lock at BEGIN so that concurrent writers
             # queue on the busy timeout instead of failing with "database is locked".

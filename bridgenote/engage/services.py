@@ -41,13 +41,12 @@ def _refuse_if_blocked(actor_id: int, other_id: int) -> None:
 
 
 def _after_follow_changed(follower: User, followee: User, created: bool) -> None:
-    """Called inside the transaction whenever a follow starts (``created``) or ends.
+    """Called inside the transaction whenever a follow starts (``created``) or ends: the
+    follower's Following feed gains the followee's recent notes, or loses them."""
+    # Imported here: feeds reads engage's models, so engage must not import feeds at load.
+    from bridgenote.feeds.services import follow_changed
 
-    The feeds app is wired here by the integrator: backfill the follower's Following inbox
-    with the followee's recent notes on a new follow, and drop them when it ends, e.g.
-    ``enqueue_on_commit(feeds.tasks.following_changed, follower.pk, followee.pk, created)``.
-    Engage never imports feeds itself, so the apps stay independent.
-    """
+    follow_changed(follower=follower, followee=followee, created=created)
 
 
 def follow_create(*, follower: User, followee: User) -> bool:

@@ -424,14 +424,19 @@ def note_changed(*, note_id: int) -> None:
 
 def note_sync(*, note_id: int) -> None:
     """Bring what is derived from a note up to date with its current state (a job)."""
+    from bridgenote.feeds import services as feeds
     from bridgenote.notify.services import notify_mentions
 
     note = Note.objects.select_related("author").filter(pk=note_id).first()
     if note is None:
         return  # note_delete withdrew it in its own transaction
-    if note.is_shown_to_others:
-        # Mentioned people are told once the note is out (notify_mentions tells each once).
+    if note.is_shown_to_others and note.visibility != Note.Visibility.PRIVATE:
+        # Both are idempotent: a note that was already out is neither fanned out nor
+        # announced twice.
+        feeds.note_published(note=note)
         notify_mentions(note=note)
+    else:
+        feeds.note_withdrawn(note=note)
 
 
 @transaction.atomic
@@ -579,7 +584,10 @@ def note_delete(*, note: Note) -> None:
     if note.status == Note.Status.PUBLISHED:
         _count_topics(NoteTopic.objects.filter(note=note).values_list("topic_id", flat=True), -1)
         _count_profile(note.author_id, -1)
+    from bridgenote.feeds.services import note_withdrawn
+
     note_engagement_forget(note=note)
+    note_withdrawn(note=note)
     note.delete()
     for attachment in attachments:
         _delete_attachment(attachment)

@@ -108,3 +108,41 @@ def test_the_comment_thread_offers_pinyin_and_translation(client):
     assert f"/translate/o/comment/{comment.id}/body/text/?pinyin=1" in page
     answer = client.post(f"/translate/o/comment/{comment.id}/body/", HTTP_ACCEPT_LANGUAGE="en")
     assert "I want to drink coffee" in answer.content.decode()
+
+
+def test_a_published_note_reaches_followers_and_leaves_when_deleted(
+    client, django_capture_on_commit_callbacks
+):
+    from bridgenote.engage.services import follow_create
+
+    author, follower = ava(), liwei()
+    with django_capture_on_commit_callbacks(execute=True):
+        follow_create(follower=follower, followee=author)
+    with django_capture_on_commit_callbacks(execute=True):
+        photo = make_attachment(author)
+        note = note_create(
+            author=author, title="hello", body="first note", attachment_ids=[photo.id]
+        )
+    client.force_login(follower)
+    assert f"/notes/{note.id}/" in client.get("/following/").content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        note_delete(note=note)
+    assert f"/notes/{note.id}/" not in client.get("/following/").content.decode()
+
+
+def test_a_note_held_for_review_stays_out_of_followers_feeds(
+    client, rules, django_capture_on_commit_callbacks
+):
+    from bridgenote.engage.services import follow_create
+
+    rules("scamcoin", "hold")
+    author, follower = ava(), liwei()
+    with django_capture_on_commit_callbacks(execute=True):
+        follow_create(follower=follower, followee=author)
+    with django_capture_on_commit_callbacks(execute=True):
+        photo = make_attachment(author)
+        note = note_create(
+            author=author, title="hi", body="scamcoin deal", attachment_ids=[photo.id]
+        )
+    client.force_login(follower)
+    assert f"/notes/{note.id}/" not in client.get("/following/").content.decode()
