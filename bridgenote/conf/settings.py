@@ -366,7 +366,7 @@ MEDIA_CARD_WIDTH = env.integer("MEDIA_CARD_WIDTH", 540, minimum=64, maximum=4096
 MEDIA_LARGE_WIDTH = env.integer("MEDIA_LARGE_WIDTH", 1440, minimum=64, maximum=8192)
 MEDIA_WEBP_QUALITY = env.integer("MEDIA_WEBP_QUALITY", 80, minimum=1, maximum=100)
 # libwebp effort 0 (fastest) to 6 (smallest files); see docs/media.md for the trade-off.
-MEDIA_WEBP_METHOD = env.integer("MEDIA_WEBP_METHOD", 2, minimum=0, maximum=6)
+MEDIA_WEBP_METHOD = env.integer("MEDIA_WEBP_METHOD", 0, minimum=0, maximum=6)
 # Videos are transcoded to H.264/AAC MP4 whose shorter side is at most this many pixels.
 VIDEO_MAX_SHORT_SIDE = env.integer("VIDEO_MAX_SHORT_SIDE", 1080, minimum=144, maximum=2160)
 VIDEO_X264_PRESET = env.choice(

@@ -17,13 +17,24 @@ from typing import IO
 import blurhash
 import imagehash
 from django.conf import settings
-from PIL import Image, ImageCms, ImageOps, ImageSequence
+from PIL import Image, ImageCms, ImageSequence
 
 from bridgenote.media.errors import MediaError
 from bridgenote.media.probe import open_image
 
 ORIENTATION = 0x0112
 ROTATED_ORIENTATIONS = {5, 6, 7, 8}  # these swap width and height
+# EXIF orientation -> the transposition that shows the picture upright (as ImageOps.exif_transpose,
+# which cannot be used once the image is reduced: the copy has no EXIF to read).
+TRANSPOSE = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
 # Animated GIFs become animated WebP when decoding and encoding every frame stays cheap.
 ANIMATION_MAX_FRAMES = 300
 ANIMATION_MAX_PIXELS = 60_000_000  # frames x width x height of the detail rendition
@@ -111,7 +122,14 @@ def _decode_upright(image: Image.Image, large_width: int) -> Image.Image:
         image.draft(image.mode, wanted)
     image.load()
     icc_profile = image.info.get("icc_profile")
-    upright = ImageOps.exif_transpose(image) or image
+    # Formats without reduce-on-load (PNG, HEIC, WebP): halve by whole factors right away, so
+    # the rotations, conversions and resizes below touch a quarter of the pixels or fewer.
+    across = image.height if orientation in ROTATED_ORIENTATIONS else image.width
+    factor = across // large_width
+    if factor >= 2 and image.mode in {"RGB", "RGBA", "L", "LA"}:
+        image = image.reduce(factor)
+    method = TRANSPOSE.get(orientation)
+    upright = image.transpose(method) if method is not None else image
     upright = _normalise_mode(upright)
     if icc_profile:
         transform = _to_srgb(icc_profile, upright.mode)
@@ -122,8 +140,10 @@ def _decode_upright(image: Image.Image, large_width: int) -> Image.Image:
 
 def _render_still(image: Image.Image) -> ImageResult:
     large_width, card_width = settings.MEDIA_LARGE_WIDTH, settings.MEDIA_CARD_WIDTH
+    width, height = image.size  # before any reduce-on-load
+    if image.getexif().get(ORIENTATION, 1) in ROTATED_ORIENTATIONS:
+        width, height = height, width
     upright = _decode_upright(image, large_width)
-    width, height = upright.size
     large = upright.resize(
         _fit_width(upright.size, large_width), Image.Resampling.LANCZOS, reducing_gap=3.0
     )

@@ -19,11 +19,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import IO, Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -141,11 +141,12 @@ def _local_copy(name: str) -> Iterator[str]:
         yield copy.name
 
 
-def _store(folder: str, name: str, data: bytes, mime: str, extension: str) -> str:
+def _store(folder: str, name: str, data: bytes | IO[bytes], mime: str, extension: str) -> str:
+    """Save bytes or a file (streamed, not read into memory) as ``folder/name.ext``."""
     path = f"{folder}/{name}{extension}"
     if default_storage.exists(path):  # a reclaimed job is redoing the work
         default_storage.delete(path)
-    content = ContentFile(data)
+    content: File = ContentFile(data) if isinstance(data, bytes) else File(data)
     content.content_type = mime  # type: ignore[attr-defined]  # read by S3 storage
     return default_storage.save(path, content)
 
@@ -181,7 +182,7 @@ def _process_video(attachment: Attachment, path: str) -> _Outcome:
         if result.duration > settings.VIDEO_MAX_SECONDS + 1:
             raise MediaError("video_too_long")
         with open(output, "rb") as encoded:
-            video_name = _store(attachment.folder, "video", encoded.read(), "video/mp4", ".mp4")
+            video_name = _store(attachment.folder, "video", encoded, "video/mp4", ".mp4")
     poster = result.poster
     large = poster.resize(_fit_width(poster.size, settings.MEDIA_LARGE_WIDTH))
     card = large.resize(_fit_width(large.size, settings.MEDIA_CARD_WIDTH))
@@ -222,7 +223,9 @@ def attachment_process(*, attachment_id: int) -> Attachment | None:
     )
     if not claimed:
         return None
-    attachment = Attachment.objects.get(id=attachment_id)
+    attachment = Attachment.objects.filter(id=attachment_id).first()
+    if attachment is None:  # deleted in between
+        return None
     original = attachment.original
     try:
         if attachment.attempts > settings.MEDIA_PROCESSING_MAX_ATTEMPTS:

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils.functional import empty
 from PIL import Image
 
 GPS_IFD = 0x8825
@@ -141,9 +142,6 @@ def _empty_media_storage(settings: Any, tmp_path: Path) -> Iterator[None]:
         },
     }
     storages._storages = {}
-    default_storage._wrapped = None  # type: ignore[attr-defined]
-    from django.utils.functional import empty
-
     default_storage._wrapped = empty  # type: ignore[attr-defined]
     yield
     storages._storages = {}

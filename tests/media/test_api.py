@@ -152,3 +152,10 @@ def test_upload_is_rate_limited(client_ava: Client, settings: Any) -> None:
     ]
 
     assert statuses == [202, 202, 429]
+
+
+def test_openapi_documents_the_media_endpoints() -> None:
+    schema = Client().get("/api/openapi.json").json()
+
+    assert {"/api/media/", "/api/media/{attachment_id}"} <= set(schema["paths"])
+    assert "202" in schema["paths"]["/api/media/"]["post"]["responses"]

@@ -277,3 +277,18 @@ def test_media_sweep_command_purges_and_reclaims(django_capture_on_commit_callba
 
     assert "reclaimed=0 purged=1" in out.getvalue()
     assert stored_files() == []
+
+
+def test_attachment_upload_large_rotated_png_is_reduced_upright_and_full_size_recorded(
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    data = photo((3200, 2000), fmt="PNG", exif=exif_with_gps(orientation=8).tobytes())
+
+    attachment = _upload(ava(), data, "big.png", django_capture_on_commit_callbacks)
+
+    assert (attachment.width, attachment.height) == (2000, 3200)
+    large = _open_rendition(attachment, "large")
+    assert large.size == (1440, 2304)
+    # Orientation 8: rotate 90 counter-clockwise; the x=0 edge (low green) ends up at the bottom.
+    rgb = large.convert("RGB")
+    assert rgb.getpixel((720, 5))[1] > rgb.getpixel((720, 2298))[1]

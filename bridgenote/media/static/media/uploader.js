@@ -271,6 +271,8 @@
   Uploader.prototype.render = function (item) {
     var self = this, node = item.node, data = item.data || {};
     var card = data.renditions && data.renditions.card;
+    var typing = node.querySelector(".bn-alt");  // keep what is being typed across redraws
+    typing = typing && typing === document.activeElement ? typing.value : null;
     node.innerHTML = "";
     node.classList.toggle("failed", !!item.error);
     node.setAttribute("data-id", item.id);
@@ -321,9 +323,10 @@
     if (item.id && !item.error) {
       var alt = el("input", { type: "text", "class": "bn-alt", maxlength: "1500",
                               placeholder: this.msg("alt"), "aria-label": this.msg("alt") });
-      alt.value = data.alt_text || "";
+      alt.value = typing !== null ? typing : (data.alt_text || "");
       alt.addEventListener("change", function () { self.describe(item, alt.value); });
       node.appendChild(alt);
+      if (typing !== null) alt.focus();
     }
     this.bindDrag(item);
   };
