@@ -28,6 +28,16 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    """Each test starts in English: a request that activated Chinese in an earlier test on
+    the same thread must not change the messages this one compares."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache() -> Iterator[None]:
     """Rate limits and cached values never leak from one test to the next."""
     cache.clear()
