@@ -165,7 +165,6 @@ def test_unsupported_target_is_refused(llm, settings):
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_first_translations_store_one_row(llm):
-    from django.db import connection
 
     if connection.vendor == "sqlite":
         # The test database is in-memory SQLite with a shared cache, where a concurrent writer
