@@ -15,6 +15,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("", include("bridgenote.accounts.urls")),
     path("notes/", include("bridgenote.notes.urls")),
+    path("topics/", include("bridgenote.notes.topic_urls")),
     path("notifications/", include("bridgenote.notify.urls")),
     path("", include("bridgenote.web.urls")),
     path("", include("bridgenote.feeds.urls")),

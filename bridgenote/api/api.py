@@ -5,6 +5,7 @@ from __future__ import annotations
 from ninja import NinjaAPI
 
 from bridgenote import __version__
+from bridgenote.notes.api import router as notes_router
 
 api = NinjaAPI(
     title="Bridgenote API",
@@ -19,3 +20,6 @@ api = NinjaAPI(
 def ping(request: object) -> dict[str, str]:
     """A trivial endpoint; the benchmarks use it as the floor for every other figure."""
     return {"pong": "ok"}
+
+
+api.add_router("/notes", notes_router)

@@ -261,6 +261,9 @@ TIME_ZONE = "UTC"
 NOTE_TITLE_MAX = env.integer("NOTE_TITLE_MAX", 20, minimum=1, maximum=200)
 NOTE_BODY_MAX = env.integer("NOTE_BODY_MAX", 1000, minimum=1, maximum=20000)
 NOTE_IMAGES_MAX = 18
+NOTE_TOPICS_MAX = env.integer("NOTE_TOPICS_MAX", 10, minimum=1, maximum=50)
+# Notes per page of a profile grid, a topic page and the notes API (cursor pagination).
+NOTE_PAGE_SIZE = env.integer("NOTE_PAGE_SIZE", 20, minimum=1, maximum=100)
 UPLOAD_IMAGE_MAX_BYTES = env.integer("UPLOAD_IMAGE_MAX_MB", 30, minimum=1) * 1024 * 1024
 UPLOAD_VIDEO_MAX_BYTES = env.integer("UPLOAD_VIDEO_MAX_MB", 500, minimum=1) * 1024 * 1024
 VIDEO_MAX_SECONDS = env.integer("VIDEO_MAX_SECONDS", 15 * 60, minimum=1)

@@ -1,10 +1,18 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 
 from bridgenote.core.models import SnowflakeModel
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from bridgenote.accounts.models import User
 
 
 class Topic(SnowflakeModel):
@@ -16,8 +24,60 @@ class Topic(SnowflakeModel):
     note_count = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
 
+    class Meta:
+        # Suggestions list the popular topics first.
+        indexes = [models.Index(fields=["-note_count"], name="topic_popular")]
+
     def __str__(self) -> str:
         return f"#{self.name}"
+
+
+class NoteQuerySet(models.QuerySet["Note"]):
+    def visible_to(self, viewer: User | AnonymousUser | None) -> NoteQuerySet:
+        """The notes ``viewer`` may open.
+
+        The author sees all their own notes (drafts, processing, under review, private).
+        Anyone else sees a note only when it is published, its media are ready, moderation
+        has it "published" or "limited" (limited notes stay reachable from the profile and by
+        direct link, they are only kept out of feeds), its visibility admits the viewer
+        (followers-only needs a Follow row; private is the author's alone), and neither of
+        the two has blocked the other.
+        """
+        from bridgenote.engage.models import Block, Follow
+
+        shown = Q(
+            status=Note.Status.PUBLISHED,
+            media_ready=True,
+            moderation__in=[Note.Moderation.PUBLISHED, Note.Moderation.LIMITED],
+        )
+        if viewer is None or not viewer.is_authenticated:
+            return self.filter(shown, visibility=Note.Visibility.PUBLIC)
+        followed = Follow.objects.filter(follower=viewer).values("followee")
+        audience = Q(visibility=Note.Visibility.PUBLIC) | Q(
+            visibility=Note.Visibility.FOLLOWERS, author__in=followed
+        )
+        blocked = Q(author__in=Block.objects.filter(blocker=viewer).values("blocked")) | Q(
+            author__in=Block.objects.filter(blocked=viewer).values("blocker")
+        )
+        return self.filter(Q(author=viewer) | (shown & audience & ~blocked))
+
+    def discoverable(self) -> NoteQuerySet:
+        """Notes fit for feeds and topic pages: published, ready, public, not limited.
+
+        Combine with ``visible_to(viewer)`` for blocks: ``visible_to(v).discoverable()``.
+        """
+        return self.filter(
+            status=Note.Status.PUBLISHED,
+            media_ready=True,
+            moderation=Note.Moderation.PUBLISHED,
+            visibility=Note.Visibility.PUBLIC,
+        )
+
+    def published(self) -> NoteQuerySet:
+        return self.filter(status=Note.Status.PUBLISHED)
+
+    def drafts(self) -> NoteQuerySet:
+        return self.filter(status=Note.Status.DRAFT)
 
 
 class Note(SnowflakeModel):
@@ -71,6 +131,8 @@ class Note(SnowflakeModel):
     published_at = models.DateTimeField(null=True, blank=True)
     edited_at = models.DateTimeField(null=True, blank=True)
 
+    objects = NoteQuerySet.as_manager()
+
     class Meta:
         indexes = [
             models.Index(fields=["author", "-id"]),
@@ -102,6 +164,8 @@ class NoteTopic(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["note", "topic"], name="note_topic_unique")]
+        # Topic pages list a topic's notes newest first.
+        indexes = [models.Index(fields=["topic", "-note"], name="note_topic_by_topic")]
 
     def __str__(self) -> str:
         return f"{self.note_id} #{self.topic_id}"

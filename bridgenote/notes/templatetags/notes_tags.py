@@ -3,12 +3,130 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.core.files.storage import default_storage
+from django.urls import NoReverseMatch, reverse
+from django.utils.html import escape, format_html
+from django.utils.safestring import SafeString, mark_safe
+
+from bridgenote.media.models import Attachment
+from bridgenote.notes import blurhash, parsing, queries
+from bridgenote.notes.models import Note
 
 register = template.Library()
+
+# Cards keep the aspect ratio of their cover, within the bounds the two-column grid can show.
+_CARD_RATIO_MIN, _CARD_RATIO_MAX = 3 / 4, 4 / 3
+
+
+def profile_url(handle: str) -> str:
+    try:
+        return reverse("accounts:profile", args=[handle])
+    except NoReverseMatch:  # the profile page is built by accounts; its path is /@<handle>
+        return f"/@{handle}"
+
+
+def topic_url(name: str) -> str:
+    return reverse("topics:detail", args=[name])
+
+
+def link_text(text: str, *, handles: set[str]) -> SafeString:
+    """``text`` escaped, with topics linked to their pages and mentions of ``handles``
+    (lower-case) linked to profiles. Everything the user wrote goes through ``escape``."""
+    parts: list[str] = []
+    for token in parsing.tokenize(text):
+        if token.kind == "topic":
+            parts.append(
+                format_html('<a class="topic" href="{}">{}</a>', topic_url(token.value), token.raw)
+            )
+        elif token.kind == "mention" and token.value.lower() in handles:
+            parts.append(
+                format_html(
+                    '<a class="mention" href="{}">{}</a>', profile_url(token.value), token.raw
+                )
+            )
+        else:
+            parts.append(escape(token.raw))
+    return mark_safe("".join(parts))  # noqa: S308  (every piece is escaped above)
+
+
+@register.filter
+def note_html(note: Note, field: str = "body") -> SafeString:
+    """A note's body (or title) with its topics and mentions linked: ``{{ note|note_html }}``."""
+    text = note.title if field == "title" else note.body
+    handles = {u.handle.lower() for u in note.mentions.all()}
+    return link_text(text, handles=handles)
+
+
+@register.filter
+def topic_link(name: str) -> str:
+    return topic_url(name)
+
+
+@register.filter
+def avatar_url(name: str) -> str:
+    """The URL of a stored avatar image (Profile.avatar holds its storage name)."""
+    return default_storage.url(name) if name else ""
+
+
+@register.filter
+def handle_link(handle: str) -> str:
+    return profile_url(handle)
+
+
+def _rendition(attachment: Attachment, names: tuple[str, ...]) -> tuple[str, int, int]:
+    for name in names:
+        url = attachment.rendition_url(name)
+        if url:
+            info = attachment.renditions.get(name, {})
+            return (
+                url,
+                int(info.get("width") or attachment.width or 0),
+                int(info.get("height") or attachment.height or 0),
+            )
+    return "", int(attachment.width or 0), int(attachment.height or 0)
+
+
+@register.simple_tag
+def media_view(attachment: Attachment | None, size: str = "card") -> dict[str, Any]:
+    """What a template needs to show an attachment: url, width, height, aspect ratio and
+    placeholder. ``size`` is "card" (grid) or "large" (the note page)."""
+    if attachment is None:
+        return {"url": "", "width": 0, "height": 0, "ratio": "1", "placeholder": ""}
+    if attachment.kind == Attachment.Kind.VIDEO:
+        names: tuple[str, ...] = ("poster",)
+    else:
+        names = ("card", "large") if size == "card" else ("large", "card")
+    url, width, height = _rendition(attachment, names)
+    ratio = width / height if width and height else 1.0
+    if size == "card":
+        ratio = max(_CARD_RATIO_MIN, min(_CARD_RATIO_MAX, ratio))
+    return {
+        "url": url,
+        "width": width,
+        "height": height,
+        "ratio": f"{ratio:.4f}",
+        "placeholder": blurhash.data_uri(attachment.blurhash, width, height),
+        "video_url": attachment.rendition_url("video")
+        if attachment.kind == Attachment.Kind.VIDEO
+        else "",
+    }
 
 
 @register.inclusion_tag("notes/_profile_grid.html", takes_context=True)
 def profile_notes_grid(context: dict[str, Any], author: Any) -> dict[str, Any]:
-    """The grid of an author's notes on their profile page, as the viewer may see them."""
-    # Filled in by the notes work: query the author's notes visible to context["user"].
-    return {"notes": [], "author": author, "user": context.get("user")}
+    """The grid of an author's notes on their profile page, as the viewer may see them,
+    newest first; a "more" button loads the next page (cursor pagination)."""
+    request = context.get("request")
+    viewer = context.get("user")
+    before = None
+    if request is not None:
+        raw = request.GET.get("before", "")
+        before = int(raw) if raw.isdigit() else None
+    page = queries.author_notes(author=author, viewer=viewer, before=before)
+    return {
+        "notes": page.notes,
+        "next_cursor": page.next_cursor,
+        "author": author,
+        "user": viewer,
+        "request": request,
+    }

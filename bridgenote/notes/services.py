@@ -1,0 +1,580 @@
+"""Every write to notes: create, draft, publish, edit, delete, and settling their media.
+
+Rules a note obeys (checked here, for the web form and the API alike):
+title at most ``NOTE_TITLE_MAX`` characters, body at most ``NOTE_BODY_MAX``; 1 to
+``NOTE_IMAGES_MAX`` images or exactly one video, never both (a draft may have none); the
+attachments belong to the author, are on no other note and have not failed processing;
+the cover is one of them (default: the first image; a video's poster); @mentions name
+existing users. A failed check raises ``NoteError`` and writes nothing: the draft and the
+uploaded files stay as they were.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from bridgenote.accounts.models import Profile, User
+from bridgenote.core.jobs import enqueue_on_commit
+from bridgenote.core.text import LANGUAGES, detect_language, fold
+from bridgenote.media.models import Attachment
+from bridgenote.notes import parsing
+from bridgenote.notes.models import Note, NoteAttachment, NoteTopic, Topic
+
+logger = logging.getLogger(__name__)
+
+PLACE_NAME_MAX = 80
+# Characters a database or a browser must never receive in text: C0 controls except tab and
+# newline (PostgreSQL rejects NUL), and lone surrogates.
+_CONTROL = dict.fromkeys([*range(0, 9), 11, 12, *range(14, 32), 127])
+
+
+class NoteError(ValidationError):
+    """Bad input for a note. ``error_dict`` maps a field ("title", "body", "attachments",
+    "cover", "visibility", "language", "place_name" or ``NON_FIELD_ERRORS``) to errors that
+    each carry a stable ``code`` and a message in the active language."""
+
+    @property
+    def code_(self) -> str:
+        """The code of the first error, for the API's ``error`` member."""
+        for errors in self.error_dict.values():
+            for error in errors:
+                return str(error.code or "invalid")
+        return "invalid"
+
+    def first_message(self) -> str:
+        for messages in self.message_dict.values():
+            for message in messages:
+                return message
+        return ""
+
+
+@dataclass
+class _Errors:
+    by_field: dict[str, list[ValidationError]] = field(default_factory=dict)
+
+    def add(self, name: str, message: str, code: str) -> None:
+        self.by_field.setdefault(name, []).append(ValidationError(message, code=code))
+
+    def raise_if_any(self) -> None:
+        if self.by_field:
+            raise NoteError(self.by_field)
+
+
+@dataclass
+class _Checked:
+    title: str
+    body: str
+    attachments: list[Attachment]
+    cover: Attachment | None
+    mentions: list[User]
+    topics: list[str]
+    language: str
+    language_is_set: bool
+    visibility: str
+    place_name: str
+
+
+def limits() -> dict[str, int]:
+    """The limits the compose page shows and counts against."""
+    return {
+        "title": settings.NOTE_TITLE_MAX,
+        "body": settings.NOTE_BODY_MAX,
+        "images": settings.NOTE_IMAGES_MAX,
+        "topics": settings.NOTE_TOPICS_MAX,
+        "place": PLACE_NAME_MAX,
+    }
+
+
+def clean_text(text: str, *, single_line: bool = False) -> str:
+    """Text as stored and counted: CRLF to LF, no control characters, trimmed.
+
+    The compose page counts characters the same way (code points of this string).
+    """
+    text = (text or "").replace("\r\n", "\n").replace("\r", "\n").translate(_CONTROL)
+    text = text.encode("utf-8", "replace").decode("utf-8")  # no lone surrogates
+    if single_line:
+        text = " ".join(text.split("\n"))
+    return text.strip()
+
+
+def _check(
+    *,
+    author: User,
+    note: Note | None,
+    title: str,
+    body: str,
+    attachment_ids: Sequence[int],
+    cover_id: int | None,
+    visibility: str,
+    place_name: str,
+    language: str,
+    publish: bool,
+) -> _Checked:
+    errors = _Errors()
+    title = clean_text(title, single_line=True)
+    body = clean_text(body)
+    place_name = clean_text(place_name, single_line=True)
+
+    if len(title) > settings.NOTE_TITLE_MAX:
+        errors.add(
+            "title",
+            _("The title can have at most %(limit)d characters; it has %(count)d.")
+            % {"limit": settings.NOTE_TITLE_MAX, "count": len(title)},
+            "title_too_long",
+        )
+    if len(body) > settings.NOTE_BODY_MAX:
+        errors.add(
+            "body",
+            _("The text can have at most %(limit)d characters; it has %(count)d.")
+            % {"limit": settings.NOTE_BODY_MAX, "count": len(body)},
+            "body_too_long",
+        )
+    if len(place_name) > PLACE_NAME_MAX:
+        errors.add(
+            "place_name",
+            _("The place name can have at most %(limit)d characters.") % {"limit": PLACE_NAME_MAX},
+            "place_too_long",
+        )
+    if visibility not in Note.Visibility.values:
+        errors.add("visibility", _("Choose who can see this note."), "bad_visibility")
+    language = (language or "").strip()
+    if language and language not in LANGUAGES:
+        errors.add("language", _("Choose a language from the list."), "bad_language")
+
+    attachments = _check_attachments(
+        errors, author=author, note=note, ids=attachment_ids, publish=publish
+    )
+    cover = _choose_cover(errors, attachments, cover_id)
+
+    if publish and not attachments and "attachments" not in errors.by_field:
+        errors.add(
+            "attachments",
+            _("Add at least one photo or a video to publish this note."),
+            "no_media",
+        )
+    if not publish and not (title or body or attachments):
+        errors.add(
+            NON_FIELD_ERRORS,
+            _("This note is empty: write something or add a photo."),
+            "empty",
+        )
+
+    topics = parsing.topics_in(title, body)
+    if len(topics) > settings.NOTE_TOPICS_MAX:
+        errors.add(
+            "body",
+            _("A note can have at most %(limit)d topics; it has %(count)d.")
+            % {"limit": settings.NOTE_TOPICS_MAX, "count": len(topics)},
+            "too_many_topics",
+        )
+    mentions = _check_mentions(errors, title=title, body=body)
+    errors.raise_if_any()
+    return _Checked(
+        title=title,
+        body=body,
+        attachments=attachments,
+        cover=cover,
+        mentions=mentions,
+        topics=topics,
+        language=language or detect_language(f"{title}\n{body}"),
+        language_is_set=bool(language),
+        visibility=visibility,
+        place_name=place_name,
+    )
+
+
+def _check_attachments(
+    errors: _Errors, *, author: User, note: Note | None, ids: Sequence[int], publish: bool
+) -> list[Attachment]:
+    wanted = list(dict.fromkeys(int(i) for i in ids))  # ordered, without repeats
+    found = Attachment.objects.filter(owner=author, id__in=wanted).in_bulk()
+    if len(found) != len(wanted):
+        errors.add(
+            "attachments",
+            _("One of the files is not yours or no longer exists. Remove it and try again."),
+            "attachment_not_found",
+        )
+        return []
+    attachments = [found[i] for i in wanted]
+    elsewhere = NoteAttachment.objects.filter(attachment_id__in=wanted)
+    if note is not None:
+        elsewhere = elsewhere.exclude(note=note)
+    if elsewhere.exists():
+        errors.add(
+            "attachments",
+            _("One of the files already belongs to another note."),
+            "attachment_in_use",
+        )
+    images = [a for a in attachments if a.kind == Attachment.Kind.IMAGE]
+    videos = [a for a in attachments if a.kind == Attachment.Kind.VIDEO]
+    if images and videos:
+        errors.add(
+            "attachments",
+            _("A note has photos or one video, not both."),
+            "images_and_video",
+        )
+    elif len(videos) > 1:
+        errors.add("attachments", _("A note can have only one video."), "too_many_videos")
+    elif len(images) > settings.NOTE_IMAGES_MAX:
+        errors.add(
+            "attachments",
+            ngettext(
+                "A note can have at most %(limit)d photo; you added %(count)d.",
+                "A note can have at most %(limit)d photos; you added %(count)d.",
+                settings.NOTE_IMAGES_MAX,
+            )
+            % {"limit": settings.NOTE_IMAGES_MAX, "count": len(images)},
+            "too_many_images",
+        )
+    for position, attachment in enumerate(attachments, start=1):
+        if attachment.state == Attachment.State.FAILED:
+            errors.add(
+                "attachments",
+                _("File %(position)d could not be processed. Remove it or upload it again.")
+                % {"position": position},
+                "attachment_failed",
+            )
+    return attachments
+
+
+def _choose_cover(
+    errors: _Errors, attachments: list[Attachment], cover_id: int | None
+) -> Attachment | None:
+    if cover_id:
+        for attachment in attachments:
+            if attachment.id == int(cover_id):
+                return attachment
+        if attachments:
+            errors.add("cover", _("The cover must be one of the note's photos."), "bad_cover")
+    return attachments[0] if attachments else None
+
+
+def _check_mentions(errors: _Errors, *, title: str, body: str) -> list[User]:
+    handles = parsing.mentions_in(title, body)
+    if not handles:
+        return []
+    users = {
+        u.handle.lower(): u
+        for u in User.objects.annotate(lower=Lower("handle")).filter(
+            lower__in=[h.lower() for h in handles], is_active=True
+        )
+    }
+    for handle in handles:
+        if handle.lower() not in users:
+            errors.add(
+                "body",
+                _("There is no one called @%(handle)s. Check the name or remove the @.")
+                % {"handle": handle},
+                "unknown_mention",
+            )
+    return [users[h.lower()] for h in handles if h.lower() in users]
+
+
+def _territory(*, author: User, ip: str) -> str:
+    """The author's IP territory code at posting time ("CN-51", "US"), "" when unknown.
+
+    Until accounts' ``profile_touch_territory`` is merged this reads the profile's code.
+    """
+    profile = Profile.objects.filter(user=author).only("ip_territory").first()
+    return profile.ip_territory if profile else ""
+
+
+def _set_topics(note: Note, names: list[str], *, counted: bool) -> None:
+    """Point the note at its topics; when ``counted`` (published), keep note_count right."""
+    wanted: dict[str, Topic] = {}
+    for name in names:
+        topic, _created = Topic.objects.get_or_create(folded=fold(name), defaults={"name": name})
+        wanted[topic.folded] = topic
+    current = set(NoteTopic.objects.filter(note=note).values_list("topic_id", flat=True))
+    target = {t.id for t in wanted.values()}
+    added, removed = target - current, current - target
+    NoteTopic.objects.filter(note=note, topic_id__in=removed).delete()
+    NoteTopic.objects.bulk_create([NoteTopic(note=note, topic_id=t) for t in added])
+    if counted:
+        _count_topics(added, +1)
+        _count_topics(removed, -1)
+
+
+def _count_topics(topic_ids: Iterable[int], delta: int) -> None:
+    ids = list(topic_ids)
+    if not ids:
+        return
+    if delta > 0:
+        Topic.objects.filter(id__in=ids).update(note_count=F("note_count") + delta)
+    else:
+        Topic.objects.filter(id__in=ids, note_count__gte=-delta).update(
+            note_count=F("note_count") + delta
+        )
+
+
+def _count_profile(author_id: int, delta: int) -> None:
+    profiles = Profile.objects.filter(user_id=author_id)
+    if delta < 0:
+        profiles = profiles.filter(note_count__gte=-delta)
+    profiles.update(note_count=F("note_count") + delta)
+
+
+def _set_attachments(note: Note, attachments: list[Attachment]) -> list[Attachment]:
+    """Attach in this order; returns the attachments the note no longer has."""
+    before = list(Attachment.objects.filter(noteattachment__note=note))
+    NoteAttachment.objects.filter(note=note).delete()
+    try:
+        with transaction.atomic():
+            NoteAttachment.objects.bulk_create(
+                NoteAttachment(note=note, attachment=a, position=i)
+                for i, a in enumerate(attachments)
+            )
+    except IntegrityError:
+        # Another note took one of the files between the check and here.
+        raise NoteError(
+            {
+                "attachments": [
+                    ValidationError(
+                        _("One of the files already belongs to another note."),
+                        code="attachment_in_use",
+                    )
+                ]
+            }
+        ) from None
+    kept = {a.id for a in attachments}
+    return [a for a in before if a.id not in kept]
+
+
+def _media_ready(attachments: list[Attachment]) -> bool:
+    return bool(attachments) and all(a.state == Attachment.State.READY for a in attachments)
+
+
+def _apply(note: Note, checked: _Checked) -> None:
+    note.title = checked.title
+    note.body = checked.body
+    note.language = checked.language
+    note.language_is_set = checked.language_is_set
+    note.visibility = checked.visibility
+    note.place_name = checked.place_name
+    note.cover = checked.cover
+    note.media_ready = _media_ready(checked.attachments)
+
+
+def _publish_fields(note: Note, *, ip: str) -> None:
+    note.status = Note.Status.PUBLISHED
+    note.published_at = note.published_at or timezone.now()
+    note.ip_territory = _territory(author=note.author, ip=ip)
+
+
+def _after_write(note: Note) -> None:
+    """Work for after the commit: settle media that finished while we wrote."""
+    if not note.media_ready and note.status == Note.Status.PUBLISHED:
+        from bridgenote.notes.tasks import note_media_recheck
+
+        enqueue_on_commit(note_media_recheck, note.id)
+
+
+@transaction.atomic
+def note_create(
+    *,
+    author: User,
+    title: str = "",
+    body: str = "",
+    attachment_ids: Sequence[int] = (),
+    cover_id: int | None = None,
+    visibility: str = Note.Visibility.PUBLIC,
+    place_name: str = "",
+    is_original: bool = False,
+    language: str = "",
+    publish: bool = True,
+    ip: str = "",
+) -> Note:
+    """Create a note, published (``publish=True``) or as a draft.
+
+    Raises ``NoteError`` (nothing written) when the input breaks a rule. A published note is
+    shown to others once all its attachments are ready (``media_ready``).
+    """
+    checked = _check(
+        author=author,
+        note=None,
+        title=title,
+        body=body,
+        attachment_ids=attachment_ids,
+        cover_id=cover_id,
+        visibility=visibility,
+        place_name=place_name,
+        language=language,
+        publish=publish,
+    )
+    note = Note(author=author, is_original=is_original, moderation=Note.Moderation.PUBLISHED)
+    _apply(note, checked)
+    if publish:
+        _publish_fields(note, ip=ip)
+    note.save()
+    _set_attachments(note, checked.attachments)
+    _set_topics(note, checked.topics, counted=publish)
+    note.mentions.set(checked.mentions)
+    if publish:
+        _count_profile(author.id, +1)
+    _after_write(note)
+    return note
+
+
+@transaction.atomic
+def note_update(
+    *,
+    note: Note,
+    title: str,
+    body: str,
+    attachment_ids: Sequence[int],
+    cover_id: int | None = None,
+    visibility: str = Note.Visibility.PUBLIC,
+    place_name: str = "",
+    is_original: bool = False,
+    language: str = "",
+    publish: bool | None = None,
+    ip: str = "",
+) -> Note:
+    """Replace a note's content. ``publish=True`` publishes a draft; ``None`` keeps the status.
+
+    A published note gets an edited marker (``edited_at``). Attachments dropped from the note
+    are deleted with their files after the commit. On ``NoteError`` nothing changes.
+    """
+    note = Note.objects.select_for_update().get(pk=note.pk)
+    was_published = note.status == Note.Status.PUBLISHED
+    publishing = bool(publish) and not was_published
+    checked = _check(
+        author=note.author,
+        note=note,
+        title=title,
+        body=body,
+        attachment_ids=attachment_ids,
+        cover_id=cover_id,
+        visibility=visibility,
+        place_name=place_name,
+        language=language,
+        publish=was_published or publishing,
+    )
+    _apply(note, checked)
+    note.is_original = is_original
+    if was_published:
+        note.edited_at = timezone.now()
+    if publishing:
+        _publish_fields(note, ip=ip)
+    note.save()
+    dropped = _set_attachments(note, checked.attachments)
+    _set_topics(note, checked.topics, counted=was_published)
+    if publishing:
+        _count_topics(NoteTopic.objects.filter(note=note).values_list("topic_id", flat=True), +1)
+        _count_profile(note.author_id, +1)
+    note.mentions.set(checked.mentions)
+    for attachment in dropped:
+        _delete_attachment(attachment)
+    _after_write(note)
+    return note
+
+
+@transaction.atomic
+def note_publish(*, note: Note, ip: str = "") -> Note:
+    """Publish a draft as it is saved. On ``NoteError`` the draft stays a draft, unchanged."""
+    attachment_ids = list(
+        NoteAttachment.objects.filter(note=note).values_list("attachment_id", flat=True)
+    )
+    return note_update(
+        note=note,
+        title=note.title,
+        body=note.body,
+        attachment_ids=attachment_ids,
+        cover_id=note.cover_id,
+        visibility=note.visibility,
+        place_name=note.place_name,
+        is_original=note.is_original,
+        language=note.language if note.language_is_set else "",
+        publish=True,
+        ip=ip,
+    )
+
+
+@transaction.atomic
+def note_delete(*, note: Note) -> None:
+    """Delete a note, its attachments and their stored files (files go after the commit).
+
+    Topic and profile counters drop by one when the note was published.
+    """
+    note = Note.objects.select_for_update().get(pk=note.pk)
+    attachments = list(Attachment.objects.filter(noteattachment__note=note))
+    if note.status == Note.Status.PUBLISHED:
+        _count_topics(NoteTopic.objects.filter(note=note).values_list("topic_id", flat=True), -1)
+        _count_profile(note.author_id, -1)
+    note.delete()
+    for attachment in attachments:
+        _delete_attachment(attachment)
+
+
+def _delete_attachment(attachment: Attachment) -> None:
+    """Remove an attachment row now and its stored files once the transaction commits."""
+    names = [r["name"] for r in attachment.renditions.values() if r.get("name")]
+    if attachment.original:
+        names.append(attachment.original)
+    attachment.delete()
+
+    def remove_files() -> None:
+        for name in names:
+            try:
+                default_storage.delete(name)
+            except OSError:
+                logger.warning("could not delete stored file name=%s", name)
+
+    transaction.on_commit(remove_files)
+
+
+@transaction.atomic
+def note_media_settled(*, attachment: Attachment) -> Note | None:
+    """Call when ``attachment`` reached ready or failed. Marks its note ``media_ready`` once
+    every attachment of the note is ready (then others can see it). A failed attachment keeps
+    the note hidden; the author's note page names the failed file. Returns the note, if any.
+    """
+    link = NoteAttachment.objects.filter(attachment_id=attachment.id).first()
+    if link is None:
+        return None
+    return note_media_refresh(note_id=link.note_id)
+
+
+@transaction.atomic
+def note_media_refresh(*, note_id: int) -> Note | None:
+    """Recompute ``media_ready`` from the attachments' current states."""
+    note = Note.objects.select_for_update().filter(pk=note_id).first()
+    if note is None:
+        return None
+    states = list(
+        Attachment.objects.filter(noteattachment__note=note).values_list("state", flat=True)
+    )
+    ready = bool(states) and all(s == Attachment.State.READY for s in states)
+    if ready != note.media_ready:
+        Note.objects.filter(pk=note.pk).update(media_ready=ready)
+        note.media_ready = ready
+    return note
+
+
+def note_form_values(note: Note) -> dict[str, Any]:
+    """A note's editable values, as the compose form and the API's partial update take them."""
+    return {
+        "title": note.title,
+        "body": note.body,
+        "attachment_ids": list(
+            NoteAttachment.objects.filter(note=note).values_list("attachment_id", flat=True)
+        ),
+        "cover_id": note.cover_id,
+        "visibility": note.visibility,
+        "place_name": note.place_name,
+        "is_original": note.is_original,
+        "language": note.language if note.language_is_set else "",
+    }
