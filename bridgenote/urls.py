@@ -17,6 +17,7 @@ urlpatterns = [
     path("notes/", include("bridgenote.notes.urls")),
     path("topics/", include("bridgenote.notes.topic_urls")),
     path("notifications/", include("bridgenote.notify.urls")),
+    path("search/", include("bridgenote.search.urls")),
     path("", include("bridgenote.web.urls")),
     path("", include("bridgenote.feeds.urls")),
 ]

@@ -6,6 +6,7 @@ from ninja import NinjaAPI
 
 from bridgenote import __version__
 from bridgenote.notes.api import router as notes_router
+from bridgenote.search.api import router as search_router
 
 api = NinjaAPI(
     title="Bridgenote API",
@@ -23,3 +24,4 @@ def ping(request: object) -> dict[str, str]:
 
 
 api.add_router("/notes", notes_router)
+api.add_router("/search", search_router)

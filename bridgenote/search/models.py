@@ -50,7 +50,7 @@ class SuggestPrefix(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(F("prefix"), F("weight").desc(), name="search_suggest_prefix"),
+            models.Index(F("kind"), F("prefix"), F("weight").desc(), name="search_suggest_prefix"),
             models.Index(fields=["kind", "object_id"], name="search_suggest_object"),
         ]
 
