@@ -9,7 +9,7 @@ from datetime import datetime
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.security import django_auth
 
 from bridgenote.notes.models import Note
@@ -130,19 +130,18 @@ def search(
     language: str = "",
     media: str = "",
     page: str = "1",
-) -> tuple[int, SearchOut | ErrorOut]:
+) -> Status[SearchOut | ErrorOut]:
     """Search notes (sort: relevance, latest, likes, comments, collects; language; media:
     image or video), people or topics. Only what the caller may see is returned."""
     found = queries.search_request(q, sort=sort, language=language, media=media, page=page)
     type = type if type in ("notes", "people", "topics") else "notes"  # noqa: A001
     if found.query.is_empty:
-        return 400, ErrorOut(
-            error="empty_query", message=_("Type words, names or topics to search for.")
+        return Status(
+            400, ErrorOut(error="empty_query", message=_("Type words, names or topics to search for."))
         )
     if not search_allowed(request):
-        return 429, ErrorOut(
-            error="rate_limited", message=_("You are searching too fast. Wait a minute and try again.")
-        )
+        message = _("You are searching too fast. Wait a minute and try again.")
+        return Status(429, ErrorOut(error="rate_limited", message=message))
     out = SearchOut(
         query=found.raw, type=type, sort=found.sort, page=found.page, notices=found.notices,
         notes=[], people=[], topics=[], has_next=False,
@@ -156,7 +155,7 @@ def search(
         out.people = [_person(u) for u in queries.search_people(found.raw, viewer=request.user)]
     else:
         out.topics = [_topic(t) for t in queries.search_topics(found.raw)]
-    return 200, out
+    return Status(200, out)
 
 
 @router.get("/suggest", response=SuggestOut, auth=None)
@@ -186,9 +185,10 @@ def history_clear(request: HttpRequest) -> ClearedOut:
 
 
 @router.delete("/history/{entry_id}", response={200: ClearedOut, 404: ErrorOut}, auth=django_auth)
-def history_delete(request: HttpRequest, entry_id: int) -> tuple[int, ClearedOut | ErrorOut]:
+def history_delete(request: HttpRequest, entry_id: int) -> Status[ClearedOut | ErrorOut]:
     """Delete one entry of the caller's search history."""
     deleted = services.search_history_clear(user=request.user, entry_id=entry_id)  # type: ignore[arg-type]
     if not deleted:
-        return 404, ErrorOut(error="not_found", message=_("That search is not in your history."))
-    return 200, ClearedOut(deleted=deleted)
+        message = _("That search is not in your history.")
+        return Status(404, ErrorOut(error="not_found", message=message))
+    return Status(200, ClearedOut(deleted=deleted))
