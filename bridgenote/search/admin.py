@@ -39,7 +39,8 @@ class TopicAliasAdmin(admin.ModelAdmin[TopicAlias]):
             obj.status = TopicAlias.Status.PROPOSED
         super().save_model(request, obj, form, change)
         if status != TopicAlias.Status.PROPOSED:
-            topic_alias_decide(alias=obj, accept=status == TopicAlias.Status.ACCEPTED, by=request.user)  # type: ignore[arg-type]
+            accept = status == TopicAlias.Status.ACCEPTED
+            topic_alias_decide(alias=obj, accept=accept, by=request.user)  # type: ignore[arg-type]
 
 
 @admin.register(SearchQueryLog)

@@ -25,7 +25,7 @@ from functools import lru_cache
 
 import rjieba
 import snowballstemmer
-from pypinyin import Style, lazy_pinyin
+from pypinyin import lazy_pinyin
 
 from bridgenote.core.text import fold
 

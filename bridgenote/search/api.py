@@ -6,6 +6,7 @@ Errors have one shape: ``{"error": code, "message": text}``.
 from __future__ import annotations
 
 from datetime import datetime
+
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -125,7 +126,7 @@ def _topic(topic: object) -> TopicHit:
 def search(
     request: HttpRequest,
     q: str = "",
-    type: str = "notes",  # noqa: A002 - the public parameter name
+    type: str = "notes",
     sort: str = "relevance",
     language: str = "",
     media: str = "",
@@ -134,10 +135,11 @@ def search(
     """Search notes (sort: relevance, latest, likes, comments, collects; language; media:
     image or video), people or topics. Only what the caller may see is returned."""
     found = queries.search_request(q, sort=sort, language=language, media=media, page=page)
-    type = type if type in ("notes", "people", "topics") else "notes"  # noqa: A001
+    type = type if type in ("notes", "people", "topics") else "notes"
     if found.query.is_empty:
         return Status(
-            400, ErrorOut(error="empty_query", message=_("Type words, names or topics to search for."))
+            400,
+            ErrorOut(error="empty_query", message=_("Type words, names or topics to search for.")),
         )
     if not search_allowed(request):
         message = _("You are searching too fast. Wait a minute and try again.")

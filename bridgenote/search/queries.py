@@ -48,24 +48,16 @@ def searchable_notes(viewer: Viewer) -> QuerySet[Note]:
     return notes.filter(others | Q(author_id=viewer_id)) if viewer_id else notes.filter(others)
 
 
-def _blocked_user_ids(viewer: Viewer) -> QuerySet[Any] | list[int]:
+def _hidden_users(viewer: Viewer) -> set[int]:
+    """Users hidden from ``viewer`` in people results: either blocked the other."""
     from bridgenote.engage.models import Block
 
     viewer_id = _viewer_id(viewer)
     if viewer_id is None:
-        return []
-    return Block.objects.filter(Q(blocker_id=viewer_id) | Q(blocked_id=viewer_id)).values_list(
-        "blocker_id", "blocked_id"
-    )
-
-
-def _hidden_users(viewer: Viewer) -> set[int]:
-    """Users hidden from ``viewer`` in people results: either blocked the other."""
-    viewer_id = _viewer_id(viewer)
-    hidden: set[int] = set()
-    for blocker, blocked in _blocked_user_ids(viewer):
-        hidden.add(blocked if blocker == viewer_id else blocker)
-    return hidden
+        return set()
+    blocked = Block.objects.filter(blocker_id=viewer_id).values_list("blocked_id", flat=True)
+    blockers = Block.objects.filter(blocked_id=viewer_id).values_list("blocker_id", flat=True)
+    return set(blocked) | set(blockers)
 
 
 @dataclass
@@ -127,9 +119,9 @@ def search_notes(request: SearchRequest, *, viewer: Viewer) -> NoteResults:
     size = settings.SEARCH_PAGE_SIZE
     start = (request.page - 1) * size
     page = list(
-        notes.select_related("cover", "author", "author__profile").order_by(
-            *_ORDER[request.sort]
-        )[start : start + size + 1]
+        notes.select_related("cover", "author", "author__profile").order_by(*_ORDER[request.sort])[
+            start : start + size + 1
+        ]
     )
     return NoteResults(notes=page[:size], has_next=len(page) > size)
 

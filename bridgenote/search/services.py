@@ -56,7 +56,9 @@ def _alias_groups() -> dict[int, list[int]]:
     return groups
 
 
-def _topic_text(topic_ids: Iterable[int], groups: dict[int, list[int]], names: dict[int, str]) -> str:
+def _topic_text(
+    topic_ids: Iterable[int], groups: dict[int, list[int]], names: dict[int, str]
+) -> str:
     """The topics field of a document: every name of each topic's alias group, as words and as
     whole-name keys (so #旅行日记 is found by lvxingriji)."""
     tokens: list[str] = []
@@ -154,7 +156,9 @@ def search_reindex_notes(
 # --- the suggestion index -------------------------------------------------------------------
 
 
-def _prefix_rows(kind: str, object_id: int, keys: Iterable[str], weight: int) -> list[SuggestPrefix]:
+def _prefix_rows(
+    kind: str, object_id: int, keys: Iterable[str], weight: int
+) -> list[SuggestPrefix]:
     rows: dict[tuple[str, str], SuggestPrefix] = {}
     for key in keys:
         key = key[:100]
@@ -162,7 +166,9 @@ def _prefix_rows(kind: str, object_id: int, keys: Iterable[str], weight: int) ->
             prefix = key[:length]
             rows.setdefault(
                 (prefix, key),
-                SuggestPrefix(prefix=prefix, key=key, kind=kind, object_id=object_id, weight=weight),
+                SuggestPrefix(
+                    prefix=prefix, key=key, kind=kind, object_id=object_id, weight=weight
+                ),
             )
     return list(rows.values())
 
@@ -201,7 +207,9 @@ def _topic_rows(group: list[int]) -> list[SuggestPrefix]:
     topics = Topic.objects.in_bulk(group)
     if group[0] not in topics:
         return []
-    keys = [key for topic_id in group if topic_id in topics for key in name_keys(topics[topic_id].name)]
+    keys = [
+        key for topic_id in group if topic_id in topics for key in name_keys(topics[topic_id].name)
+    ]
     weight = Topic.objects.filter(id__in=group).aggregate(n=Sum("note_count"))["n"] or 0
     return _prefix_rows(SuggestPrefix.Kind.TOPIC, group[0], keys, weight)
 
@@ -229,7 +237,7 @@ def search_reindex_suggestions(*, progress: Callable[[int, int], None] | None = 
 
     names = dict(Topic.objects.values_list("id", "name"))
     weights = dict(Topic.objects.values_list("id", "note_count"))
-    for topic_id, name in names.items():
+    for topic_id in names:
         done += 1
         if topic_id in aliases:
             continue
@@ -310,9 +318,7 @@ class AliasError(ValueError):
 
 
 def _affected_notes(*topic_ids: int) -> list[int]:
-    return list(
-        NoteTopic.objects.filter(topic_id__in=topic_ids).values_list("note_id", flat=True)
-    )
+    return list(NoteTopic.objects.filter(topic_id__in=topic_ids).values_list("note_id", flat=True))
 
 
 def _after_alias_change(alias: TopicAlias) -> None:
@@ -348,13 +354,19 @@ def topic_alias_decide(*, alias: TopicAlias, accept: bool, by: User | None) -> T
     """Accept or reject a proposed alias. Accepting re-indexes the notes and suggestions of
     both topics (after commit) so that searching either name finds the notes of both."""
     alias = TopicAlias.objects.select_for_update().get(pk=alias.pk)
-    if accept and TopicAlias.objects.filter(
-        alias_id=alias.canonical_id, status=TopicAlias.Status.ACCEPTED
-    ).exists():
+    if (
+        accept
+        and TopicAlias.objects.filter(
+            alias_id=alias.canonical_id, status=TopicAlias.Status.ACCEPTED
+        ).exists()
+    ):
         raise AliasError("canonical_is_alias")
-    if accept and TopicAlias.objects.filter(
-        canonical_id=alias.alias_id, status=TopicAlias.Status.ACCEPTED
-    ).exists():
+    if (
+        accept
+        and TopicAlias.objects.filter(
+            canonical_id=alias.alias_id, status=TopicAlias.Status.ACCEPTED
+        ).exists()
+    ):
         raise AliasError("alias_is_canonical")
     was_accepted = alias.status == TopicAlias.Status.ACCEPTED
     alias.status = TopicAlias.Status.ACCEPTED if accept else TopicAlias.Status.REJECTED

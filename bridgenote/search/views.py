@@ -8,8 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from bridgenote.notes.models import Topic
@@ -18,6 +17,10 @@ from bridgenote.search.limits import search_allowed
 from bridgenote.search.models import TopicAlias
 
 TABS = ("notes", "people", "topics")
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
 
 
 @require_GET
@@ -48,7 +51,11 @@ def results(request: HttpRequest) -> HttpResponse:
         context["people"] = queries.search_people(search.raw, viewer=request.user)
     else:
         context["topics"] = queries.search_topics(search.raw)
-    template = "search/_results.html" if request.htmx and params.get("partial") else "search/results.html"
+    template = (
+        "search/_results.html"
+        if _is_htmx(request) and params.get("partial")
+        else "search/results.html"
+    )
     return render(request, template, context, status=status)
 
 
@@ -68,8 +75,10 @@ def history_clear(request: HttpRequest) -> HttpResponse:
         user=request.user,  # type: ignore[arg-type]
         entry_id=int(entry) if entry and entry.isdigit() else None,
     )
-    if request.htmx:
-        return render(request, "search/_history.html", {"history": queries.history_of(request.user)})
+    if _is_htmx(request):
+        return render(
+            request, "search/_history.html", {"history": queries.history_of(request.user)}
+        )
     messages.success(request, _("Your search history is cleared."))
     return redirect("search:results")
 
@@ -123,7 +132,9 @@ def alias_decide(request: HttpRequest, alias_id: int) -> HttpResponse:
     alias = get_object_or_404(TopicAlias, pk=alias_id)
     try:
         services.topic_alias_decide(
-            alias=alias, accept=request.POST.get("decision") == "accept", by=request.user  # type: ignore[arg-type]
+            alias=alias,
+            accept=request.POST.get("decision") == "accept",
+            by=request.user,  # type: ignore[arg-type]
         )
     except services.AliasError as error:
         messages.error(request, str(_ALIAS_ERRORS.get(error.code, error.code)))

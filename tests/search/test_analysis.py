@@ -59,9 +59,7 @@ def test_analysis_emoji_punctuation_and_syntax_are_separators() -> None:
     assert document_tokens("🌸!!! ,,, 😀") == []
     query = parse_query('" * ( ) : ^ -')
     assert query.is_empty
-    assert [t.words for t in parse_query("NEAR OR AND").terms] == [
-        ("near",), ("or",), ("and",)
-    ]
+    assert [t.words for t in parse_query("NEAR OR AND").terms] == [("near",), ("or",), ("and",)]
 
 
 def test_analysis_control_characters_and_lone_surrogates() -> None:

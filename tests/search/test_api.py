@@ -23,6 +23,7 @@ def _get(client: Client, path: str, **params: str) -> Any:
     )
     return client.get(f"{path}?{query}")
 
+
 BAD_QUERIES = [
     "", "   ", "\t\n", '"', "*", "(", ")", "NEAR", "OR", "AND", "-", ":", "^",
     '" * ( ) NEAR OR AND - : ^', 'a" OR "b', "咖啡*", "NEAR(咖啡 latte, 2)", "title:咖啡",
@@ -90,7 +91,9 @@ def test_api_search_raw_bytes_in_query_string(db: Any) -> None:
     assert response.status_code in (200, 400)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(q=st.text(max_size=300))
 def test_api_search_and_suggest_random_strings(author: Any, q: str) -> None:
     client = Client()

@@ -6,7 +6,13 @@ import pytest
 
 from bridgenote.engage.models import Block, Follow
 from bridgenote.notes.models import Note
-from bridgenote.search.queries import search_notes, search_people, search_request, search_topics, suggest
+from bridgenote.search.queries import (
+    search_notes,
+    search_people,
+    search_request,
+    search_topics,
+    suggest,
+)
 from tests.search.conftest import note, person, topic
 
 pytestmark = pytest.mark.django_db

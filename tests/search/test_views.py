@@ -80,7 +80,9 @@ def test_aliases_page_staff_only(db: Any) -> None:
     assert client.get("/search/aliases/").status_code == 302
 
 
-def test_aliases_page_accept_reject_and_add(author: Any, django_capture_on_commit_callbacks: Any) -> None:
+def test_aliases_page_accept_reject_and_add(
+    author: Any, django_capture_on_commit_callbacks: Any
+) -> None:
     staff = UserFactory(is_staff=True)
     client = Client()
     client.force_login(staff)

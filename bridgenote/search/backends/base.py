@@ -13,10 +13,10 @@ if TYPE_CHECKING:
 POPULARITY_BOOST = 0.3
 POPULARITY_HALF = 50.0
 POPULARITY_SQL = (
-    "(1.0 + {boost} * (notes_note.like_count + notes_note.collect_count"
+    f"(1.0 + {POPULARITY_BOOST} * (notes_note.like_count + notes_note.collect_count"
     " + notes_note.comment_count) / (notes_note.like_count + notes_note.collect_count"
-    " + notes_note.comment_count + {half}))"
-).format(boost=POPULARITY_BOOST, half=POPULARITY_HALF)
+    f" + notes_note.comment_count + {POPULARITY_HALF}))"
+)
 
 
 class SearchBackend(Protocol):

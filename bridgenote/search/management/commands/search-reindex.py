@@ -27,7 +27,9 @@ class Command(BaseCommand):
             bar = "#" * int(share * 30)
             rate = done / max(now - started, 1e-6)
             line = f"{stage:<11} [{bar:<30}] {done}/{total} {share:6.1%} {rate:,.0f}/s"
-            self.stderr.write(("\r" if interactive else "") + line, ending="" if interactive else "\n")
+            self.stderr.write(
+                ("\r" if interactive else "") + line, ending="" if interactive else "\n"
+            )
             if interactive and done >= total:
                 self.stderr.write("")
 
