@@ -68,13 +68,17 @@ def pinyin_forms(word: str) -> tuple[str, str]:
     return "".join(syllables), "".join(s[0] for s in syllables)
 
 
+_ACCENTED = re.compile("[\u00c0-\u024f\u1e00-\u1eff]")
+
+
 def clean(text: str) -> str:
-    """Text safe to analyse: lone surrogates and control characters become spaces, then folded
-    (NFKC, case-fold, Traditional -> Simplified) and Latin accents removed (café -> cafe)."""
-    text = text.encode("utf-8", "replace").decode("utf-8")
-    text = "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in text)
-    text = fold(text)
+    """Text safe to analyse: folded (NFKC, case-fold, Traditional -> Simplified), Latin accents
+    removed (café -> cafe), lone surrogates replaced. Control and format characters, emoji
+    and punctuation need nothing: they are not word characters, so they separate words."""
     if not text.isascii():
+        text = text.encode("utf-8", "replace").decode("utf-8")
+    text = fold(text)
+    if _ACCENTED.search(text):
         decomposed = unicodedata.normalize("NFKD", text)
         text = unicodedata.normalize(
             "NFC", "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")

@@ -118,12 +118,18 @@ def search_notes(request: SearchRequest, *, viewer: Viewer) -> NoteResults:
     notes = backend(notes.db).match(notes, request.query)
     size = settings.SEARCH_PAGE_SIZE
     start = (request.page - 1) * size
-    page = list(
-        notes.select_related("cover", "author", "author__profile").order_by(*_ORDER[request.sort])[
-            start : start + size + 1
-        ]
+    # Two steps: the page of ids from a lean query (so the database starts from the full-text
+    # index: SQLite would otherwise put the FTS table after the joins and probe it per row),
+    # then the cards of those notes.
+    ids = list(
+        notes.order_by(*_ORDER[request.sort]).values_list("id", flat=True)[start : start + size + 1]
     )
-    return NoteResults(notes=page[:size], has_next=len(page) > size)
+    cards = Note.objects.filter(id__in=ids[:size]).select_related(
+        "cover", "author", "author__profile"
+    )
+    by_id = {card.id: card for card in cards}
+    page = [by_id[i] for i in ids if i in by_id]
+    return NoteResults(notes=page[:size], has_next=len(ids) > size)
 
 
 def _prefix_lookup(

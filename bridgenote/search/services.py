@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, models, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 
@@ -61,13 +61,16 @@ def _topic_text(
 ) -> str:
     """The topics field of a document: every name of each topic's alias group, as words and as
     whole-name keys (so #旅行日记 is found by lvxingriji)."""
-    tokens: list[str] = []
-    for topic_id in topic_ids:
-        for member in groups.get(topic_id, [topic_id]):
-            name = names.get(member, "")
-            tokens.append(document_text(name))
-            tokens.extend(name_keys(name))
-    return " ".join(t for t in tokens if t)
+    return " ".join(
+        _topic_name_text(names.get(member, ""))
+        for topic_id in topic_ids
+        for member in groups.get(topic_id, [topic_id])
+    )
+
+
+@functools.lru_cache(maxsize=20000)
+def _topic_name_text(name: str) -> str:
+    return " ".join(t for t in [document_text(name), *name_keys(name)] if t)
 
 
 def _document(note: Note, topic_text: str) -> NoteDocument:
@@ -143,7 +146,7 @@ def search_reindex_notes(
         documents = _documents(keep, groups) if keep else []
         with transaction.atomic():
             NoteDocument.objects.filter(note_id__in=[n.id for n in batch]).delete()
-            NoteDocument.objects.bulk_create(documents, batch_size=500)
+            _insert(NoteDocument, documents)
         done += len(batch)
         indexed += len(documents)
         if progress:
@@ -154,6 +157,22 @@ def search_reindex_notes(
 
 
 # --- the suggestion index -------------------------------------------------------------------
+
+
+def _insert(model: type[models.Model], rows: list[Any]) -> None:
+    """Insert model instances with one executemany: the ORM's bulk_create spends more time
+    compiling SQL than the database spends writing, which matters for a full re-index."""
+    if not rows:
+        return
+    fields = [f for f in model._meta.concrete_fields if not isinstance(f, models.AutoField)]
+    table = connection.ops.quote_name(model._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    marks = ", ".join(["%s"] * len(fields))
+    values = [
+        [f.get_db_prep_save(f.pre_save(row, True), connection) for f in fields] for row in rows
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", values)  # noqa: S608
 
 
 def _prefix_rows(
@@ -229,7 +248,7 @@ def search_reindex_suggestions(*, progress: Callable[[int, int], None] | None = 
     def flush() -> None:
         nonlocal rows
         with transaction.atomic():
-            SuggestPrefix.objects.bulk_create(batch, batch_size=1000)
+            _insert(SuggestPrefix, batch)
         rows += len(batch)
         batch.clear()
         if progress:
