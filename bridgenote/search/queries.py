@@ -6,15 +6,17 @@ is ever returned, whichever backend or sort is used.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from bridgenote.accounts.models import User
+from bridgenote.media.models import Attachment
 from bridgenote.notes.models import Note, Topic
 from bridgenote.search.analysis import MAX_QUERY_CHARS, Query, parse_query, prefix_key
 from bridgenote.search.backends import backend
@@ -25,13 +27,6 @@ Viewer = User | AnonymousUser | None
 SORTS = ("relevance", "latest", "likes", "comments", "collects")
 MEDIA = ("image", "video")
 LANGUAGES = ("zh", "en", "ja", "ko", "mixed")
-_ORDER = {
-    "relevance": ("search_score", "-id"),
-    "latest": ("-id",),
-    "likes": ("-like_count", "-id"),
-    "comments": ("-comment_count", "-id"),
-    "collects": ("-collect_count", "-id"),
-}
 
 
 def _viewer_id(viewer: Viewer) -> int | None:
@@ -106,6 +101,20 @@ class NoteResults:
     has_next: bool
 
 
+_WHERE_PREFIX = re.compile(r'^SELECT "notes_note"\."id"(?: AS "id")? FROM "notes_note" WHERE ')
+
+
+def _where(notes: QuerySet[Note]) -> tuple[str, list[object]]:
+    """The WHERE clause (SQL over ``notes_note`` alone, and its params) of a notes QuerySet,
+    so the backends can put it under their own full-text join; the ORM stays the one place
+    where visibility rules are written."""
+    sql, params = notes.order_by().values_list("id").query.sql_with_params()
+    prefix = _WHERE_PREFIX.match(sql)
+    if prefix is None:
+        raise ValueError(f"search needs conditions over notes_note alone, got: {sql[:200]}")
+    return sql[prefix.end() :], list(params)
+
+
 def search_notes(request: SearchRequest, *, viewer: Viewer) -> NoteResults:
     """One page of the notes matching the query that ``viewer`` may see, in the chosen order."""
     if request.query.is_empty:
@@ -114,22 +123,36 @@ def search_notes(request: SearchRequest, *, viewer: Viewer) -> NoteResults:
     if request.language:
         notes = notes.filter(language=request.language)
     if request.media:
-        notes = notes.filter(cover__kind=request.media)
-    notes = backend(notes.db).match(notes, request.query)
+        # A correlated EXISTS, not a join: the page query must stay over notes_note alone.
+        covers = Attachment.objects.filter(id=OuterRef("cover_id"), kind=request.media)
+        notes = notes.filter(Exists(covers))
     size = settings.SEARCH_PAGE_SIZE
     start = (request.page - 1) * size
-    # Two steps: the page of ids from a lean query (so the database starts from the full-text
-    # index: SQLite would otherwise put the FTS table after the joins and probe it per row),
-    # then the cards of those notes.
-    ids = list(
-        notes.order_by(*_ORDER[request.sort]).values_list("id", flat=True)[start : start + size + 1]
-    )
+    search = backend(notes.db)
+    where = _where(notes)
+    # How many of the newest matches to rank: relevance computes a text score for each, so it
+    # gets the configured window; popularity sorts only read counters; latest needs just
+    # enough for the page once invisible notes are skipped.
+    window = {
+        "relevance": settings.SEARCH_WINDOW,
+        "latest": max(200, (start + size + 1) * 4),
+    }.get(request.sort, settings.SEARCH_WINDOW * 5)
+
+    def page(window: int | None) -> list[int]:
+        return search.page(where, request.query, order=request.sort, offset=start,
+                           limit=size + 1, window=window)  # fmt: skip
+
+    ids = page(window)
+    if len(ids) <= size:
+        # The window may have held too few notes this viewer may see, or the page may lie
+        # past it: rank every match (slower, only for deep pages or sparse results).
+        ids = page(None)
     cards = Note.objects.filter(id__in=ids[:size]).select_related(
         "cover", "author", "author__profile"
     )
     by_id = {card.id: card for card in cards}
-    page = [by_id[i] for i in ids if i in by_id]
-    return NoteResults(notes=page[:size], has_next=len(ids) > size)
+    found = [by_id[i] for i in ids if i in by_id]
+    return NoteResults(notes=found[:size], has_next=len(ids) > size)
 
 
 def _prefix_lookup(

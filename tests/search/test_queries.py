@@ -156,3 +156,23 @@ def test_suggest_topics_people_and_popular_queries(author: Any) -> None:
     assert suggest("zip", viewer=None).queries == ["Zip file"]
     assert suggest("", viewer=None).is_empty
     assert suggest("🌸", viewer=None).is_empty
+
+
+def test_search_notes_window_falls_back_when_newest_matches_are_hidden(
+    author: Any, settings: Any
+) -> None:
+    settings.SEARCH_WINDOW = 2
+    settings.SEARCH_PAGE_SIZE = 2
+    old = note(author, "", "咖啡 old")
+    for _ in range(12):
+        note(author, "", "咖啡 hidden", visibility=Note.Visibility.PRIVATE)
+    for sort in ("relevance", "latest", "likes"):
+        assert _found("咖啡", sort=sort) == [old]
+
+
+def test_search_notes_deep_page_past_the_window(author: Any, settings: Any) -> None:
+    settings.SEARCH_WINDOW = 2
+    settings.SEARCH_PAGE_SIZE = 1
+    made = [note(author, "", f"咖啡 {i}") for i in range(4)]
+    assert _found("咖啡", sort="relevance", page="4") == [made[0]]
+    assert len({n.id for p in range(1, 5) for n in _found("咖啡", page=str(p))}) == 4

@@ -26,3 +26,31 @@ class SearchBackend(Protocol):
         """``notes`` restricted to those matching ``query``, annotated with ``search_score``
         (lower is more relevant, popularity included)."""
         ...
+
+    def page(
+        self,
+        where: tuple[str, list[object]],
+        query: Query,
+        *,
+        order: str,
+        offset: int,
+        limit: int,
+        window: int | None,
+    ) -> list[int]:
+        """Ids of one page of the notes matching ``query`` that satisfy ``where`` (SQL over
+        ``notes_note`` and its params), ordered by ``order`` (ORDER_SQL key). With ``window``,
+        only the ``window`` newest matches are ranked: both indexes yield matches in id (= time)
+        order and stop there, so a word found in a third of all notes costs what a rare one
+        does."""
+        ...
+
+
+# ORDER BY clauses over the page query, which has ``notes_note`` and ``score`` (the text
+# score, lower is better).
+ORDER_SQL = {
+    "relevance": f"score * {POPULARITY_SQL} ASC, notes_note.id DESC",
+    "latest": "notes_note.id DESC",
+    "likes": "notes_note.like_count DESC, notes_note.id DESC",
+    "comments": "notes_note.comment_count DESC, notes_note.id DESC",
+    "collects": "notes_note.collect_count DESC, notes_note.id DESC",
+}

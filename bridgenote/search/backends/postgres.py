@@ -2,7 +2,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bridgenote.search.backends.base import POPULARITY_SQL
+from django.db import connections
+
+from django.db import connections
+
+from bridgenote.search.backends.base import ORDER_SQL, POPULARITY_SQL
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet
@@ -44,3 +48,49 @@ class PostgresBackend:
             },
             select_params=[text],
         )
+
+    def newest_matches(
+        self, query: Query, *, limit: int, using: str = "default"
+    ) -> list[tuple[int, float]]:
+        # Rank only the rows kept: ts_rank reads each tsvector, so it runs after the LIMIT.
+        with connections[using].cursor() as cursor:
+            cursor.execute(
+                "SELECT hits.note_id, -ts_rank(hits.tsv, to_tsquery('simple'::regconfig, %s))"
+                " FROM (SELECT note_id, tsv FROM search_notedocument"
+                " WHERE tsv @@ to_tsquery('simple'::regconfig, %s)"
+                " ORDER BY note_id DESC LIMIT %s) hits ORDER BY hits.note_id DESC",
+                [tsquery(query), tsquery(query), limit],
+            )
+            return [(int(row[0]), float(row[1])) for row in cursor.fetchall()]
+
+    def page(
+        self,
+        where: tuple[str, list[object]],
+        query: Query,
+        *,
+        order: str,
+        offset: int,
+        limit: int,
+        window: int | None,
+        using: str = "default",
+    ) -> list[int]:
+        limit_sql, limit_params = (" LIMIT %s", [window]) if window else ("", [])
+        text = tsquery(query)
+        # ts_rank reads every tsvector, so it is only computed to sort by it.
+        score = (
+            "-ts_rank(tsv, to_tsquery('simple'::regconfig, %s))" if order == "relevance" else "0"
+        )
+        sql = (
+            "SELECT notes_note.id FROM (SELECT note_id AS id, " + score + " AS score"
+            " FROM search_notedocument WHERE tsv @@ to_tsquery('simple'::regconfig, %s)"
+            " ORDER BY note_id DESC" + limit_sql + ") AS hits"
+            " JOIN notes_note ON notes_note.id = hits.id"
+        )
+        params: list[object] = (
+            [text, text, *limit_params] if order == "relevance" else [text, *limit_params]
+        )
+        where_sql, where_params = where
+        sql += f" WHERE {where_sql} ORDER BY {ORDER_SQL[order]} LIMIT %s OFFSET %s"
+        with connections[using].cursor() as cursor:
+            cursor.execute(sql, [*params, *where_params, limit, offset])
+            return [int(row[0]) for row in cursor.fetchall()]

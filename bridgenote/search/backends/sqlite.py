@@ -2,7 +2,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bridgenote.search.backends.base import POPULARITY_SQL
+from django.db import connections
+
+from django.db import connections
+
+from bridgenote.search.backends.base import ORDER_SQL, POPULARITY_SQL
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet
@@ -36,3 +40,43 @@ class SqliteBackend:
             params=[match_expression(query)],
             select={"search_score": f"search_note_fts.rank * {POPULARITY_SQL}"},
         )
+
+    def newest_matches(
+        self, query: Query, *, limit: int, using: str = "default"
+    ) -> list[tuple[int, float]]:
+        with connections[using].cursor() as cursor:
+            cursor.execute(
+                "SELECT rowid, rank FROM search_note_fts WHERE search_note_fts MATCH %s"
+                " ORDER BY rowid DESC LIMIT %s",
+                [match_expression(query), limit],
+            )
+            return [(int(row[0]), float(row[1])) for row in cursor.fetchall()]
+
+    def page(
+        self,
+        where: tuple[str, list[object]],
+        query: Query,
+        *,
+        order: str,
+        offset: int,
+        limit: int,
+        window: int | None,
+        using: str = "default",
+    ) -> list[int]:
+        limit_sql, limit_params = (" LIMIT %s", [window]) if window else ("", [])
+        # bm25 reads every position list of a row, so it is only computed to sort by it.
+        score = "rank" if order == "relevance" else "0"
+        # CROSS JOIN keeps SQLite from reordering: the (windowed) FTS matches drive the join.
+        sql = (
+            "SELECT notes_note.id FROM (SELECT rowid AS id, "
+            + score
+            + " AS score FROM search_note_fts"
+            " WHERE search_note_fts MATCH %s ORDER BY rowid DESC" + limit_sql + ") AS hits"
+            " CROSS JOIN notes_note ON notes_note.id = hits.id"
+        )
+        params: list[object] = [match_expression(query), *limit_params]
+        where_sql, where_params = where
+        sql += f" WHERE {where_sql} ORDER BY {ORDER_SQL[order]} LIMIT %s OFFSET %s"
+        with connections[using].cursor() as cursor:
+            cursor.execute(sql, [*params, *where_params, limit, offset])
+            return [int(row[0]) for row in cursor.fetchall()]
