@@ -104,7 +104,7 @@ class NoteResults:
 _WHERE_PREFIX = re.compile(r'^SELECT "notes_note"\."id"(?: AS "id")? FROM "notes_note" WHERE ')
 
 
-def _where(notes: QuerySet[Note]) -> tuple[str, list[object]]:
+def _where(notes: QuerySet[Note]) -> tuple[str, list[Any]]:
     """The WHERE clause (SQL over ``notes_note`` alone, and its params) of a notes QuerySet,
     so the backends can put it under their own full-text join; the ORM stays the one place
     where visibility rules are written."""

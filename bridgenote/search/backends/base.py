@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet
@@ -29,7 +29,7 @@ class SearchBackend(Protocol):
 
     def page(
         self,
-        where: tuple[str, list[object]],
+        where: tuple[str, list[Any]],
         query: Query,
         *,
         order: str,

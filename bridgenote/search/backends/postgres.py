@@ -1,8 +1,6 @@
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from django.db import connections
+from typing import TYPE_CHECKING, Any
 
 from django.db import connections
 
@@ -65,7 +63,7 @@ class PostgresBackend:
 
     def page(
         self,
-        where: tuple[str, list[object]],
+        where: tuple[str, list[Any]],
         query: Query,
         *,
         order: str,
@@ -80,13 +78,14 @@ class PostgresBackend:
         score = (
             "-ts_rank(tsv, to_tsquery('simple'::regconfig, %s))" if order == "relevance" else "0"
         )
+        # Only constant SQL fragments are concatenated; every value is a parameter.
         sql = (
-            "SELECT notes_note.id FROM (SELECT note_id AS id, " + score + " AS score"
+            "SELECT notes_note.id FROM (SELECT note_id AS id, " + score + " AS score"  # noqa: S608
             " FROM search_notedocument WHERE tsv @@ to_tsquery('simple'::regconfig, %s)"
             " ORDER BY note_id DESC" + limit_sql + ") AS hits"
             " JOIN notes_note ON notes_note.id = hits.id"
         )
-        params: list[object] = (
+        params: list[Any] = (
             [text, text, *limit_params] if order == "relevance" else [text, *limit_params]
         )
         where_sql, where_params = where

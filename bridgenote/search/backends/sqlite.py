@@ -1,8 +1,6 @@
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from django.db import connections
+from typing import TYPE_CHECKING, Any
 
 from django.db import connections
 
@@ -54,7 +52,7 @@ class SqliteBackend:
 
     def page(
         self,
-        where: tuple[str, list[object]],
+        where: tuple[str, list[Any]],
         query: Query,
         *,
         order: str,
@@ -67,14 +65,15 @@ class SqliteBackend:
         # bm25 reads every position list of a row, so it is only computed to sort by it.
         score = "rank" if order == "relevance" else "0"
         # CROSS JOIN keeps SQLite from reordering: the (windowed) FTS matches drive the join.
+        # Only constant SQL fragments are concatenated; every value is a parameter.
         sql = (
-            "SELECT notes_note.id FROM (SELECT rowid AS id, "
+            "SELECT notes_note.id FROM (SELECT rowid AS id, "  # noqa: S608
             + score
             + " AS score FROM search_note_fts"
             " WHERE search_note_fts MATCH %s ORDER BY rowid DESC" + limit_sql + ") AS hits"
             " CROSS JOIN notes_note ON notes_note.id = hits.id"
         )
-        params: list[object] = [match_expression(query), *limit_params]
+        params: list[Any] = [match_expression(query), *limit_params]
         where_sql, where_params = where
         sql += f" WHERE {where_sql} ORDER BY {ORDER_SQL[order]} LIMIT %s OFFSET %s"
         with connections[using].cursor() as cursor:
