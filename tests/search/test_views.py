@@ -107,3 +107,13 @@ def test_aliases_page_accept_reject_and_add(
     assert "Both topics must exist" in page.content.decode()
     page = client.post("/search/aliases/", {"alias": "自拍", "canonical": "自拍"})
     assert "cannot be an alias of itself" in page.content.decode()
+
+
+def test_results_page_rate_limited_keeps_the_query(author: Any, settings: Any) -> None:
+    settings.SEARCH_RATE_PER_MINUTE = 1
+    client = Client()
+    assert client.get("/search/", {"q": "咖啡"}).status_code == 200
+    response = client.get("/search/", {"q": "咖啡"})
+    assert response.status_code == 429
+    page = response.content.decode()
+    assert "searching too fast" in page and 'value="咖啡"' in page
