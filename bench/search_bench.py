@@ -622,7 +622,7 @@ def main(argv: list[str] | None = None) -> int:
                     file=sys.stderr,
                 )
 
-        result = reindex_everything(progress)
+        result = reindex_everything(progress, workers=os.cpu_count() or 1)
         seconds = time.monotonic() - started
         print(file=sys.stderr)
         report["reindex"] = {

@@ -9,13 +9,15 @@ Other apps call the services through the jobs in ``tasks.py`` after their own co
 from __future__ import annotations
 
 import functools
+import multiprocessing
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, models, transaction
+from django.db import connection, connections, models, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 
@@ -73,26 +75,45 @@ def _topic_name_text(name: str) -> str:
     return " ".join(t for t in [document_text(name), *name_keys(name)] if t)
 
 
-def _document(note: Note, topic_text: str) -> NoteDocument:
-    return NoteDocument(
-        note_id=note.id,
-        title=document_text(note.title),
-        body=document_text(note.body),
-        topics=topic_text,
-        place=document_text(note.place_name),
-        indexed_at=timezone.now(),
-    )
+Analysed = tuple[int, str, str, str, str]  # note id, title, body, topics, place (tokens)
 
 
-def _documents(notes: list[Note], groups: dict[int, list[int]]) -> list[NoteDocument]:
+def _topic_texts(note_ids: list[int], groups: dict[int, list[int]]) -> dict[int, str]:
     topics_of: dict[int, list[int]] = defaultdict(list)
-    for note_id, topic_id in NoteTopic.objects.filter(note__in=[n.id for n in notes]).values_list(
+    for note_id, topic_id in NoteTopic.objects.filter(note__in=note_ids).values_list(
         "note_id", "topic_id"
     ):
         topics_of[note_id].append(topic_id)
     wanted = {member for ids in topics_of.values() for t in ids for member in groups.get(t, [t])}
     names = dict(Topic.objects.filter(id__in=wanted).values_list("id", "name"))
-    return [_document(note, _topic_text(topics_of[note.id], groups, names)) for note in notes]
+    return {note_id: _topic_text(ids, groups, names) for note_id, ids in topics_of.items()}
+
+
+def _analyse(inputs: list[tuple[int, str, str, str, str]]) -> list[Analysed]:
+    """Pure analysis of (id, title, body, place, topics text): runs in worker processes."""
+    return [
+        (note_id, document_text(title), document_text(body), topics, document_text(place))
+        for note_id, title, body, place, topics in inputs
+    ]
+
+
+def _documents(notes: list[Note], groups: dict[int, list[int]]) -> list[NoteDocument]:
+    return _to_documents(_analyse(_inputs(notes, groups)))
+
+
+def _inputs(
+    notes: list[Note], groups: dict[int, list[int]]
+) -> list[tuple[int, str, str, str, str]]:
+    topics = _topic_texts([n.id for n in notes], groups)
+    return [(n.id, n.title, n.body, n.place_name, topics.get(n.id, "")) for n in notes]
+
+
+def _to_documents(analysed: list[Analysed]) -> list[NoteDocument]:
+    now = timezone.now()
+    return [
+        NoteDocument(note_id=i, title=t, body=b, topics=tp, place=p, indexed_at=now)
+        for i, t, b, tp, p in analysed
+    ]
 
 
 _NOTE_FIELDS = ("id", "title", "body", "place_name", "status", "moderation")
@@ -122,12 +143,34 @@ def search_reindex_notes(
     batch_size: int = 1000,
     progress: Callable[[int, int], None] | None = None,
     note_ids: Iterable[int] | None = None,
+    workers: int = 1,
 ) -> int:
     """Rebuild the index entries of every note (or of ``note_ids``), in batches of
     ``batch_size``, each batch in its own transaction so search keeps working meanwhile.
     Entries of notes no longer indexable are dropped. ``progress(done, total)`` is called after
-    each batch. Returns how many notes are indexed."""
+    each batch. With ``workers`` > 1 (and outside a transaction), text analysis runs in that
+    many forked processes while this one reads and writes. Returns how many notes are indexed."""
     groups = _alias_groups()
+    pool = None
+    if workers > 1 and not connection.in_atomic_block:
+        # Children only analyse strings; they never touch the database connection.
+        connections.close_all()
+        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+    try:
+        return _reindex_batches(groups, batch_size, progress, note_ids, pool, workers)
+    finally:
+        if pool is not None:
+            pool.shutdown()
+
+
+def _reindex_batches(
+    groups: dict[int, list[int]],
+    batch_size: int,
+    progress: Callable[[int, int], None] | None,
+    note_ids: Iterable[int] | None,
+    pool: ProcessPoolExecutor | None,
+    workers: int,
+) -> int:
     notes = Note.objects.all()
     if note_ids is not None:
         notes = notes.filter(id__in=list(note_ids))
@@ -142,8 +185,14 @@ def search_reindex_notes(
         if not batch:
             break
         last_id = batch[-1].id
-        keep = [n for n in batch if _indexable(n)]
-        documents = _documents(keep, groups) if keep else []
+        inputs = _inputs([n for n in batch if _indexable(n)], groups)
+        if pool is not None and len(inputs) > 1:
+            share = -(-len(inputs) // workers)
+            chunks = [inputs[i : i + share] for i in range(0, len(inputs), share)]
+            analysed = [row for part in pool.map(_analyse, chunks) for row in part]
+        else:
+            analysed = _analyse(inputs)
+        documents = _to_documents(analysed)
         with transaction.atomic():
             NoteDocument.objects.filter(note_id__in=[n.id for n in batch]).delete()
             _insert(NoteDocument, documents)
@@ -489,10 +538,13 @@ def topic_alias_propose_from_dictionary(*, limit: int = 1000) -> list[TopicAlias
     return proposed
 
 
-def reindex_everything(progress: Callable[[str, int, int], None] | None = None) -> dict[str, Any]:
+def reindex_everything(
+    progress: Callable[[str, int, int], None] | None = None, *, workers: int = 1
+) -> dict[str, Any]:
     """Notes, then suggestions: what ``bridgenote search-reindex`` runs."""
     notes = search_reindex_notes(
         batch_size=settings.SEARCH_REINDEX_BATCH,
+        workers=workers,
         progress=(lambda d, t: progress("notes", d, t)) if progress else None,
     )
     rows = search_reindex_suggestions(

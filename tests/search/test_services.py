@@ -151,3 +151,13 @@ def test_search_reindex_topic_group_via_note_topic_rows(author: Any) -> None:
     NoteTopic.objects.create(note=made, topic=topic("咖啡"))
     search_index_note(note_id=made.id)
     assert _found("kafei") == [made]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_search_reindex_with_worker_processes(db: Any) -> None:
+    author = person("author2", "作者")
+    made = [note(author, f"咖啡 {i}", "我最喜欢的咖啡店", topics=("自拍",)) for i in range(7)]
+    NoteDocument.objects.all().delete()
+    assert search_reindex_notes(batch_size=3, workers=2) == 7
+    assert set(_found("咖啡")) == set(made)
+    assert set(_found("zipai")) == set(made)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import sys
 import time
 from typing import Any
@@ -11,6 +12,12 @@ from bridgenote.search.services import reindex_everything
 
 class Command(BaseCommand):
     help = "Rebuild the search index of every note and the topic/people suggestions, in batches."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument(
+            "--workers", type=int, default=os.cpu_count() or 1,
+            help="processes analysing text (default: one per CPU)",
+        )  # fmt: skip
 
     def handle(self, *args: Any, **options: Any) -> None:
         started = time.monotonic()
@@ -33,7 +40,7 @@ class Command(BaseCommand):
             if interactive and done >= total:
                 self.stderr.write("")
 
-        result = reindex_everything(progress)
+        result = reindex_everything(progress, workers=max(1, options["workers"]))
         self.stdout.write(
             f"indexed {result['notes']} notes and {result['suggestion_rows']} suggestion rows "
             f"in {time.monotonic() - started:.1f}s"
