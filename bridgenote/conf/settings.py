@@ -276,7 +276,7 @@ SEARCH_PAGE_SIZE = env.integer("SEARCH_PAGE_SIZE", 20, minimum=1, maximum=100)
 SEARCH_MAX_PAGES = env.integer("SEARCH_MAX_PAGES", 50, minimum=1, maximum=1000)
 # A query searched this many times (with results) becomes a suggestion for everyone.
 SEARCH_SUGGEST_MIN_COUNT = env.integer("SEARCH_SUGGEST_MIN_COUNT", 5, minimum=1)
-# Relevance ranks the newest this-many matches of a query (popularity sorts five times as many;
+# Relevance ranks the newest this-many matches of a query (popularity sorts twice as many;
 # a full pass when that leaves a page short): a word in a third of all notes then costs what a
 # rare one does.
 SEARCH_WINDOW = env.integer("SEARCH_WINDOW", 2000, minimum=100)

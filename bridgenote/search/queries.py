@@ -131,12 +131,12 @@ def search_notes(request: SearchRequest, *, viewer: Viewer) -> NoteResults:
     search = backend(notes.db)
     where = _where(notes)
     # How many of the newest matches to rank: relevance computes a text score for each, so it
-    # gets the configured window; popularity sorts only read counters; latest needs just
-    # enough for the page once invisible notes are skipped.
+    # gets the configured window; popularity sorts only read counters (twice as many); latest
+    # needs just enough for the page once invisible notes are skipped.
     window = {
         "relevance": settings.SEARCH_WINDOW,
         "latest": max(200, (start + size + 1) * 4),
-    }.get(request.sort, settings.SEARCH_WINDOW * 5)
+    }.get(request.sort, settings.SEARCH_WINDOW * 2)
 
     def page(window: int | None) -> list[int]:
         return search.page(where, request.query, order=request.sort, offset=start,
