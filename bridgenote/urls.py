@@ -21,6 +21,7 @@ urlpatterns = [
     path("translate/", include("bridgenote.translate.urls")),
     path("", include("bridgenote.engage.urls")),
     path("moderation/", include("bridgenote.moderation.urls")),
+    path("search/", include("bridgenote.search.urls")),
     path("", include("bridgenote.web.urls")),
     path("", include("bridgenote.feeds.urls")),
 ]

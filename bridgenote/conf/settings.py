@@ -477,6 +477,21 @@ MODERATION_REPORTS_TO_HOLD = env.integer("MODERATION_REPORTS_TO_HOLD", 0, minimu
 # Notes per batch of a rescan job.
 MODERATION_RESCAN_BATCH = env.integer("MODERATION_RESCAN_BATCH", 1000, minimum=1)
 
+# --- search ---------------------------------------------------------------------------------
+SEARCH_PAGE_SIZE = env.integer("SEARCH_PAGE_SIZE", 20, minimum=1, maximum=100)
+# Deeper pages than this are not served (relevance pages are offsets; refine the query instead).
+SEARCH_MAX_PAGES = env.integer("SEARCH_MAX_PAGES", 50, minimum=1, maximum=1000)
+# A query searched this many times (with results) becomes a suggestion for everyone.
+SEARCH_SUGGEST_MIN_COUNT = env.integer("SEARCH_SUGGEST_MIN_COUNT", 5, minimum=1)
+# Relevance ranks the newest this-many matches of a query (popularity sorts twice as many;
+# a full pass when that leaves a page short): a word in a third of all notes then costs what a
+# rare one does.
+SEARCH_WINDOW = env.integer("SEARCH_WINDOW", 2000, minimum=100)
+SEARCH_HISTORY_MAX = env.integer("SEARCH_HISTORY_MAX", 50, minimum=1, maximum=1000)
+SEARCH_REINDEX_BATCH = env.integer("SEARCH_REINDEX_BATCH", 2000, minimum=10, maximum=100000)
+# Searches (pages and API calls, not suggestions) per client per minute.
+SEARCH_RATE_PER_MINUTE = env.integer("SEARCH_RATE_PER_MINUTE", 60, minimum=1)
+
 # --- security headers -----------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

