@@ -5,8 +5,6 @@ from __future__ import annotations
 from ninja import NinjaAPI
 
 from bridgenote import __version__
-from bridgenote.notes.api import router as notes_router
-from bridgenote.search.api import router as search_router
 
 api = NinjaAPI(
     title="Bridgenote API",
@@ -29,5 +27,4 @@ api.add_router("/translate", "bridgenote.translate.api.router")
 api.add_router("/engage", "bridgenote.engage.api.router")
 api.add_router("/notifications", "bridgenote.notify.api.router")
 api.add_router("/feeds", "bridgenote.feeds.api.router")
-api.add_router("/notes", notes_router)
-api.add_router("/search", search_router)
+api.add_router("/search", "bridgenote.search.api.router")
