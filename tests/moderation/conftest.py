@@ -24,3 +24,15 @@ def starter(db: None) -> rulesets.ImportReport:
     report = rulesets.parse(rulesets.STARTER.read_text(encoding="utf-8"))
     assert not report.errors
     return rulesets.rules_import(report=report)
+
+
+@pytest.fixture
+def reason_templates(db: None) -> None:
+    """The reason templates the data migration creates. A transactional test elsewhere on the
+    same worker flushes the tables, migration data included, so tests that use them ask."""
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("bridgenote.moderation.migrations.0002_reason_templates")
+    migration.add_templates(apps, None)

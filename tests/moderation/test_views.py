@@ -11,7 +11,7 @@ from bridgenote.moderation.models import Appeal, ModerationCase, ReasonTemplate
 from bridgenote.notes.models import Note
 from tests.factories import UserFactory, ava, liwei
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("reason_templates")]
 
 
 def _note(author: User, title: str = "", body: str = "") -> Note:
