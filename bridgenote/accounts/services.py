@@ -32,6 +32,7 @@ from bridgenote.accounts.phone import dialling_code
 from bridgenote.accounts.territory import territory_for_ip
 from bridgenote.accounts.validators import validate_handle
 from bridgenote.core import ratelimit
+from bridgenote.core.jobs import enqueue_on_commit
 
 DAY = 24 * 3600
 HOUR = 3600
@@ -224,7 +225,17 @@ def profile_create(*, user: User | AbstractBaseUser, ip: str, ui_language: str =
             "ip_territory": territory_for_ip(ip),
         },
     )
+    if _created:
+        _profile_changed(profile.user_id)
     return profile
+
+
+def _profile_changed(user_id: int) -> None:
+    """People search follows handles and display names (after the commit)."""
+    # Imported here: search reads accounts' models, so accounts must not import it at load.
+    from bridgenote.search.tasks import search_index_user_task
+
+    enqueue_on_commit(search_index_user_task, user_id)
 
 
 def profile_touch_territory(*, user: User | AbstractBaseUser, ip: str) -> str:
@@ -268,6 +279,7 @@ def profile_update(
         profile.ui_language = _ui_language(ui_language)
         fields.append("ui_language")
     profile.save(update_fields=fields)
+    _profile_changed(user.pk)
     return profile
 
 

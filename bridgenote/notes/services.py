@@ -305,6 +305,10 @@ def _set_topics(note: Note, names: list[str], *, counted: bool) -> None:
     wanted: dict[str, Topic] = {}
     for name in names:
         topic, _created = Topic.objects.get_or_create(folded=fold(name), defaults={"name": name})
+        if _created:
+            from bridgenote.search.tasks import search_index_topic_task
+
+            enqueue_on_commit(search_index_topic_task, topic.id)
         wanted[topic.folded] = topic
     current = set(NoteTopic.objects.filter(note=note).values_list("topic_id", flat=True))
     target = {t.id for t in wanted.values()}
@@ -426,7 +430,10 @@ def note_sync(*, note_id: int) -> None:
     """Bring what is derived from a note up to date with its current state (a job)."""
     from bridgenote.feeds import services as feeds
     from bridgenote.notify.services import notify_mentions
+    from bridgenote.search.services import search_index_note
 
+    # The index entry follows the note (written, rewritten or removed; idempotent).
+    search_index_note(note_id=note_id)
     note = Note.objects.select_related("author").filter(pk=note_id).first()
     if note is None:
         return  # note_delete withdrew it in its own transaction

@@ -33,7 +33,7 @@ def results(request: HttpRequest) -> HttpResponse:
     )  # fmt: skip
     tab = params.get("type") if params.get("type") in TABS else "notes"
     context: dict[str, object] = {
-        "search": search, "tab": tab, "sorts": queries.SORTS, "nav": "discover",
+        "search": search, "tab": tab, "sorts": queries.SORTS, "nav": "search",
         "history": [], "notes": [], "people": [], "topics": [], "has_next": False,
     }  # fmt: skip
     status = 200

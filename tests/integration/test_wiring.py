@@ -146,3 +146,29 @@ def test_a_note_held_for_review_stays_out_of_followers_feeds(
         )
     client.force_login(follower)
     assert f"/notes/{note.id}/" not in client.get("/following/").content.decode()
+
+
+def test_a_new_note_is_found_by_search_without_a_reindex(
+    client, django_capture_on_commit_callbacks
+):
+    author = liwei()
+    with django_capture_on_commit_callbacks(execute=True):
+        photo = make_attachment(author)
+        note = note_create(
+            author=author, title="成都", body="我最喜欢的咖啡店", attachment_ids=[photo.id]
+        )
+    assert f"/notes/{note.id}/" in client.get("/search/", {"q": "咖啡"}).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        note_delete(note=note)
+    assert f"/notes/{note.id}/" not in client.get("/search/", {"q": "咖啡"}).content.decode()
+
+
+def test_a_new_account_is_found_by_people_search(client, django_capture_on_commit_callbacks):
+    from bridgenote.accounts.services import profile_create
+
+    user = UserFactory.build(handle="mei_chengdu")
+    user.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        profile_create(user=user, ip="")
+    page = client.get("/search/", {"q": "mei_chengdu", "type": "people"}).content.decode()
+    assert "@mei_chengdu" in page

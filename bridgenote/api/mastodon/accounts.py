@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 
 from bridgenote.accounts.models import Profile, User
+from bridgenote.accounts.services import profile_create, profile_update
 from bridgenote.api.mastodon.http import (
     ApiError,
     Params,
@@ -51,15 +52,19 @@ def verify_credentials(request: HttpRequest) -> HttpResponse:
 def update_credentials(request: HttpRequest) -> HttpResponse:
     params = Params(request)
     me = _me(request)
+    profile = Profile.objects.filter(user=me).first() or profile_create(user=me, ip="")
+    display_name = params.get("display_name")
+    note = params.get("note")
     with transaction.atomic():
-        profile, _ = Profile.objects.select_for_update().get_or_create(
-            user=me, defaults={"display_name": me.handle}
+        profile_update(
+            user=me,
+            display_name=profile.display_name
+            if display_name is None
+            else params.text("display_name", max_length=40),
+            bio=profile.bio if note is None else params.text("note", max_length=500),
+            languages_spoken=profile.languages_spoken,
+            languages_learning=profile.languages_learning,
         )
-        if params.get("display_name") is not None:
-            profile.display_name = params.text("display_name", max_length=40).strip()
-        if params.get("note") is not None:
-            profile.bio = params.text("note", max_length=500)
-        profile.save()
     me.refresh_from_db()
     return respond(account(me, with_source=True))
 

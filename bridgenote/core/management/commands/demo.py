@@ -9,7 +9,7 @@ from django.db import transaction
 
 # Each app that contributes to the demo has a ``demo.populate(community)`` function; they run
 # in this order, each adding to the shared ``community`` dict (e.g. users by handle).
-DEMO_MODULES = ["accounts", "notes", "engage", "feeds"]
+DEMO_MODULES = ["accounts", "notes", "engage", "feeds", "search"]
 
 
 class Command(BaseCommand):
