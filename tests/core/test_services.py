@@ -4,7 +4,7 @@ import os
 import threading
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.db import connection
 
 pytestmark = pytest.mark.skipif(
@@ -22,7 +22,7 @@ def test_the_suite_runs_on_postgresql():
 
 
 def test_the_cache_is_redis_and_increments_atomically():
-    assert type(cache).__module__.startswith("django_redis")
+    assert type(caches["default"]).__module__.startswith("django_redis")
     cache.set("counter", 0)
 
     def bump():
