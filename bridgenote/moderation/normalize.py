@@ -19,8 +19,6 @@ import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
-from pypinyin.pinyin_dict import pinyin_dict
-
 from bridgenote.core.text import to_simplified
 
 _DATA = Path(__file__).resolve().parent / "data"
@@ -274,6 +272,9 @@ def _toneless(reading: str) -> str:
 @lru_cache(maxsize=1)
 def _syllables() -> tuple[dict[int, str], dict[str, list[str]]]:
     """(code point -> syllable character, syllable character -> every Han character with it)."""
+    # Imported on first use: pypinyin's tables cost ~60 MB in every process that loads them.
+    from pypinyin.pinyin_dict import pinyin_dict
+
     by_char: dict[int, str] = {}
     by_syllable: dict[str, list[str]] = {}
     codes: dict[str, str] = {}

