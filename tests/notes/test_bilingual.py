@@ -322,7 +322,19 @@ def test_machine_draft_errors_keep_what_the_author_wrote(author, llm):  # noqa: 
     html = no_language.content.decode()
     assert "Choose the language of the second version first." in html
     assert 'value="mine"' in html
-    llm.mode = "down" if hasattr(llm, "mode") else llm.mode
+    llm.mode = "down"
+    down = client.post(
+        reverse("notes:machine_draft"),
+        {"title": "Hello", "alt_title": "mine", "alt_body": "my text", "alt_language": "zh"},
+        HTTP_HX_REQUEST="true",
+    )
+    html = down.content.decode()
+    assert down.status_code == 200  # htmx swaps it in: the message sits with the fields
+    assert "try again later" in html.lower()
+    assert 'value="mine"' in html and "my text" in html
+    assert client.post(
+        reverse("notes:machine_draft"), {"title": "Hello", "alt_language": "zh"}
+    ).status_code in (502, 503)
     empty = client.post(reverse("notes:machine_draft"), {"alt_language": "zh"})
     assert empty.status_code == 400 and empty.json()["error"] == "empty"
 
