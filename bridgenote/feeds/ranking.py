@@ -113,24 +113,20 @@ def current_pool() -> tuple[str, list[Candidate]]:
     ):
         return str(current[0]), current[2]
     with _pool_lock:
-        rows = list(
-            DiscoverCandidate.objects.order_by("-score").values_list(
-                "note_id", "author_id", "language", "topic_ids", "score", "note__help_language"
-            )
-        )
-        if not rows and version is None:
+        pool = _load_pool()
+        if not pool and version is None:
             discover_refresh()  # an empty instance: build the first pool now
             version = cache.get(POOL_VERSION_KEY)
-            rows = list(
-                DiscoverCandidate.objects.order_by("-score").values_list(
-                    "note_id", "author_id", "language", "topic_ids", "score"
-                )
-            )
-        pool = [
-            Candidate(n, a, lang, tuple(t or ()), s, help or "") for n, a, lang, t, s, help in rows
-        ]
+            pool = _load_pool()
         _pool = (version, now, pool)
     return str(version), pool
+
+
+def _load_pool() -> list[Candidate]:
+    rows = DiscoverCandidate.objects.order_by("-score").values_list(
+        "note_id", "author_id", "language", "topic_ids", "score", "note__help_language"
+    )
+    return [Candidate(n, a, lang, tuple(t or ()), s, help or "") for n, a, lang, t, s, help in rows]
 
 
 def channel_candidates(topic_id: int) -> list[Candidate]:

@@ -81,3 +81,22 @@ def test_discover_page_shows_the_help_why_line_and_badge(client: Client) -> None
     html = client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert '<p class="feed-why">Asks for help with Chinese</p>' in html
     assert 'class="badge help-badge">Asks for help with Chinese<' in html
+
+
+def test_first_pool_of_an_empty_instance_carries_the_help_flag() -> None:
+    from django.core.cache import cache
+
+    from bridgenote.feeds.services import POOL_VERSION_KEY
+
+    make_note(UserFactory(), "help me", language="en", help_language="zh")
+    cache.delete(POOL_VERSION_KEY)
+    viewer = ranking.viewer_for(user_speaking("en", "zh"), ui_language="en")
+    page = ranking.discover_page(viewer, channel=None, cursor=None, limit=5)
+    assert page.reasons[page.notes[0].pk] == (ranking.WHY_HELP, "zh")
+
+
+def test_topic_channel_candidates_carry_the_help_flag() -> None:
+    note = make_note(UserFactory(), "help me", language="en", help_language="zh", topics=("作业",))
+    topic_id = note.topics.get().pk
+    [candidate] = ranking.channel_candidates(topic_id)
+    assert candidate.help_language == "zh"

@@ -21,6 +21,19 @@ from tests.translate.conftest import _fake_server, fake, llm  # noqa: F401 (fixt
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _no_stored_translations() -> Any:
+    """Machine drafts are computed here, not served from another test's translations."""
+    from django.core.cache import cache
+
+    from bridgenote.translate.services import _local
+
+    _local.clear()
+    cache.clear()
+    yield
+    _local.clear()
+
+
 def codes(error: NoteError) -> dict[str, list[str]]:
     return {name: [e.code for e in errors] for name, errors in error.error_dict.items()}
 
@@ -325,7 +338,7 @@ def test_machine_draft_errors_keep_what_the_author_wrote(author, llm):  # noqa: 
     llm.mode = "down"
     down = client.post(
         reverse("notes:machine_draft"),
-        {"title": "Hello", "alt_title": "mine", "alt_body": "my text", "alt_language": "zh"},
+        {"title": "Sunny walk", "alt_title": "mine", "alt_body": "my text", "alt_language": "zh"},
         HTTP_HX_REQUEST="true",
     )
     html = down.content.decode()
@@ -333,7 +346,7 @@ def test_machine_draft_errors_keep_what_the_author_wrote(author, llm):  # noqa: 
     assert "try again later" in html.lower()
     assert 'value="mine"' in html and "my text" in html
     assert client.post(
-        reverse("notes:machine_draft"), {"title": "Hello", "alt_language": "zh"}
+        reverse("notes:machine_draft"), {"title": "Rainy walk", "alt_language": "zh"}
     ).status_code in (502, 503)
     empty = client.post(reverse("notes:machine_draft"), {"alt_language": "zh"})
     assert empty.status_code == 400 and empty.json()["error"] == "empty"
