@@ -409,3 +409,11 @@ def test_api_bad_bilingual_input_is_a_clear_error(author, images):
         )
     assert long.status_code == 400 and long.json()["error"] == "alt_body_too_long"
     assert not Note.objects.exists()
+
+
+def test_demo_has_a_bilingual_note_and_a_language_help_request() -> None:
+    from bridgenote.notes.demo import NOTES
+
+    extras = [spec.get("extra", {}) for spec in NOTES]
+    assert any(e.get("alt_language") == "en" and e.get("alt_title") for e in extras)
+    assert any(e.get("help_language") == "en" for e in extras)
