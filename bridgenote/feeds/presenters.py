@@ -32,6 +32,15 @@ def why_line(note: Note, code: str, arg: str, topic_names: dict[int, str]) -> st
             if code == ranking.WHY_TOPIC:
                 return _("Because you like #%(topic)s") % {"topic": name}
             return _("Popular in #%(topic)s") % {"topic": name}
+    if code == ranking.WHY_HELP:
+        helps = {
+            "zh": _("Asks for help with Chinese"),
+            "en": _("Asks for help with English"),
+            "ja": _("Asks for help with Japanese"),
+            "ko": _("Asks for help with Korean"),
+        }
+        if arg in helps:
+            return helps[arg]
     if code == ranking.WHY_COMMUNITY:
         if arg == "zh":
             return _("From the Chinese community")

@@ -4,7 +4,8 @@ A request never sorts the notes table. The ``discover_refresh`` job keeps a pool
 thousand recent notes with a global score (engagement with freshness decay) in
 ``DiscoverCandidate``; each process keeps the pool in memory until its version changes. For a
 viewer, the pool is re-weighted by affinity (followed authors, topics of their own notes,
-likes and collects, chosen interests), split into their own language community and the other
+likes and collects, chosen interests; a note asking for help with a language the viewer speaks
+is lifted), split into their own language community and the other
 one, interleaved to the viewer's language mix, and arranged so that no author has more than
 two cards in a row. The arranged list is stored in the cache for an hour; the cursor is a
 signed (list token, offset) pair, so pages never repeat a note. If the cached list is lost,
@@ -58,6 +59,10 @@ WHY_TOPIC = "topic"
 WHY_COMMUNITY = "community"
 WHY_POPULAR_TOPIC = "popular_topic"
 WHY_POPULAR = "popular"
+WHY_HELP = "help"
+# A note asking for help with a language the viewer speaks is weighted this much more, and
+# counts as the viewer's own community (they are the people who can answer it).
+HELP_BOOST = 1.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +72,7 @@ class Candidate:
     language: str
     topic_ids: tuple[int, ...]
     score: float
+    help_language: str = ""
 
 
 @dataclass
@@ -79,6 +85,7 @@ class Viewer:
     authors: dict[int, float] = field(default_factory=dict)
     topics: dict[int, float] = field(default_factory=dict)
     hidden: frozenset[int] = frozenset()
+    spoken: frozenset[str] = frozenset()
 
 
 # --- the candidate pool -----------------------------------------------------------------------
@@ -106,22 +113,20 @@ def current_pool() -> tuple[str, list[Candidate]]:
     ):
         return str(current[0]), current[2]
     with _pool_lock:
-        rows = list(
-            DiscoverCandidate.objects.order_by("-score").values_list(
-                "note_id", "author_id", "language", "topic_ids", "score"
-            )
-        )
-        if not rows and version is None:
+        pool = _load_pool()
+        if not pool and version is None:
             discover_refresh()  # an empty instance: build the first pool now
             version = cache.get(POOL_VERSION_KEY)
-            rows = list(
-                DiscoverCandidate.objects.order_by("-score").values_list(
-                    "note_id", "author_id", "language", "topic_ids", "score"
-                )
-            )
-        pool = [Candidate(n, a, lang, tuple(t or ()), s) for n, a, lang, t, s in rows]
+            pool = _load_pool()
         _pool = (version, now, pool)
     return str(version), pool
+
+
+def _load_pool() -> list[Candidate]:
+    rows = DiscoverCandidate.objects.order_by("-score").values_list(
+        "note_id", "author_id", "language", "topic_ids", "score", "note__help_language"
+    )
+    return [Candidate(n, a, lang, tuple(t or ()), s, help or "") for n, a, lang, t, s, help in rows]
 
 
 def channel_candidates(topic_id: int) -> list[Candidate]:
@@ -135,17 +140,30 @@ def channel_candidates(topic_id: int) -> list[Candidate]:
         discoverable()
         .filter(id__in=NoteTopic.objects.filter(topic_id=topic_id).values("note_id"))
         .order_by("-id")
-        .values_list("id", "author_id", "language", "like_count", "collect_count", "comment_count")[
-            :300
-        ]
+        .values_list(
+            "id",
+            "author_id",
+            "language",
+            "like_count",
+            "collect_count",
+            "comment_count",
+            "help_language",
+        )[:300]
     )
     extra = []
-    for note_id, author_id, language, likes, collects, comments in rows:
+    for note_id, author_id, language, likes, collects, comments, help_language in rows:
         if note_id in have:
             continue
         raw = LIKE_WEIGHT * likes + COLLECT_WEIGHT * collects + COMMENT_WEIGHT * comments
         extra.append(
-            Candidate(note_id, author_id, language, (topic_id,), global_score(raw, note_id, now))
+            Candidate(
+                note_id,
+                author_id,
+                language,
+                (topic_id,),
+                global_score(raw, note_id, now),
+                help_language or "",
+            )
         )
     return sorted(found + extra, key=lambda c: -c.score)
 
@@ -216,6 +234,7 @@ def _build_viewer(user: Any, fallback: frozenset[str]) -> Viewer:
         authors=authors,
         topics=topics,
         hidden=frozenset(hidden_author_ids(user)),
+        spoken=frozenset(spoken),
     )
 
 
@@ -230,6 +249,11 @@ def is_home(viewer: Viewer, language: str) -> bool:
     return language not in COMMUNITIES or language in viewer.home
 
 
+def can_help(viewer: Viewer, c: Candidate) -> bool:
+    """Whether ``c`` asks for help with a language ``viewer`` speaks (Profile.languages_spoken)."""
+    return bool(c.help_language) and c.help_language in viewer.spoken
+
+
 def rank(viewer: Viewer, candidates: Iterable[Candidate], *, channel_topic: int | None = None
          ) -> list[tuple[int, str, str]]:  # fmt: skip
     """Arrange ``candidates`` for ``viewer``: a list of (note_id, why code, why argument)."""
@@ -240,7 +264,11 @@ def rank(viewer: Viewer, candidates: Iterable[Candidate], *, channel_topic: int 
             continue
         topic_affinity = min(1.5, sum(viewer.topics.get(t, 0.0) for t in c.topic_ids))
         weight = 1.0 + 2.0 * viewer.authors.get(c.author_id, 0.0) + topic_affinity
-        (home if is_home(viewer, c.language) else other).append((c.score * weight, c))
+        helps = can_help(viewer, c)
+        if helps:
+            weight *= HELP_BOOST
+        queue = home if helps or is_home(viewer, c.language) else other
+        queue.append((c.score * weight, c))
     home.sort(key=lambda pair: -pair[0])
     other.sort(key=lambda pair: -pair[0])
     queues = ([c for _, c in home], [c for _, c in other])
@@ -279,6 +307,8 @@ def interleave(home: list[Candidate], other: list[Candidate], mix: float, *, lim
 def why(viewer: Viewer, c: Candidate, channel_topic: int | None) -> tuple[str, str]:
     if c.author_id in viewer.followees:
         return WHY_FOLLOW, str(c.author_id)
+    if can_help(viewer, c):
+        return WHY_HELP, c.help_language
     liked = [t for t in c.topic_ids if viewer.topics.get(t, 0) >= 0.3]
     if liked:
         return WHY_TOPIC, str(liked[0])

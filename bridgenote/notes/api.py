@@ -53,6 +53,10 @@ class NoteOut(Schema):
     body: str
     language: str
     language_is_set: bool
+    alt_language: str = Field(description='Language of the second version ("" = none).')
+    alt_title: str
+    alt_body: str
+    help_language: str = Field(description='Language the author asks help with ("" = none).')
     visibility: str
     status: str
     moderation: str
@@ -88,6 +92,14 @@ class NoteIn(Schema):
     place_name: str = ""
     is_original: bool = False
     language: str = Field("", description='"" detects it; else zh, en, ja, ko or mixed.')
+    alt_language: str = Field(
+        "", description="Language of the second version: zh, en, ja or ko, not the note's."
+    )
+    alt_title: str = Field("", description="Title of the second-language version.")
+    alt_body: str = Field("", description="Text of the second-language version.")
+    help_language: str = Field(
+        "", description='"" or the language (zh, en, ja, ko) the author asks help with.'
+    )
     publish: bool = Field(True, description="false saves a draft.")
 
 
@@ -100,6 +112,10 @@ class NotePatch(Schema):
     place_name: str | None = None
     is_original: bool | None = None
     language: str | None = None
+    alt_language: str | None = None
+    alt_title: str | None = None
+    alt_body: str | None = None
+    help_language: str | None = None
     publish: bool | None = Field(None, description="true publishes a draft.")
 
 
@@ -145,6 +161,10 @@ def _note(request: HttpRequest, note: Note) -> dict[str, Any]:
         "body": note.body,
         "language": note.language,
         "language_is_set": note.language_is_set,
+        "alt_language": note.alt_language,
+        "alt_title": note.alt_title,
+        "alt_body": note.alt_body,
+        "help_language": note.help_language,
         "visibility": note.visibility,
         "status": note.status,
         "moderation": note.moderation,

@@ -13,6 +13,9 @@ def note_texts(viewer: Any, note_id: int) -> dict[str, str]:
 
     note = get_object_or_404(Note.objects.visible_to(viewer), pk=note_id)
     texts = {"title": note.title, "body": note.body}
+    if note.has_alt:  # the author's second-language version
+        texts["alt_title"] = note.alt_title
+        texts["alt_body"] = note.alt_body
     for position, attachment in enumerate(note.attachments.order_by("noteattachment__position")):
         texts[f"alt{position}"] = attachment.alt_text
     return texts

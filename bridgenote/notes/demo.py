@@ -26,7 +26,8 @@ _FONTS = (
 )
 
 # author, title, body, pictures [(width, height, colour top, colour bottom, caption)] or a
-# video (seconds, caption), visibility.
+# video (seconds, caption), visibility; "extra": more note_create arguments (a second-language
+# version, a language-help request).
 NOTES: list[dict[str, Any]] = [
     {"author": "ava", "title": "First day here! 第一天", "visibility": "public",
      "body": "Hi everyone, I'm Ava from the US 🇺🇸 大家好！我是Ava，请多指教～\n"
@@ -37,6 +38,7 @@ NOTES: list[dict[str, Any]] = [
     {"author": "liwei", "title": "求助英语作业 Help!", "visibility": "public",
      "body": "这篇英语作文的语法对吗？Is \"I very like coffee\" correct? 谢谢大家 "
              "@ava #英语学习# #homework",
+     "extra": {"help_language": "en"},
      "pictures": [(1080, 1440, "#fdffb6", "#ffffff", "I very like coffee?")]},
     {"author": "mia_bakes", "title": "Sourdough vs 包子", "visibility": "public",
      "body": "Made my first 包子 today following a recipe from @wangfang 🥟 "
@@ -51,6 +53,9 @@ NOTES: list[dict[str, Any]] = [
                   (1080, 1080, "#e0c3fc", "#8ec5fc", "上海")]},
     {"author": "linyue", "title": "西湖边的早晨", "visibility": "public",
      "body": "杭州的早晨，西湖边喝龙井 🍵 一个人的慢生活。#旅行vlog #杭州# #slowliving",
+     "extra": {"language": "zh", "alt_language": "en", "alt_title": "Morning by West Lake",
+               "alt_body": "Hangzhou mornings: Longjing tea by West Lake 🍵 slow living, "
+                           "on my own."},
      "video": (3, "西湖 West Lake")},
     {"author": "jake_tx", "title": "Texas BBQ", "visibility": "public",
      "body": "@liwei asked what Texans eat, so here is a whole brisket 🤠 Have you ever "
@@ -191,5 +196,6 @@ def populate(community: dict[str, Any]) -> None:
                 attachment_ids=[a.id for a in attachments],
                 visibility=spec["visibility"],
                 is_original=True,
+                **spec.get("extra", {}),
             )
         )

@@ -22,6 +22,14 @@ LANGUAGE_CHOICES = [
     ("mixed", pgettext_lazy("language of a note", "Chinese and English")),
 ]
 LANGUAGE_NAMES = dict(LANGUAGE_CHOICES[1:])
+ALT_LANGUAGE_CHOICES = [("", _("Choose a language")), *LANGUAGE_CHOICES[1:5]]
+HELP_LANGUAGE_CHOICES = [
+    ("", _("No")),
+    ("zh", _("Yes, with my Chinese")),
+    ("en", _("Yes, with my English")),
+    ("ja", _("Yes, with my Japanese")),
+    ("ko", _("Yes, with my Korean")),
+]
 
 
 class NoteForm(forms.Form):
@@ -35,6 +43,21 @@ class NoteForm(forms.Form):
     place_name = forms.CharField(label=_("Place"), required=False)
     is_original = forms.BooleanField(label=_("Original content"), required=False)
     language = forms.ChoiceField(label=_("Language"), choices=LANGUAGE_CHOICES, required=False)
+    alt_language = forms.ChoiceField(
+        label=_("Language of the second version"), choices=ALT_LANGUAGE_CHOICES, required=False
+    )
+    alt_title = forms.CharField(
+        label=_("Title in the second language"), required=False, strip=False
+    )
+    alt_body = forms.CharField(
+        label=_("Text in the second language"),
+        required=False,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 8}),
+    )
+    help_language = forms.ChoiceField(
+        label=_("Ask for language help"), choices=HELP_LANGUAGE_CHOICES, required=False
+    )
 
 
 def posted_ids(values: list[str]) -> list[int]:

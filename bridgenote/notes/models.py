@@ -104,6 +104,15 @@ class Note(SnowflakeModel):
     body = models.TextField(blank=True)
     language = models.CharField(max_length=8, blank=True)
     language_is_set = models.BooleanField(default=False)  # the author chose it; don't re-detect
+    # A second-language version of the title and body, written by the author (bilingual note:
+    # one URL, one comment thread, one set of counts). Readers whose language is
+    # ``alt_language`` see it first. Empty texts: no second version.
+    alt_language = models.CharField(max_length=8, blank=True)
+    alt_title = models.CharField(max_length=200, blank=True)
+    alt_body = models.TextField(blank=True)
+    # "Language help": the language the author asks help with ("" = none); Discover shows
+    # such notes to speakers of that language.
+    help_language = models.CharField(max_length=8, blank=True)
     visibility = models.CharField(
         max_length=12, choices=Visibility.choices, default=Visibility.PUBLIC
     )
@@ -144,6 +153,17 @@ class Note(SnowflakeModel):
 
     def __str__(self) -> str:
         return self.title or f"note {self.id}"
+
+    @property
+    def has_alt(self) -> bool:
+        """Whether the note has a second-language version."""
+        return bool(self.alt_language and (self.alt_title or self.alt_body))
+
+    def alt_first_for(self, ui_language: str) -> bool:
+        """Whether a reader whose interface language is ``ui_language`` ("zh-hans", "en")
+        should see the second-language version first."""
+        code = (ui_language or "").lower().replace("_", "-").split("-")[0]
+        return self.has_alt and code == self.alt_language and code != self.language
 
     @property
     def is_shown_to_others(self) -> bool:

@@ -5,8 +5,11 @@ title at most ``NOTE_TITLE_MAX`` characters, body at most ``NOTE_BODY_MAX``; 1 t
 ``NOTE_IMAGES_MAX`` images or exactly one video, never both (a draft may have none); the
 attachments belong to the author, are on no other note and have not failed processing;
 the cover is one of them (default: the first image; a video's poster); @mentions name
-existing users. A failed check raises ``NoteError`` and writes nothing: the draft and the
-uploaded files stay as they were.
+existing users. A second-language version (``alt_title``/``alt_body``) obeys the same
+limits, names its language (``alt_language``: zh, en, ja or ko, not the note's own) and goes
+through moderation with the main text. ``help_language`` ("" or zh, en, ja, ko) marks a
+note asking for language help. A failed check raises ``NoteError`` and writes nothing: the
+draft and the uploaded files stay as they were.
 """
 
 from __future__ import annotations
@@ -50,7 +53,8 @@ _CONTROL = dict.fromkeys([*range(0, 9), 11, 12, *range(14, 32), 127])
 
 class NoteError(ValidationError):
     """Bad input for a note. ``error_dict`` maps a field ("title", "body", "attachments",
-    "cover", "visibility", "language", "place_name" or ``NON_FIELD_ERRORS``) to errors that
+    "cover", "visibility", "language", "place_name", "alt_language", "alt_title",
+    "alt_body", "help_language" or ``NON_FIELD_ERRORS``) to errors that
     each carry a stable ``code`` and a message in the active language."""
 
     @property
@@ -92,6 +96,14 @@ class _Checked:
     language_is_set: bool
     visibility: str
     place_name: str
+    alt_language: str = ""
+    alt_title: str = ""
+    alt_body: str = ""
+    help_language: str = ""
+
+
+# Languages a second version or a language-help request can be in ("mixed" is not one).
+ALT_LANGUAGES = ("zh", "en", "ja", "ko")
 
 
 def limits() -> dict[str, int]:
@@ -129,10 +141,16 @@ def _check(
     place_name: str,
     language: str,
     publish: bool,
+    alt_language: str = "",
+    alt_title: str = "",
+    alt_body: str = "",
+    help_language: str = "",
 ) -> _Checked:
     errors = _Errors()
     title = clean_text(title, single_line=True)
     body = clean_text(body)
+    alt_title = clean_text(alt_title, single_line=True)
+    alt_body = clean_text(alt_body)
     place_name = clean_text(place_name, single_line=True)
 
     if len(title) > settings.NOTE_TITLE_MAX:
@@ -149,6 +167,20 @@ def _check(
             % {"limit": settings.NOTE_BODY_MAX, "count": len(body)},
             "body_too_long",
         )
+    if len(alt_title) > settings.NOTE_TITLE_MAX:
+        errors.add(
+            "alt_title",
+            _("The title can have at most %(limit)d characters; it has %(count)d.")
+            % {"limit": settings.NOTE_TITLE_MAX, "count": len(alt_title)},
+            "alt_title_too_long",
+        )
+    if len(alt_body) > settings.NOTE_BODY_MAX:
+        errors.add(
+            "alt_body",
+            _("The text can have at most %(limit)d characters; it has %(count)d.")
+            % {"limit": settings.NOTE_BODY_MAX, "count": len(alt_body)},
+            "alt_body_too_long",
+        )
     if len(place_name) > PLACE_NAME_MAX:
         errors.add(
             "place_name",
@@ -160,6 +192,16 @@ def _check(
     language = (language or "").strip()
     if language and language not in LANGUAGES:
         errors.add("language", _("Choose a language from the list."), "bad_language")
+    main_language = language or detect_language(f"{title}\n{body}")
+    alt_language = _check_alt_language(
+        errors,
+        alt_language=(alt_language or "").strip(),
+        has_alt=bool(alt_title or alt_body),
+        main_language=main_language,
+    )
+    help_language = (help_language or "").strip()
+    if help_language and help_language not in ALT_LANGUAGES:
+        errors.add("help_language", _("Choose a language from the list."), "bad_help_language")
 
     attachments = _check_attachments(
         errors, author=author, note=note, ids=attachment_ids, publish=publish
@@ -196,11 +238,38 @@ def _check(
         cover=cover,
         mentions=mentions,
         topics=topics,
-        language=language or detect_language(f"{title}\n{body}"),
+        language=main_language,
         language_is_set=bool(language),
         visibility=visibility,
         place_name=place_name,
+        alt_language=alt_language,
+        alt_title=alt_title if alt_language else "",
+        alt_body=alt_body if alt_language else "",
+        help_language=help_language,
     )
+
+
+def _check_alt_language(
+    errors: _Errors, *, alt_language: str, has_alt: bool, main_language: str
+) -> str:
+    """The second version's language as stored ("" when there is no second text)."""
+    if not has_alt:
+        return ""  # a language chosen without any text: nothing to keep
+    if not alt_language:
+        errors.add(
+            "alt_language",
+            _("Choose the language of the second version."),
+            "alt_language_missing",
+        )
+    elif alt_language not in ALT_LANGUAGES:
+        errors.add("alt_language", _("Choose a language from the list."), "bad_alt_language")
+    elif alt_language == main_language:
+        errors.add(
+            "alt_language",
+            _("The second version must be in another language than the note."),
+            "alt_same_language",
+        )
+    return alt_language
 
 
 def _check_attachments(
@@ -376,6 +445,10 @@ def _apply(note: Note, checked: _Checked) -> None:
     note.language_is_set = checked.language_is_set
     note.visibility = checked.visibility
     note.place_name = checked.place_name
+    note.alt_language = checked.alt_language
+    note.alt_title = checked.alt_title
+    note.alt_body = checked.alt_body
+    note.help_language = checked.help_language
     note.cover = checked.cover
     note.media_ready = _media_ready(checked.attachments)
 
@@ -383,17 +456,35 @@ def _apply(note: Note, checked: _Checked) -> None:
 def _moderate(author: User, checked: _Checked) -> Decision:
     """Moderation's verdict on the text and images about to be published. A "refuse at submit"
     rule raises ``NoteError`` on the field (nothing is saved, the draft is kept)."""
+    field_prefix = ""
     try:
-        return note_check_submission(
+        decision = note_check_submission(
             author=author,
             title=checked.title,
             body=checked.body,
             language=checked.language or None,
             phashes=[a.phash for a in checked.attachments if a.phash],
         )
+        if checked.alt_language:
+            # The second version is published text too: same rules, in its own language.
+            field_prefix = "alt_"
+            alternate = note_check_submission(
+                author=author,
+                title=checked.alt_title,
+                body=checked.alt_body,
+                language=checked.alt_language,
+            )
+            if alternate.action != "allow":
+                stricter = decision.stricter(alternate.action, "alternate text")
+                decision = Decision(
+                    stricter.action,
+                    decision.matches + alternate.matches,
+                    stricter.reasons + alternate.reasons,
+                )
+        return decision
     except ModerationRefused as refused:
         raise NoteError(
-            {refused.field: [ValidationError(refused.message, code="refused")]}
+            {f"{field_prefix}{refused.field}": [ValidationError(refused.message, code="refused")]}
         ) from None
     except ModerationError as error:
         raise NoteError(
@@ -458,6 +549,10 @@ def note_create(
     place_name: str = "",
     is_original: bool = False,
     language: str = "",
+    alt_language: str = "",
+    alt_title: str = "",
+    alt_body: str = "",
+    help_language: str = "",
     publish: bool = True,
     ip: str = "",
 ) -> Note:
@@ -477,6 +572,10 @@ def note_create(
         place_name=place_name,
         language=language,
         publish=publish,
+        alt_language=alt_language,
+        alt_title=alt_title,
+        alt_body=alt_body,
+        help_language=help_language,
     )
     decision = ratelimit.hit(
         f"notes:create:{author.pk}", limit=settings.NOTES_PER_HOUR, window=3600
@@ -521,6 +620,10 @@ def note_update(
     place_name: str | None = None,
     is_original: bool | None = None,
     language: str | None = None,
+    alt_language: str | None = None,
+    alt_title: str | None = None,
+    alt_body: str | None = None,
+    help_language: str | None = None,
     publish: bool | None = None,
     ip: str = "",
 ) -> Note:
@@ -549,6 +652,10 @@ def note_update(
         place_name=current["place_name"] if place_name is None else place_name,
         language=current["language"] if language is None else language,
         publish=was_published or publishing,
+        alt_language=current["alt_language"] if alt_language is None else alt_language,
+        alt_title=current["alt_title"] if alt_title is None else alt_title,
+        alt_body=current["alt_body"] if alt_body is None else alt_body,
+        help_language=current["help_language"] if help_language is None else help_language,
     )
     verdict = _moderate(note.author, checked) if was_published or publishing else None
     _apply(note, checked)
@@ -665,4 +772,8 @@ def note_form_values(note: Note) -> dict[str, Any]:
         "place_name": note.place_name,
         "is_original": note.is_original,
         "language": note.language if note.language_is_set else "",
+        "alt_language": note.alt_language,
+        "alt_title": note.alt_title,
+        "alt_body": note.alt_body,
+        "help_language": note.help_language,
     }

@@ -6,6 +6,7 @@ app_name = "notes"
 urlpatterns = [
     path("new/", views.compose, name="compose"),
     path("drafts/", views.drafts, name="drafts"),
+    path("machine-draft/", views.machine_draft, name="machine_draft"),
     path("suggest/", views.suggest, name="suggest"),
     path("grid/<int:author_id>/", views.author_grid, name="author_grid"),
     path("<int:note_id>/", views.detail, name="detail"),

@@ -62,8 +62,70 @@ def _editor(
             "cover_id": cover_id,
             "media_errors": media_errors or [],
             "limits": services.limits(),
+            "machine_draft": _can_translate(),
         },
         status=status,
+    )
+
+
+def _can_translate() -> bool:
+    """Whether this site has a machine translation provider (not the offline dictionary)."""
+    from bridgenote.translate.providers import available_targets
+
+    return bool(available_targets())
+
+
+@login_required
+@require_POST
+def machine_draft(request: HttpRequest) -> HttpResponse:
+    """Fill the second-language fields with a machine translation of the title and text.
+
+    htmx gets the second-language fields back (the draft in them, or what the author had and
+    a message); other clients get JSON ``{"title", "body", "language", "provider"}`` or the
+    API error shape. Nothing is saved: the author edits the draft, then publishes.
+    """
+    from bridgenote.translate.services import TranslationError, translate_text
+
+    data = request.POST.copy()
+    target = data.get("alt_language", "")
+    title = services.clean_text(data.get("title", ""), single_line=True)
+    body = services.clean_text(data.get("body", ""))
+    error, status, code, provider = "", 200, "", ""
+    draft = {"title": "", "body": ""}
+    if target not in services.ALT_LANGUAGES:
+        error, status = _("Choose the language of the second version first."), 400
+        code = "alt_language_missing"
+    elif not (title or body):
+        error, status = _("Write a title or a text first."), 400
+        code = "empty"
+    else:
+        try:
+            for name, text in (("title", title), ("body", body)):
+                if text:
+                    result = translate_text(
+                        text=text, target=target, rate_key=f"user:{request.user.pk}"
+                    )
+                    draft[name] = result.text
+                    provider = result.label or result.provider
+        except TranslationError as failure:
+            error, status, code = failure.message, failure.status, failure.code
+    if not request.htmx:  # type: ignore[attr-defined]
+        if error:
+            return JsonResponse({"error": code, "message": error}, status=status)
+        return JsonResponse({**draft, "language": target, "provider": provider})
+    if not error:
+        data["alt_title"], data["alt_body"] = draft["title"], draft["body"]
+    # htmx swaps only 2xx answers by default: the message goes in the fields, with status 200.
+    return render(
+        request,
+        "notes/_alt_fields.html",
+        {
+            "form": NoteForm(data=data),
+            "limits": services.limits(),
+            "machine_draft": True,
+            "draft_error": error,
+            "draft_provider": "" if error else provider,
+        },
     )
 
 
@@ -201,6 +263,7 @@ def detail(request: HttpRequest, note_id: int) -> HttpResponse:
             "attachments": attachments,
             "is_author": is_author,
             "language_name": LANGUAGE_NAMES.get(note.language, ""),
+            "version": request.GET.get("version", ""),
             "failed": [
                 (i, a) for i, a in enumerate(attachments, 1) if a.state == Attachment.State.FAILED
             ],

@@ -105,7 +105,17 @@ def _inputs(
     notes: list[Note], groups: dict[int, list[int]]
 ) -> list[tuple[int, str, str, str, str]]:
     topics = _topic_texts([n.id for n in notes], groups)
-    return [(n.id, n.title, n.body, n.place_name, topics.get(n.id, "")) for n in notes]
+    # A bilingual note is found by either version: the second one joins title and body.
+    return [
+        (
+            n.id,
+            f"{n.title}\n{n.alt_title}".strip(),
+            f"{n.body}\n{n.alt_body}".strip(),
+            n.place_name,
+            topics.get(n.id, ""),
+        )
+        for n in notes
+    ]
 
 
 def _to_documents(analysed: list[Analysed]) -> list[NoteDocument]:
@@ -116,7 +126,16 @@ def _to_documents(analysed: list[Analysed]) -> list[NoteDocument]:
     ]
 
 
-_NOTE_FIELDS = ("id", "title", "body", "place_name", "status", "moderation")
+_NOTE_FIELDS = (
+    "id",
+    "title",
+    "body",
+    "alt_title",
+    "alt_body",
+    "place_name",
+    "status",
+    "moderation",
+)
 
 
 @transaction.atomic

@@ -47,10 +47,71 @@ def link_text(text: str, *, handles: set[str]) -> SafeString:
 
 @register.filter
 def note_html(note: Note, field: str = "body") -> SafeString:
-    """A note's body (or title) with its topics and mentions linked: ``{{ note|note_html }}``."""
-    text = note.title if field == "title" else note.body
+    """A note's body (or "title", "alt_title", "alt_body") with its topics and mentions
+    linked: ``{{ note|note_html }}``."""
+    text = getattr(note, field) if field in ("title", "alt_title", "alt_body") else note.body
     handles = {u.handle.lower() for u in note.mentions.all()}
     return link_text(text, handles=handles)
+
+
+@register.simple_tag
+def note_version(note: Note, choice: str = "") -> dict[str, Any]:
+    """Which version of a bilingual note to show first, and the other one.
+
+    ``choice`` is the reader's pick ("alt" or "main", from the switch); otherwise readers
+    whose interface language is the note's second language see that version first.
+    Returns ``alt`` (bool), ``title``, ``body``, ``language`` (code of the version shown),
+    ``other`` (code of the other version, "" when there is none) and the fields' names.
+    """
+    from django.utils.translation import get_language
+
+    if not note.has_alt:
+        alt = False
+    elif choice in ("alt", "main"):
+        alt = choice == "alt"
+    else:
+        alt = note.alt_first_for(get_language() or "")
+    prefix = "alt_" if alt else ""
+    return {
+        "alt": alt,
+        "title": getattr(note, f"{prefix}title"),
+        "body": getattr(note, f"{prefix}body"),
+        "title_field": f"{prefix}title",
+        "body_field": f"{prefix}body",
+        "language": note.alt_language if alt else note.language,
+        "other": (note.language if alt else note.alt_language) if note.has_alt else "",
+        "switch_to": "main" if alt else "alt",
+    }
+
+
+@register.filter
+def note_language_name(code: str) -> str:
+    """The translated name of a note language code ("" when unknown)."""
+    from bridgenote.notes.forms import LANGUAGE_NAMES
+
+    return str(LANGUAGE_NAMES.get(code, ""))
+
+
+@register.filter
+def help_label(code: str) -> str:
+    """The badge of a note asking for language help ("" when it does not)."""
+    from django.utils.translation import gettext
+
+    labels = {
+        "zh": gettext("Asks for help with Chinese"),
+        "en": gettext("Asks for help with English"),
+        "ja": gettext("Asks for help with Japanese"),
+        "ko": gettext("Asks for help with Korean"),
+    }
+    return labels.get(code, "")
+
+
+@register.filter
+def html_lang(code: str) -> str:
+    """A note language code as an HTML ``lang`` value ("" for mixed or unknown)."""
+    if code == "zh":
+        return "zh-Hans"
+    return code if code in ("en", "ja", "ko") else ""
 
 
 @register.filter
