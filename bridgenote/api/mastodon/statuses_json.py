@@ -21,10 +21,10 @@ from bridgenote.media.models import Attachment
 from bridgenote.notes.models import Note
 from bridgenote.notes.parsing import tokenize
 
-VISIBILITY = {
-    Note.Visibility.PUBLIC: "public",
-    Note.Visibility.FOLLOWERS: "private",
-    Note.Visibility.PRIVATE: "direct",
+VISIBILITY: dict[str, str] = {
+    Note.Visibility.PUBLIC.value: "public",
+    Note.Visibility.FOLLOWERS.value: "private",
+    Note.Visibility.PRIVATE.value: "direct",
 }
 
 
