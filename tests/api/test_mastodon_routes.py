@@ -16,6 +16,7 @@ from bridgenote.api.models import OAuthApplication
 from bridgenote.engage.models import Block, Follow
 from bridgenote.media.models import Attachment
 from bridgenote.notes.services import note_create
+from bridgenote.notify.models import Notification
 from tests.factories import UserFactory, ava, liwei
 from tests.media.conftest import photo
 
@@ -63,12 +64,19 @@ def call(client, route, headers, account_id):
         url = url.replace("<str:status_id>", str(note.pk))
     if "<str:media_id>" in url:
         url = url.replace("<str:media_id>", str(ready_image(user).pk))
+    if "<str:notification_id>" in url:
+        row = Notification.objects.create(
+            recipient=user, actor=UserFactory(), verb="follow", tab="follows"
+        )
+        url = url.replace("<str:notification_id>", str(row.pk))
     url = url.replace("<str:hashtag>", "walk")
     method = getattr(client, route.method.lower())
     if route.method == "POST" and route.path.endswith("/media"):
         upload = SimpleUploadedFile("p.jpg", photo((64, 48)), content_type="image/jpeg")
         return client.post(url, {"file": upload}, **headers)
     body = {}
+    if route.path == "api/v1/markers":
+        body = {"home": {"last_read_id": "1"}}
     if route.path == "api/v1/statuses":
         body = {"status": "Hello from the route walk", "media_ids": [str(ready_image(user).pk)]}
     return method(url, body, content_type="application/json", **headers)

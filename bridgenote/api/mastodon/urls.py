@@ -7,7 +7,14 @@ from __future__ import annotations
 
 from django.urls import path
 
-from bridgenote.api.mastodon import accounts, instance, oauth, statuses
+from bridgenote.api.mastodon import (
+    accounts,
+    instance,
+    markers,
+    notifications,
+    oauth,
+    statuses,
+)
 from bridgenote.api.mastodon.routes import APP, PUBLIC, USER, Route, urlpatterns_for
 
 ROUTES: list[Route] = [
@@ -103,6 +110,39 @@ ROUTES: list[Route] = [
     Route("GET", "api/v1/timelines/tag/<str:hashtag>", statuses.timeline_tag, access=PUBLIC),
     Route("GET", "api/v1/favourites", statuses.favourites, "read:favourites", USER),
     Route("GET", "api/v1/bookmarks", statuses.bookmarks, "read:bookmarks", USER),
+    # Notifications
+    Route("GET", "api/v1/notifications", notifications.notifications, "read:notifications", USER),
+    Route(
+        "GET",
+        "api/v1/notifications/unread_count",
+        notifications.unread_count,
+        "read:notifications",
+        USER,
+    ),
+    Route(
+        "POST",
+        "api/v1/notifications/clear",
+        notifications.notifications_clear,
+        "write:notifications",
+        USER,
+    ),
+    Route(
+        "GET",
+        "api/v1/notifications/<str:notification_id>",
+        notifications.notification_get,
+        "read:notifications",
+        USER,
+    ),
+    Route(
+        "POST",
+        "api/v1/notifications/<str:notification_id>/dismiss",
+        notifications.notification_dismiss,
+        "write:notifications",
+        USER,
+    ),
+    # Markers
+    Route("GET", "api/v1/markers", markers.markers_get, "read:statuses", USER),
+    Route("POST", "api/v1/markers", markers.markers_save, "write:statuses", USER),
 ]
 
 urlpatterns = [
