@@ -345,3 +345,16 @@ def test_home_timeline_is_the_following_feed(client, bearer):
         "/api/v1/timelines/home", {"since_id": theirs.pk}, **bearer(me, "read:statuses")
     )
     assert [s["id"] for s in newer.json()] == [str(mine.pk)]
+
+
+def test_scheduled_statuses_and_polls_are_refused_not_ignored(client, bearer):
+    me = ava()
+    headers = bearer(me, "write:statuses")
+    base = {"status": "Later", "media_ids": [str(image(me).pk)]}
+    later = post(client, "/api/v1/statuses", base | {"scheduled_at": "2030-01-01T00:00:00Z"},
+                 headers)  # fmt: skip
+    assert later.status_code == 422
+    poll = post(client, "/api/v1/statuses", base | {"poll": {"options": ["a", "b"],
+                "expires_in": 3600}}, headers)  # fmt: skip
+    assert poll.status_code == 422
+    assert not Note.objects.filter(author=me).exists()

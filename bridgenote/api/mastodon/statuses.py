@@ -176,6 +176,12 @@ def _media_ids(params: Params, user: User) -> list[int]:
 
 
 def _create(request: HttpRequest, me: User, params: Params) -> Note | Comment:
+    # Refused rather than ignored: publishing at once, or without the poll, is not what the
+    # user asked for.
+    if params.get("scheduled_at"):
+        raise ApiError(422, "Validation failed: scheduled statuses are not supported")
+    if params.get("poll") is not None or params.list("poll[options]"):
+        raise ApiError(422, "Validation failed: polls are not supported")
     text = params.text("status", max_length=50_000)
     spoiler = params.text("spoiler_text", max_length=500).strip()
     if spoiler:
