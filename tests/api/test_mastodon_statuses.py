@@ -358,3 +358,22 @@ def test_scheduled_statuses_and_polls_are_refused_not_ignored(client, bearer):
                 "expires_in": 3600}}, headers)  # fmt: skip
     assert poll.status_code == 422
     assert not Note.objects.filter(author=me).exists()
+
+
+def test_public_timeline_queries_do_not_grow_with_the_page(
+    client, bearer, django_assert_max_num_queries
+):
+    me, li = ava(), liwei()
+    headers = bearer(li)
+    for i in range(3):
+        note_of(me, title=f"n{i}", attachment_ids=[image(me).pk, image(me).pk])
+    client.get("/api/v1/timelines/public", **headers)  # warm caches (token, default board)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as small:
+        assert len(client.get("/api/v1/timelines/public", **headers).json()) == 3
+    for i in range(12):
+        note_of(me, title=f"m{i}", attachment_ids=[image(me).pk])
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        assert len(client.get("/api/v1/timelines/public", **headers).json()) == 15

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 
 from bridgenote.accounts.models import User
@@ -73,6 +73,8 @@ def _json(row: Notification, me: User, view: Viewpoint) -> dict[str, Any]:
 
 
 def _serialize(rows: list[Notification], me: User) -> list[dict[str, Any]]:
+    notes = [r.note for r in rows if r.note is not None and not r.comment_id]
+    prefetch_related_objects(notes, "topics", "mentions")
     view = Viewpoint(
         me,
         [r.note_id for r in rows if r.note_id and not r.comment_id],

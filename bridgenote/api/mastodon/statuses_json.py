@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import quote
 
 from django.conf import settings
+from django.db.models import prefetch_related_objects
 from django.utils.html import escape
 
 from bridgenote.accounts.models import User
@@ -18,7 +19,7 @@ from bridgenote.api.mastodon.http import isotime
 from bridgenote.api.mastodon.serializers import absolute, account
 from bridgenote.engage.models import Collect, Comment, CommentLike, Like
 from bridgenote.media.models import Attachment
-from bridgenote.notes.models import Note
+from bridgenote.notes.models import Note, NoteAttachment
 from bridgenote.notes.parsing import tokenize
 
 VISIBILITY: dict[str, str] = {
@@ -118,6 +119,13 @@ class Viewpoint:
         self, viewer: User | None, notes: Iterable[int] = (), comments: Iterable[int] = ()
     ) -> None:
         notes, comments = list(notes), list(comments)
+        self.attachments: dict[int, list[Attachment]] = {note_id: [] for note_id in notes}
+        for link in (
+            NoteAttachment.objects.filter(note_id__in=notes)
+            .select_related("attachment")
+            .order_by("note_id", "position")
+        ):
+            self.attachments[link.note_id].append(link.attachment)
         self.liked: set[int] = set()
         self.collected: set[int] = set()
         self.liked_comments: set[int] = set()
@@ -161,9 +169,7 @@ def _base(account_user: User, created: Any) -> dict[str, Any]:
 
 def note_status(note: Note, viewer: User | None, view: Viewpoint | None = None) -> dict[str, Any]:
     view = view or Viewpoint(viewer, [note.pk])
-    attachments = list(
-        Attachment.objects.filter(noteattachment__note=note).order_by("noteattachment__position")
-    )
+    attachments = view.attachments.get(note.pk, [])
     topics = list(note.topics.all())
     mentions = list(note.mentions.all())
     url = note_url(note.pk)
@@ -230,9 +236,11 @@ def comment_status(
 
 def statuses(items: Sequence[Note | Comment], viewer: User | None) -> list[dict[str, Any]]:
     """A list of statuses with the viewer's favourites and bookmarks fetched once."""
+    notes = [i for i in items if isinstance(i, Note)]
+    prefetch_related_objects(notes, "topics", "mentions")
     view = Viewpoint(
         viewer,
-        [i.pk for i in items if isinstance(i, Note)],
+        [n.pk for n in notes],
         [i.pk for i in items if isinstance(i, Comment)],
     )
     return [
