@@ -377,3 +377,41 @@ def test_public_timeline_queries_do_not_grow_with_the_page(
         note_of(me, title=f"m{i}", attachment_ids=[image(me).pk])
     with django_assert_max_num_queries(len(small.captured_queries)):
         assert len(client.get("/api/v1/timelines/public", **headers).json()) == 15
+
+
+def test_edit_changes_text_media_and_language_and_keeps_the_rest(client, bearer):
+    me, li = ava(), liwei()
+    kept, added = image(me), image(me)
+    note = note_of(me, attachment_ids=[kept.pk])
+    headers = bearer(me, "read write")
+    source = client.get(f"/api/v1/statuses/{note.pk}/source", **headers).json()
+    assert source == {"id": str(note.pk), "text": "Morning tea\nOolong #tea", "spoiler_text": ""}
+    edited = client.put(f"/api/v1/statuses/{note.pk}", {
+        "status": "Evening tea\nPu-erh", "media_ids": [str(added.pk), str(kept.pk)],
+        "language": "en",
+    }, content_type="application/json", **headers)  # fmt: skip
+    assert edited.status_code == 200, edited.content
+    assert [m["id"] for m in edited.json()["media_attachments"]] == [str(added.pk), str(kept.pk)]
+    assert edited.json()["edited_at"] is not None
+    note.refresh_from_db()
+    assert (note.title, note.body, note.language) == ("Evening tea", "Pu-erh", "en")
+    only_language = client.put(f"/api/v1/statuses/{note.pk}", {"language": "zh"},
+                               content_type="application/json", **headers)  # fmt: skip
+    assert only_language.status_code == 200
+    note.refresh_from_db()
+    assert (note.title, note.language) == ("Evening tea", "zh")
+    foreign = client.put(f"/api/v1/statuses/{note.pk}", {"media_ids": [str(image(li).pk)]},
+                         content_type="application/json", **headers)  # fmt: skip
+    assert foreign.status_code == 422
+    theirs = client.put(f"/api/v1/statuses/{note.pk}", {"status": "mine now"},
+                        content_type="application/json", **bearer(li))  # fmt: skip
+    assert theirs.status_code == 404
+    assert client.get(f"/api/v1/statuses/{note.pk}/source", **bearer(li)).status_code == 404
+
+
+def test_get_many_statuses_skips_what_you_may_not_see(client, bearer):
+    me, li = ava(), liwei()
+    public, private = note_of(li), note_of(li, visibility="private")
+    answer = client.get("/api/v1/statuses", {"id[]": [private.pk, public.pk, "junk"]},
+                        **bearer(me))  # fmt: skip
+    assert [s["id"] for s in answer.json()] == [str(public.pk)]

@@ -40,7 +40,13 @@ from bridgenote.media.queries import attachment_for_owner
 from bridgenote.media.services import attachment_set_alt_text, attachment_upload
 from bridgenote.notes import queries as notes_queries
 from bridgenote.notes.models import Note
-from bridgenote.notes.services import NoteError, clean_text, note_create, note_delete
+from bridgenote.notes.services import (
+    NoteError,
+    clean_text,
+    note_create,
+    note_delete,
+    note_update,
+)
 
 IDEMPOTENCY_SECONDS = 3600
 FROM_MASTODON_VISIBILITY = {
@@ -164,6 +170,11 @@ def _media_ids(params: Params, user: User) -> list[int]:
         ids.append(int(value))
     if not ids:
         return []
+    return _media_ids_checked(user, ids)
+
+
+def _media_ids_checked(user: User, ids: list[int]) -> list[int]:
+    """``ids`` when each is the user's own, unused, not failed attachment; 422 otherwise."""
     mine = Attachment.objects.filter(owner=user, id__in=ids)
     found = {a.id: a for a in mine}
     if len(found) != len(set(ids)):
@@ -243,6 +254,75 @@ def status_create(request: HttpRequest) -> HttpResponse:
 
 def status_get(request: HttpRequest, status_id: str) -> HttpResponse:
     return respond(_one(_note_or_comment(request, status_id), _viewer(request)))
+
+
+def statuses_many(request: HttpRequest) -> HttpResponse:
+    """``GET /api/v1/statuses?id[]=...``: the ones the viewer may see, in the order asked."""
+    found = []
+    for raw in Params(request).list("id", max_items=40):
+        try:
+            found.append(_note_or_comment(request, raw))
+        except ApiError:
+            continue
+    return respond(statuses(found, _viewer(request)))
+
+
+def _own_note(request: HttpRequest, status_id: str) -> Note:
+    item = _note_or_comment(request, status_id)
+    if isinstance(item, Comment):
+        if item.author_id == _me(request).pk:
+            raise ApiError(422, "Validation failed: comments cannot be edited")
+        raise ApiError(404, "Record not found")
+    if item.author_id != _me(request).pk:
+        raise ApiError(404, "Record not found")
+    return item
+
+
+def status_source(request: HttpRequest, status_id: str) -> HttpResponse:
+    note = _own_note(request, status_id)
+    text = "\n".join(t for t in (note.title, note.body) if t)
+    return respond({"id": str(note.pk), "text": text, "spoiler_text": ""})
+
+
+def status_update(request: HttpRequest, status_id: str) -> HttpResponse:
+    """Edit a note: the text is split into title and body as when posting; ``media_ids[]``
+    (when given) is the new list of attachments, kept ones included."""
+    me = _me(request)
+    note = _own_note(request, status_id)
+    params = Params(request)
+    title: str | None = None
+    body: str | None = None
+    if params.get("status") is not None:
+        text = params.text("status", max_length=50_000)
+        spoiler = params.text("spoiler_text", max_length=500).strip()
+        if spoiler:
+            text = f"{spoiler}\n{text}"
+        title, body = split_status(text)
+    attachment_ids: list[int] | None = None
+    if params.list("media_ids", max_items=settings.NOTE_IMAGES_MAX + 1):
+        kept = set(note.attachments.values_list("id", flat=True))
+        attachment_ids = []
+        for raw in params.list("media_ids", max_items=settings.NOTE_IMAGES_MAX + 1):
+            if not raw.isdigit() or len(raw) > 19:
+                raise ApiError(422, "Validation failed: media_ids is invalid")
+            attachment_ids.append(int(raw))
+        new = [i for i in attachment_ids if i not in kept]
+        if new:
+            _media_ids_checked(me, new)
+    language = params.get("language")
+    try:
+        note = note_update(
+            note=note,
+            title=title,
+            body=body,
+            attachment_ids=attachment_ids,
+            language=None if language is None else params.text("language", max_length=8),
+            ip=_client_ip(request),
+        )
+    except NoteError as exc:
+        raise ApiError(422, f"Validation failed: {exc.first_message}") from None
+    fresh = Note.objects.select_related("author__profile").get(pk=note.pk)
+    return respond(_one(fresh, me))
 
 
 def status_delete(request: HttpRequest, status_id: str) -> HttpResponse:

@@ -65,7 +65,16 @@ ROUTES: list[Route] = [
     Route("PUT", "api/v1/media/<str:media_id>", statuses.media_update, "write:media", USER),
     # Statuses (a note, or a comment as a reply)
     Route("POST", "api/v1/statuses", statuses.status_create, "write:statuses", USER),
+    Route("GET", "api/v1/statuses", statuses.statuses_many, access=PUBLIC),
     Route("GET", "api/v1/statuses/<str:status_id>", statuses.status_get, access=PUBLIC),
+    Route("PUT", "api/v1/statuses/<str:status_id>", statuses.status_update, "write:statuses", USER),
+    Route(
+        "GET",
+        "api/v1/statuses/<str:status_id>/source",
+        statuses.status_source,
+        "read:statuses",
+        USER,
+    ),
     Route(
         "DELETE", "api/v1/statuses/<str:status_id>", statuses.status_delete, "write:statuses", USER
     ),
