@@ -226,7 +226,9 @@ def test_post_status_refuses_foreign_unknown_used_media_and_missing_media(client
         assert answer.json()["error"].startswith("Validation failed")
     no_media = post(client, "/api/v1/statuses", {"status": "Just words"}, headers)
     assert no_media.status_code == 422
-    assert "photo" in no_media.json()["error"]
+    assert no_media.json()["error"] == (
+        "Validation failed: Add at least one photo or a video to publish this note."
+    )
     assert Note.objects.filter(author=me).count() == 1
 
 
@@ -415,3 +417,18 @@ def test_get_many_statuses_skips_what_you_may_not_see(client, bearer):
     answer = client.get("/api/v1/statuses", {"id[]": [private.pk, public.pk, "junk"]},
                         **bearer(me))  # fmt: skip
     assert [s["id"] for s in answer.json()] == [str(public.pk)]
+
+
+def test_posting_and_uploading_too_fast_is_429(client, bearer, settings):
+    settings.NOTES_PER_HOUR = 1
+    settings.MEDIA_UPLOADS_PER_HOUR = 1
+    me = ava()
+    headers = bearer(me, "write")
+    for expected in (200, 429):
+        answer = post(client, "/api/v1/statuses",
+                      {"status": "Hi", "media_ids": [str(image(me).pk)]}, headers)  # fmt: skip
+        assert answer.status_code == expected, answer.content
+    assert answer.json()["error"].startswith("You are posting too fast.")
+    for expected in (202, 429):
+        upload = SimpleUploadedFile("p.jpg", photo((64, 48)), content_type="image/jpeg")
+        assert client.post("/api/v2/media", {"file": upload}, **headers).status_code == expected

@@ -77,6 +77,18 @@ def _engage_error(exc: EngageError) -> ApiError:
     return ApiError(status, "Record not found" if status == 404 else str(exc.message))
 
 
+def _note_error(exc: NoteError) -> ApiError:
+    if exc.code_ == "rate_limited":
+        return ApiError(429, exc.first_message())
+    return ApiError(422, f"Validation failed: {exc.first_message()}")
+
+
+def _media_error(exc: MediaError) -> ApiError:
+    if exc.code == "rate_limited":
+        return ApiError(429, exc.message)
+    return ApiError(422, f"Validation failed: {exc.message}")
+
+
 # --- lookups ----------------------------------------------------------------------------------
 
 
@@ -113,7 +125,7 @@ def media_create(request: HttpRequest) -> HttpResponse:
         with transaction.atomic():
             attachment = attachment_upload(owner=_me(request), file=upload, alt_text=description)
     except MediaError as exc:
-        raise ApiError(422, f"Validation failed: {exc.message}") from None
+        raise _media_error(exc) from None
     attachment.refresh_from_db()
     ready = attachment.state == Attachment.State.READY
     return respond(media_attachment(attachment), status=200 if ready else 202)
@@ -143,7 +155,7 @@ def media_update(request: HttpRequest, media_id: str) -> HttpResponse:
                 attachment=attachment, alt_text=params.text("description", max_length=1500)
             )
         except MediaError as exc:
-            raise ApiError(422, f"Validation failed: {exc.message}") from None
+            raise _media_error(exc) from None
     return respond(media_attachment(attachment))
 
 
@@ -231,7 +243,7 @@ def _create(request: HttpRequest, me: User, params: Params) -> Note | Comment:
             ip=_client_ip(request),
         )
     except NoteError as exc:
-        raise ApiError(422, f"Validation failed: {exc.first_message}") from None
+        raise _note_error(exc) from None
 
 
 def status_create(request: HttpRequest) -> HttpResponse:
@@ -320,7 +332,7 @@ def status_update(request: HttpRequest, status_id: str) -> HttpResponse:
             ip=_client_ip(request),
         )
     except NoteError as exc:
-        raise ApiError(422, f"Validation failed: {exc.first_message}") from None
+        raise _note_error(exc) from None
     fresh = Note.objects.select_related("author__profile").get(pk=note.pk)
     return respond(_one(fresh, me))
 
