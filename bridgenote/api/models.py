@@ -35,3 +35,26 @@ class OAuthApplication(AbstractApplication):
         return bool(
             {self.GRANT_AUTHORIZATION_CODE, self.GRANT_CLIENT_CREDENTIALS} & set(grant_types)
         )
+
+
+class Marker(models.Model):
+    """Where a Mastodon client stopped reading a timeline (``home`` or ``notifications``), so
+    another of the user's clients can continue there. ``version`` grows with each save."""
+
+    class Timeline(models.TextChoices):
+        HOME = "home"
+        NOTIFICATIONS = "notifications"
+
+    user = models.ForeignKey(
+        "accounts.User", on_delete=models.CASCADE, related_name="mastodon_markers"
+    )
+    timeline = models.CharField(max_length=16, choices=Timeline.choices)
+    last_read_id = models.BigIntegerField()
+    version = models.PositiveIntegerField(default=1)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "timeline"], name="marker_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.timeline} at {self.last_read_id}"

@@ -5,14 +5,20 @@ import re
 import secrets
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from oauth2_provider.models import AccessToken, set_token_value
 
+from bridgenote.accounts.models import User
 from bridgenote.api.mastodon.routes import APP, PUBLIC, USER
 from bridgenote.api.mastodon.urls import ROUTES
 from bridgenote.api.models import OAuthApplication
 from bridgenote.engage.models import Block, Follow
+from bridgenote.media.models import Attachment
+from bridgenote.notes.services import note_create
+from bridgenote.notify.models import Notification
 from tests.factories import UserFactory, ava, liwei
+from tests.media.conftest import photo
 
 pytestmark = pytest.mark.django_db
 
@@ -40,10 +46,40 @@ def bearer(oauth_app):
     return make
 
 
+def ready_image(user):
+    return Attachment.objects.create(
+        owner=user, kind="image", state="ready", width=640, height=480, mime="image/jpeg"
+    )
+
+
 def call(client, route, headers, account_id):
+    """Call a route with IDs of objects ``account_id``'s user owns or can see, and a body the
+    route accepts."""
+    user = User.objects.get(pk=account_id)
     url = "/" + route.path.replace("<str:account_id>", str(account_id))
+    if "<str:status_id>" in url:
+        note = note_create(
+            author=user, title="Route walk", body="#walk", attachment_ids=[ready_image(user).pk]
+        )
+        url = url.replace("<str:status_id>", str(note.pk))
+    if "<str:media_id>" in url:
+        url = url.replace("<str:media_id>", str(ready_image(user).pk))
+    if "<str:notification_id>" in url:
+        row = Notification.objects.create(
+            recipient=user, actor=UserFactory(), verb="follow", tab="follows"
+        )
+        url = url.replace("<str:notification_id>", str(row.pk))
+    url = url.replace("<str:hashtag>", "walk")
     method = getattr(client, route.method.lower())
-    return method(url, content_type="application/json", **headers)
+    if route.method == "POST" and route.path.endswith("/media"):
+        upload = SimpleUploadedFile("p.jpg", photo((64, 48)), content_type="image/jpeg")
+        return client.post(url, {"file": upload}, **headers)
+    body = {}
+    if route.path == "api/v1/markers":
+        body = {"home": {"last_read_id": "1"}}
+    if route.path == "api/v1/statuses":
+        body = {"status": "Hello from the route walk", "media_ids": [str(ready_image(user).pk)]}
+    return method(url, body, content_type="application/json", **headers)
 
 
 SCOPED = [r for r in ROUTES if r.scope]
@@ -85,7 +121,8 @@ def test_every_private_route_refuses_missing_invalid_and_expired_tokens(client, 
 )
 def test_public_routes_never_fail_on_an_unknown_or_malformed_id(client, route):
     for bad in ["999999999999", "abc", "-1", "1" * 40, "%00"]:
-        response = client.get("/" + route.path.replace("<str:account_id>", bad))
+        path = re.sub(r"<str:[a-z_]+>", bad, route.path)
+        response = client.get("/" + path)
         assert response.status_code in {200, 404, 422}, (bad, response.status_code)
 
 

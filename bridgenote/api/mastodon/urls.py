@@ -7,7 +7,14 @@ from __future__ import annotations
 
 from django.urls import path
 
-from bridgenote.api.mastodon import accounts, instance, oauth
+from bridgenote.api.mastodon import (
+    accounts,
+    instance,
+    markers,
+    notifications,
+    oauth,
+    statuses,
+)
 from bridgenote.api.mastodon.routes import APP, PUBLIC, USER, Route, urlpatterns_for
 
 ROUTES: list[Route] = [
@@ -51,6 +58,100 @@ ROUTES: list[Route] = [
     # Bridgenote has no keyword filters of its own; clients call both versions at start-up.
     Route("GET", "api/v1/filters", accounts.empty_list, "read:filters", USER),
     Route("GET", "api/v2/filters", accounts.empty_list, "read:filters", USER),
+    # Media
+    Route("POST", "api/v2/media", statuses.media_create, "write:media", USER),
+    Route("POST", "api/v1/media", statuses.media_create, "write:media", USER),
+    Route("GET", "api/v1/media/<str:media_id>", statuses.media_get, "write:media", USER),
+    Route("PUT", "api/v1/media/<str:media_id>", statuses.media_update, "write:media", USER),
+    # Statuses (a note, or a comment as a reply)
+    Route("POST", "api/v1/statuses", statuses.status_create, "write:statuses", USER),
+    Route("GET", "api/v1/statuses", statuses.statuses_many, access=PUBLIC),
+    Route("GET", "api/v1/statuses/<str:status_id>", statuses.status_get, access=PUBLIC),
+    Route("PUT", "api/v1/statuses/<str:status_id>", statuses.status_update, "write:statuses", USER),
+    Route(
+        "GET",
+        "api/v1/statuses/<str:status_id>/source",
+        statuses.status_source,
+        "read:statuses",
+        USER,
+    ),
+    Route(
+        "DELETE", "api/v1/statuses/<str:status_id>", statuses.status_delete, "write:statuses", USER
+    ),
+    Route("GET", "api/v1/statuses/<str:status_id>/context", statuses.status_context, access=PUBLIC),
+    Route(
+        "GET",
+        "api/v1/statuses/<str:status_id>/favourited_by",
+        statuses.favourited_by,
+        access=PUBLIC,
+    ),
+    Route(
+        "POST",
+        "api/v1/statuses/<str:status_id>/favourite",
+        statuses.status_favourite,
+        "write:favourites",
+        USER,
+    ),
+    Route(
+        "POST",
+        "api/v1/statuses/<str:status_id>/unfavourite",
+        statuses.status_unfavourite,
+        "write:favourites",
+        USER,
+    ),
+    Route(
+        "POST",
+        "api/v1/statuses/<str:status_id>/bookmark",
+        statuses.status_bookmark,
+        "write:bookmarks",
+        USER,
+    ),
+    Route(
+        "POST",
+        "api/v1/statuses/<str:status_id>/unbookmark",
+        statuses.status_unbookmark,
+        "write:bookmarks",
+        USER,
+    ),
+    # Timelines, favourites, bookmarks
+    Route("GET", "api/v1/timelines/home", statuses.timeline_home, "read:statuses", USER),
+    Route("GET", "api/v1/timelines/public", statuses.timeline_public, access=PUBLIC),
+    Route("GET", "api/v1/timelines/tag/<str:hashtag>", statuses.timeline_tag, access=PUBLIC),
+    Route("GET", "api/v1/favourites", statuses.favourites, "read:favourites", USER),
+    Route("GET", "api/v1/bookmarks", statuses.bookmarks, "read:bookmarks", USER),
+    # Notifications
+    Route("GET", "api/v1/notifications", notifications.notifications, "read:notifications", USER),
+    Route(
+        "GET",
+        "api/v1/notifications/unread_count",
+        notifications.unread_count,
+        "read:notifications",
+        USER,
+    ),
+    Route(
+        "POST",
+        "api/v1/notifications/clear",
+        notifications.notifications_clear,
+        "write:notifications",
+        USER,
+    ),
+    Route(
+        "GET",
+        "api/v1/notifications/<str:notification_id>",
+        notifications.notification_get,
+        "read:notifications",
+        USER,
+    ),
+    Route(
+        "POST",
+        "api/v1/notifications/<str:notification_id>/dismiss",
+        notifications.notification_dismiss,
+        "write:notifications",
+        USER,
+    ),
+    # Markers
+    Route("GET", "api/v1/markers", markers.markers_get, "read:statuses", USER),
+    Route("POST", "api/v1/markers", markers.markers_save, "write:statuses", USER),
 ]
 
 urlpatterns = [

@@ -1,0 +1,249 @@
+"""Mastodon JSON for notes, comments and media attachments (statuses and MediaAttachment).
+
+A note is a status whose text is the title line followed by the body; a comment is a status
+that replies to its note (or to the comment it answers). Wire formats live here only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+from urllib.parse import quote
+
+from django.conf import settings
+from django.db.models import prefetch_related_objects
+from django.utils.html import escape
+
+from bridgenote.accounts.models import User
+from bridgenote.api.mastodon.http import isotime
+from bridgenote.api.mastodon.serializers import absolute, account
+from bridgenote.engage.models import Collect, Comment, CommentLike, Like
+from bridgenote.media.models import Attachment
+from bridgenote.notes.models import Note, NoteAttachment
+from bridgenote.notes.parsing import tokenize
+
+VISIBILITY: dict[str, str] = {
+    Note.Visibility.PUBLIC.value: "public",
+    Note.Visibility.FOLLOWERS.value: "private",
+    Note.Visibility.PRIVATE.value: "direct",
+}
+
+
+def topic_url(name: str) -> str:
+    return f"{settings.SITE_URL}/topics/{quote(name)}/"
+
+
+def note_url(note_id: int) -> str:
+    return f"{settings.SITE_URL}/notes/{note_id}/"
+
+
+def _line_html(line: str) -> str:
+    parts = []
+    for token in tokenize(line):
+        if token.kind == "topic":
+            parts.append(
+                f'<a href="{escape(topic_url(token.value))}" class="mention hashtag" '
+                f'rel="tag">#<span>{escape(token.value)}</span></a>'
+            )
+        elif token.kind == "mention":
+            url = f"{settings.SITE_URL}/@{quote(token.value)}"
+            parts.append(
+                f'<span class="h-card"><a href="{escape(url)}" class="u-url mention">'
+                f"@<span>{escape(token.value)}</span></a></span>"
+            )
+        else:
+            parts.append(escape(token.raw))
+    return "".join(parts)
+
+
+def content_html(*lines_of_text: str) -> str:
+    """Texts (a title, a body) as HTML paragraphs: escaped, #topics and @mentions as links."""
+    text = "\n".join(t for t in lines_of_text if t)
+    paragraphs = [p for p in text.split("\n\n") if p.strip()]
+    return "".join(
+        "<p>" + "<br>".join(_line_html(line) for line in p.strip("\n").split("\n")) + "</p>"
+        for p in paragraphs
+    )
+
+
+def status_text(note: Note) -> str:
+    return "\n".join(t for t in (note.title, note.body) if t)
+
+
+def _size(rendition: dict[str, Any] | None, attachment: Attachment) -> dict[str, Any] | None:
+    width = (rendition or {}).get("width") or attachment.width
+    height = (rendition or {}).get("height") or attachment.height
+    if not width or not height:
+        return None
+    return {
+        "width": width,
+        "height": height,
+        "size": f"{width}x{height}",
+        "aspect": round(width / height, 6),
+    }
+
+
+def media_attachment(attachment: Attachment) -> dict[str, Any]:
+    """MediaAttachment: url/preview_url are None until processing is done."""
+    video = attachment.kind == Attachment.Kind.VIDEO
+    full, preview = ("video", "poster") if video else ("large", "card")
+    url = attachment.rendition_url(full)
+    preview_url = attachment.rendition_url(preview)
+    meta: dict[str, Any] = {}
+    original = _size(attachment.renditions.get(full), attachment)
+    if original:
+        meta["original"] = original
+        if video and attachment.duration:
+            meta["original"]["duration"] = attachment.duration
+    small = _size(attachment.renditions.get(preview), attachment)
+    if small and preview_url:
+        meta["small"] = small
+    return {
+        "id": str(attachment.id),
+        "type": "video" if video else "image",
+        "url": absolute(url) if url else None,
+        "preview_url": absolute(preview_url) if preview_url else None,
+        "remote_url": None,
+        "preview_remote_url": None,
+        "text_url": None,
+        "meta": meta,
+        "description": attachment.alt_text or None,
+        "blurhash": attachment.blurhash or None,
+    }
+
+
+class Viewpoint:
+    """What the viewer has done to a batch of notes and comments (one query per kind)."""
+
+    def __init__(
+        self, viewer: User | None, notes: Iterable[int] = (), comments: Iterable[int] = ()
+    ) -> None:
+        notes, comments = list(notes), list(comments)
+        self.attachments: dict[int, list[Attachment]] = {note_id: [] for note_id in notes}
+        for link in (
+            NoteAttachment.objects.filter(note_id__in=notes)
+            .select_related("attachment")
+            .order_by("note_id", "position")
+        ):
+            self.attachments[link.note_id].append(link.attachment)
+        self.liked: set[int] = set()
+        self.collected: set[int] = set()
+        self.liked_comments: set[int] = set()
+        if viewer is not None and notes:
+            self.liked = set(
+                Like.objects.filter(user=viewer, note_id__in=notes).values_list(
+                    "note_id", flat=True
+                )
+            )
+            self.collected = set(
+                Collect.objects.filter(user=viewer, note_id__in=notes).values_list(
+                    "note_id", flat=True
+                )
+            )
+        if viewer is not None and comments:
+            self.liked_comments = set(
+                CommentLike.objects.filter(user=viewer, comment_id__in=comments).values_list(
+                    "comment_id", flat=True
+                )
+            )
+
+
+def _base(account_user: User, created: Any) -> dict[str, Any]:
+    return {
+        "created_at": isotime(created),
+        "sensitive": False,
+        "spoiler_text": "",
+        "reblogs_count": 0,
+        "reblogged": False,
+        "muted": False,
+        "pinned": False,
+        "reblog": None,
+        "application": None,
+        "account": account(account_user),
+        "emojis": [],
+        "card": None,
+        "poll": None,
+        "filtered": [],
+    }
+
+
+def note_status(note: Note, viewer: User | None, view: Viewpoint | None = None) -> dict[str, Any]:
+    view = view or Viewpoint(viewer, [note.pk])
+    attachments = view.attachments.get(note.pk, [])
+    topics = list(note.topics.all())
+    mentions = list(note.mentions.all())
+    url = note_url(note.pk)
+    data = _base(note.author, note.published_at or note.created_at)
+    data |= {
+        "id": str(note.pk),
+        "uri": url,
+        "url": url,
+        "in_reply_to_id": None,
+        "in_reply_to_account_id": None,
+        "visibility": VISIBILITY.get(note.visibility, "public"),
+        "language": note.language or None,
+        "content": content_html(note.title, note.body),
+        "text": status_text(note) if viewer is not None and viewer.pk == note.author_id else None,
+        "replies_count": note.comment_count,
+        "favourites_count": note.like_count,
+        "favourited": note.pk in view.liked,
+        "bookmarked": note.pk in view.collected,
+        "media_attachments": [media_attachment(a) for a in attachments],
+        "mentions": [
+            {
+                "id": str(u.pk),
+                "username": u.handle,
+                "acct": u.handle,
+                "url": f"{settings.SITE_URL}/@{u.handle}",
+            }
+            for u in mentions
+        ],
+        "tags": [{"name": t.name, "url": topic_url(t.name)} for t in topics],
+        "edited_at": isotime(note.edited_at),
+    }
+    return data
+
+
+def comment_status(
+    comment: Comment, viewer: User | None, view: Viewpoint | None = None
+) -> dict[str, Any]:
+    view = view or Viewpoint(viewer, comments=[comment.pk])
+    reply_to_id = comment.reply_to_id or comment.note_id
+    reply_to_account = comment.reply_to_user_id or comment.note.author_id
+    url = f"{note_url(comment.note_id)}#comment-{comment.pk}"
+    data = _base(comment.author, comment.created_at)
+    data |= {
+        "id": str(comment.pk),
+        "uri": url,
+        "url": url,
+        "in_reply_to_id": str(reply_to_id),
+        "in_reply_to_account_id": str(reply_to_account),
+        "visibility": VISIBILITY.get(comment.note.visibility, "public"),
+        "language": comment.language or None,
+        "content": content_html(comment.body),
+        "text": comment.body if viewer is not None and viewer.pk == comment.author_id else None,
+        "replies_count": comment.reply_count if comment.root_id is None else 0,
+        "favourites_count": comment.like_count,
+        "favourited": comment.pk in view.liked_comments,
+        "bookmarked": False,
+        "media_attachments": [],
+        "mentions": [],
+        "tags": [],
+        "edited_at": None,
+    }
+    return data
+
+
+def statuses(items: Sequence[Note | Comment], viewer: User | None) -> list[dict[str, Any]]:
+    """A list of statuses with the viewer's favourites and bookmarks fetched once."""
+    notes = [i for i in items if isinstance(i, Note)]
+    prefetch_related_objects(notes, "topics", "mentions")
+    view = Viewpoint(
+        viewer,
+        [n.pk for n in notes],
+        [i.pk for i in items if isinstance(i, Comment)],
+    )
+    return [
+        note_status(i, viewer, view) if isinstance(i, Note) else comment_status(i, viewer, view)
+        for i in items
+    ]
