@@ -154,3 +154,17 @@ def notifications_mark_read(*, user: User, tab: str | None = None) -> int:
         if tab is not None:
             unread = unread.filter(tab=tab)
         return unread.update(is_read=True)
+
+
+@transaction.atomic
+def notification_dismiss(*, user: User, notification_id: int) -> bool:
+    """Delete one of the user's own notifications; False when there was none (idempotent)."""
+    deleted, _ = Notification.objects.filter(pk=notification_id, recipient=user).delete()
+    return bool(deleted)
+
+
+@transaction.atomic
+def notifications_clear(*, user: User) -> int:
+    """Delete all of the user's notifications. Returns how many."""
+    deleted, _ = Notification.objects.filter(recipient=user).delete()
+    return deleted

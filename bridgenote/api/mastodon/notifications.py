@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
 from django.db.models import Q, QuerySet, prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 
@@ -24,6 +23,7 @@ from bridgenote.api.mastodon.serializers import account
 from bridgenote.api.mastodon.statuses_json import Viewpoint, comment_status, note_status
 from bridgenote.feeds.visibility import hidden_author_ids
 from bridgenote.notes.models import Note
+from bridgenote.notify import services as notify_services
 from bridgenote.notify.models import Notification, Verb
 
 VERBS_OF_TYPE: dict[str, list[str]] = {
@@ -123,15 +123,13 @@ def notification_get(request: HttpRequest, notification_id: str) -> HttpResponse
 def notification_dismiss(request: HttpRequest, notification_id: str) -> HttpResponse:
     """Delete one of your notifications (only ever the recipient's own row)."""
     row = _own(request, notification_id)
-    with transaction.atomic():
-        Notification.objects.filter(pk=row.pk, recipient=_me(request)).delete()
+    notify_services.notification_dismiss(user=_me(request), notification_id=row.pk)
     return respond({})
 
 
 def notifications_clear(request: HttpRequest) -> HttpResponse:
     """Delete all of your notifications."""
-    with transaction.atomic():
-        Notification.objects.filter(recipient=_me(request)).delete()
+    notify_services.notifications_clear(user=_me(request))
     return respond({})
 
 
