@@ -33,14 +33,24 @@ class AccountAdapter(DefaultAccountAdapter):
     def save_user(
         self, request: HttpRequest, user: AbstractBaseUser, form: BaseForm, commit: bool = True
     ) -> AbstractBaseUser:
-        # The account and its profile exist together or not at all.
+        # The account and its profile exist together or not at all; an invitation is used
+        # up in the same transaction.
         with transaction.atomic():
+            if commit:
+                services.registrations_check()
+                if settings.REGISTRATIONS == "invite":
+                    services.invite_redeem(code=form.cleaned_data.get("invite", ""))
             user = super().save_user(request, user, form, commit=commit)
             if commit:
                 services.profile_create(
                     user=user, ip=_ip(request), ui_language=get_language() or ""
                 )
         return user
+
+    def is_open_for_signup(self, request: HttpRequest) -> bool:
+        """E-mail sign-up follows BRIDGENOTE_REGISTRATIONS: closed shows the waiting list
+        (account/signup_closed.html); by invitation the form asks for a code."""
+        return bool(settings.REGISTRATIONS != "closed")
 
     def pre_authenticate(self, request: HttpRequest, **credentials: Any) -> None:
         decision = ratelimit.hit(

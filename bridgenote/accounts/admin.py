@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from bridgenote.accounts.models import PhoneCode, Profile, User
+from bridgenote.accounts.models import InviteCode, PhoneCode, Profile, User, WaitlistEntry
 
 
 class ProfileInline(admin.StackedInline):
@@ -38,3 +38,20 @@ class PhoneCodeAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: object) -> bool:
         return False
+
+
+@admin.register(InviteCode)
+class InviteCodeAdmin(admin.ModelAdmin):
+    """Codes are made with `bridgenote invite-create` (only their hash is stored)."""
+
+    list_display = ("id", "uses", "max_uses", "expires_at", "created_by", "note", "created_at")
+    readonly_fields = ("code_hash", "uses", "created_by", "created_at")
+
+    def has_add_permission(self, request: object) -> bool:
+        return False
+
+
+@admin.register(WaitlistEntry)
+class WaitlistEntryAdmin(admin.ModelAdmin):
+    list_display = ("contact", "kind", "ui_language", "created_at")
+    search_fields = ("contact",)

@@ -5,7 +5,9 @@ from typing import Any
 import phonenumbers
 from allauth.account.forms import SignupForm
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -68,15 +70,75 @@ class CodeForm(forms.Form):
         return code
 
 
+def invite_field() -> forms.CharField:
+    return forms.CharField(
+        label=_("Invitation code"),
+        max_length=40,
+        error_messages={"required": _("Enter your invitation code.")},
+        help_text=_("This instance takes new accounts by invitation."),
+        widget=forms.TextInput(attrs={"autocapitalize": "characters", "spellcheck": "false"}),
+    )
+
+
+def clean_invite_code(value: str) -> str:
+    from bridgenote.accounts.services import invite_valid
+
+    if not invite_valid(code=value):
+        raise ValidationError(
+            _("This invitation code is not valid or has been used up."), code="invite"
+        )
+    return value
+
+
 class EmailSignupForm(SignupForm):
-    """allauth's e-mail sign-up form, speaking of handles rather than usernames."""
+    """allauth's e-mail sign-up form, speaking of handles rather than usernames; with an
+    invitation code while registrations are by invitation (redeemed by the adapter)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if settings.REGISTRATIONS == "invite":
+            self.fields["invite"] = invite_field()
         handle = self.fields["username"]
         handle.label = _("Handle")
         handle.help_text = HANDLE_HELP
         handle.widget.attrs.update({"autocapitalize": "none", "spellcheck": "false"})
+
+    def clean_invite(self) -> str:
+        return clean_invite_code(self.cleaned_data["invite"])
+
+
+class WaitlistForm(forms.Form):
+    contact = forms.CharField(
+        label=_("Phone number or e-mail address"),
+        max_length=254,
+        error_messages={"required": _("Enter a phone number or an e-mail address.")},
+        help_text=_("A phone number with its country code (+86 …, +1 …) or an e-mail address."),
+        widget=forms.TextInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        value = (data.get("contact") or "").strip()
+        if not value:
+            return data
+        if "@" in value:
+            try:
+                validate_email(value)
+            except ValidationError:
+                self.add_error("contact", _("Enter a valid e-mail address."))
+                return data
+            data["kind"], data["value"] = "email", value
+        else:
+            if not value.startswith("+"):
+                self.add_error(
+                    "contact", _("Write the phone number with its country code, like +86 …")
+                )
+                return data
+            try:
+                data["kind"], data["value"] = "phone", parse_phone("", value)
+            except ValidationError as exc:
+                self.add_error("contact", exc)
+        return data
 
 
 class HandleForm(forms.Form):
@@ -96,6 +158,14 @@ class HandleForm(forms.Form):
             }
         ),
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if settings.REGISTRATIONS == "invite":
+            self.fields["invite"] = invite_field()
+
+    def clean_invite(self) -> str:
+        return clean_invite_code(self.cleaned_data["invite"])
 
     def clean_handle(self) -> str:
         return validate_handle(self.cleaned_data["handle"])

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from django.conf import settings
 from django.contrib.auth.base_user import BaseUserManager
 from django.contrib.auth.models import AbstractBaseUser, PermissionsMixin
 from django.db import models
@@ -119,3 +120,48 @@ class PhoneCode(models.Model):
 
     def __str__(self) -> str:
         return f"code for {self.phone} ({self.purpose})"
+
+
+class InviteCode(models.Model):
+    """An invitation to sign up while ``BRIDGENOTE_REGISTRATIONS=invite``. Only the SHA-256 of
+    the code is stored; the code itself is shown once, to the staff member who made it."""
+
+    code_hash = models.CharField(max_length=64, unique=True)
+    max_uses = models.PositiveIntegerField(default=1)
+    uses = models.PositiveIntegerField(default=0)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    note = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(uses__lte=models.F("max_uses")), name="invite_uses_lte_max"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"invite {self.pk} ({self.uses}/{self.max_uses})"
+
+
+class WaitlistEntry(models.Model):
+    """Someone who wants an account while registrations are closed: a phone number (E.164) or
+    an e-mail address, once each."""
+
+    class Kind(models.TextChoices):
+        PHONE = "phone", _("Phone number")
+        EMAIL = "email", _("E-mail address")
+
+    contact = models.CharField(max_length=254, unique=True)
+    kind = models.CharField(max_length=5, choices=Kind.choices)
+    ui_language = models.CharField(max_length=8, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name_plural = "waitlist entries"
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.pk}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -23,10 +24,12 @@ from bridgenote.accounts.avatars import process_avatar, store_avatar
 from bridgenote.accounts.models import (
     LANGUAGE_CHOICES,
     UI_LANGUAGE_CHOICES,
+    InviteCode,
     PhoneCode,
     PhoneCodePurpose,
     Profile,
     User,
+    WaitlistEntry,
 )
 from bridgenote.accounts.phone import dialling_code
 from bridgenote.accounts.territory import territory_for_ip
@@ -182,17 +185,23 @@ def user_sign_up(
     email: str | None = None,
     ui_language: str = "",
     password: str | None = None,
+    invite_code: str = "",
 ) -> User:
-    """Create an account and its profile together, or nothing (ValidationError on the handle).
+    """Create an account and its profile together, or nothing (ValidationError on the handle;
+    code "closed" when registrations are closed, "invite" for a missing or spent invitation
+    while they are by invitation, which is redeemed in the same transaction).
 
     A phone number passed here must already be verified by a code. The territory comes from
     ``ip``; the address itself is not stored.
     """
+    registrations_check()
     handle = validate_handle(handle)
     if phone and User.objects.filter(phone=phone).exists():
         raise ValidationError(_("An account with this phone number already exists."))
     try:
         with transaction.atomic():
+            if settings.REGISTRATIONS == "invite":
+                invite_redeem(code=invite_code)
             user = User.objects.create_user(
                 handle=handle,
                 password=password,
@@ -301,3 +310,96 @@ def profile_set_avatar(*, user: User, image: bytes | IO[bytes]) -> str:
 def profile_set_ui_language(*, user: User | AbstractBaseUser, language: str) -> None:
     """Remember the UI language the user chose, so it follows them to new devices."""
     Profile.objects.filter(user_id=user.pk).update(ui_language=_ui_language(language))
+
+
+# --- registrations: open, by invitation, closed with a waitlist ---------------------------------
+def registrations_check() -> None:
+    """ValidationError (code "closed") when this instance takes no new accounts."""
+    if settings.REGISTRATIONS == "closed":
+        raise ValidationError(
+            _("This instance is not taking new accounts right now. Join the waiting list."),
+            code="closed",
+        )
+
+
+def _invite_hash(code: str) -> str:
+    return hashlib.sha256("".join(code.split()).upper().encode()).hexdigest()
+
+
+def invite_create(
+    *, created_by: User | None = None, max_uses: int = 1, days: int | None = None, note: str = ""
+) -> tuple[InviteCode, str]:
+    """A new invitation code, returned once in clear (only its hash is stored): 12 characters
+    of an unambiguous alphabet, grouped as XXXX-XXXX-XXXX."""
+    if max_uses < 1:
+        raise ValueError("max_uses must be at least 1")
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+    raw = "".join(secrets.choice(alphabet) for _i in range(12))
+    code = f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
+    invite = InviteCode.objects.create(
+        code_hash=_invite_hash(code.replace("-", "")),
+        max_uses=max_uses,
+        expires_at=timezone.now() + timedelta(days=days) if days else None,
+        created_by=created_by,
+        note=note[:200],
+    )
+    return invite, code
+
+
+def _invite_error() -> ValidationError:
+    return ValidationError(
+        _("This invitation code is not valid or has been used up."), code="invite"
+    )
+
+
+def invite_valid(*, code: str) -> bool:
+    """Whether ``code`` would be accepted now (for forms; redeeming checks again)."""
+    cleaned = "".join(code.replace("-", "").split())
+    if not cleaned:
+        return False
+    invite = InviteCode.objects.filter(code_hash=_invite_hash(cleaned)).first()
+    return bool(
+        invite
+        and invite.uses < invite.max_uses
+        and (invite.expires_at is None or invite.expires_at > timezone.now())
+    )
+
+
+@transaction.atomic
+def invite_redeem(*, code: str) -> InviteCode:
+    """Use up one use of an invitation (a conditional UPDATE, so two sign-ups racing for its
+    last use cannot both win). ValidationError (code "invite") when missing, unknown, expired
+    or used up; call it in the sign-up's transaction so a failed sign-up returns the use."""
+    cleaned = "".join(code.replace("-", "").split())
+    if not cleaned:
+        raise ValidationError(_("Enter your invitation code."), code="invite")
+    now = timezone.now()
+    claimed = (
+        InviteCode.objects.filter(code_hash=_invite_hash(cleaned), uses__lt=F("max_uses"))
+        .exclude(expires_at__lte=now)
+        .update(uses=F("uses") + 1)
+    )
+    if not claimed:
+        raise _invite_error()
+    return InviteCode.objects.get(code_hash=_invite_hash(cleaned))
+
+
+def waitlist_join(*, contact: str, kind: str, ip: str, ui_language: str = "") -> WaitlistEntry:
+    """Put a phone number (already E.164) or an e-mail address on the waiting list, once.
+    At most ``WAITLIST_PER_IP_PER_HOUR`` per client IP (ValidationError code "rate")."""
+    if kind not in WaitlistEntry.Kind.values:
+        raise ValueError(f"unknown contact kind {kind!r}")
+    decision = ratelimit.hit(
+        f"waitlist:ip:{ip}", limit=settings.WAITLIST_PER_IP_PER_HOUR, window=3600
+    )
+    if not decision.allowed:
+        raise ValidationError(
+            _("Too many requests from your network. Try again later."), code="rate"
+        )
+    contact = contact.strip()
+    if kind == WaitlistEntry.Kind.EMAIL:
+        contact = contact.lower()
+    entry, _created = WaitlistEntry.objects.get_or_create(
+        contact=contact, defaults={"kind": kind, "ui_language": _ui_language(ui_language)}
+    )
+    return entry

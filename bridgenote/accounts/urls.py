@@ -10,6 +10,7 @@ urlpatterns = [
     path("signin/phone/code/", views.phone_code, name="phone_code"),
     path("signup/handle/", views.signup_handle, name="signup_handle"),
     path("signup/handle/check/", views.handle_check, name="handle_check"),
+    path("signup/waitlist/", views.waitlist, name="waitlist"),
     path("welcome/", views.welcome, name="welcome"),
     path("settings/profile/", views.profile_edit, name="profile_edit"),
     path("dev/outbox/", views.dev_outbox, name="dev_outbox"),

@@ -26,6 +26,7 @@ from bridgenote.accounts.forms import (
     LanguagesForm,
     PhoneForm,
     ProfileForm,
+    WaitlistForm,
     default_region,
 )
 from bridgenote.accounts.middleware import remember_user_language
@@ -37,6 +38,7 @@ from bridgenote.core import ratelimit
 
 FLOW_KEY = "accounts:phone-flow"
 SIGNUP_KEY = "accounts:verified-phone"
+WAITLIST_KEY = "accounts:waitlist-phone"
 # A verified number may be used to finish sign-up (choose a handle) for this long.
 SIGNUP_WINDOW_SECONDS = 30 * 60
 
@@ -132,6 +134,10 @@ def phone_code(request: HttpRequest) -> HttpResponseBase:
             if user is not None:
                 _sign_in(request, user)
                 return redirect(_next(request))
+            if settings.REGISTRATIONS == "closed":
+                # A new number on a closed instance: offer the waiting list, number filled in.
+                request.session[WAITLIST_KEY] = flow["phone"]
+                return redirect("accounts:waitlist")
             request.session[SIGNUP_KEY] = {"phone": flow["phone"], "at": int(time.time())}
             return redirect("accounts:signup_handle")
     else:
@@ -146,6 +152,10 @@ def signup_handle(request: HttpRequest) -> HttpResponseBase:
     if not verified or time.time() - verified["at"] > SIGNUP_WINDOW_SECONDS:
         request.session.pop(SIGNUP_KEY, None)
         return redirect("accounts:phone")
+    if settings.REGISTRATIONS == "closed":
+        request.session.pop(SIGNUP_KEY, None)
+        request.session[WAITLIST_KEY] = verified["phone"]
+        return redirect("accounts:waitlist")
     form = HandleForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -154,15 +164,41 @@ def signup_handle(request: HttpRequest) -> HttpResponseBase:
                 phone=verified["phone"],
                 ip=_ip(request),
                 ui_language=get_language() or "",
+                invite_code=form.cleaned_data.get("invite", ""),
             )
         except ValidationError as exc:
-            form.add_error("handle", exc)
+            code = getattr(exc, "code", None)
+            form.add_error("invite" if code == "invite" and "invite" in form.fields else
+                           None if code in ("closed", "invite") else "handle", exc)  # fmt: skip
         else:
             del request.session[SIGNUP_KEY]
             _sign_in(request, user)
             return redirect("accounts:welcome")
     context = {"form": form, "phone": display_phone(verified["phone"])}
     return render(request, "accounts/signup_handle.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def waitlist(request: HttpRequest) -> HttpResponseBase:
+    """While registrations are closed: leave a phone number or e-mail address to hear when
+    they open. Elsewhere it sends people to sign up."""
+    if settings.REGISTRATIONS != "closed":
+        return redirect("accounts:phone")
+    initial = {"contact": request.session.get(WAITLIST_KEY, "")}
+    form = WaitlistForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.waitlist_join(
+                contact=form.cleaned_data["value"], kind=form.cleaned_data["kind"],
+                ip=_ip(request), ui_language=get_language() or "",
+            )  # fmt: skip
+        except ValidationError as exc:
+            form.add_error("contact", exc)
+            return render(request, "accounts/waitlist.html", {"form": form}, status=429)
+        request.session.pop(WAITLIST_KEY, None)
+        return render(request, "accounts/waitlist.html", {"joined": True})
+    status = 400 if request.method == "POST" else 200
+    return render(request, "accounts/waitlist.html", {"form": form}, status=status)
 
 
 @require_http_methods(["GET"])

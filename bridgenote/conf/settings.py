@@ -247,6 +247,12 @@ SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = env.boolean("SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
+# Who may sign up: "open" (anyone), "invite" (with a code from `bridgenote invite-create`),
+# "closed" (nobody; a waitlist form instead). Existing accounts always log in.
+REGISTRATIONS = env.choice("REGISTRATIONS", "open", {"open", "invite", "closed"})
+# Waitlist sign-ups per client IP and hour.
+WAITLIST_PER_IP_PER_HOUR = env.integer("WAITLIST_PER_IP_PER_HOUR", 5, minimum=1)
+
 # SMS: "console" logs the code and shows it on the local-only dev outbox page.
 SMS_BACKEND = env.choice("SMS_BACKEND", "console", {"console", "http"})
 SMS_HTTP_URL = env.string("SMS_HTTP_URL", "")

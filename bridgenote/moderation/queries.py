@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils import translation
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 
 from bridgenote.moderation.models import (
     Appeal,
@@ -89,3 +93,66 @@ def last_decision(note: Note) -> ModerationDecision | None:
 def masked(text: str, *, language: str | None = None) -> str:
     """``text`` with every "mask" rule's matches replaced by asterisks, for display."""
     return mask(text, scan_text(text, language=language))
+
+
+@dataclass
+class AuthorView:
+    """What the author of a note that is not simply public is shown on the note page."""
+
+    state: str  # "pending", "limited" or "removed"
+    category: str  # the rule category's label, "" when no rule matched
+    reason: str  # in the author's language
+    open_appeal: bool
+
+
+_PENDING_REASONS: dict[str, Callable[[], str]] = {
+    "new_account": lambda: gettext(
+        "The first notes of a new account are checked by a moderator before everyone can see them."
+    ),
+    "report": lambda: gettext(
+        "People reported this note, so it is hidden until a moderator looks at it."
+    ),
+    "image": lambda: gettext("A moderator checks one of its photos before everyone can see it."),
+    "": lambda: gettext("Some of its words are checked by a moderator before everyone can see it."),
+}
+
+
+def author_view(note: Note, *, language: str) -> AuthorView | None:
+    """The moderation state of ``note`` as its author sees it, in ``language``; None when the
+    note is public. A held note explains why it waits (by the case's source, never quoting the
+    rule); a limited or removed one gives the moderator's reason."""
+    from bridgenote.moderation.models import Category
+
+    if note.moderation not in ("pending", "limited", "removed"):
+        return None
+    decision = last_decision(note)
+    case = (
+        ModerationCase.objects.filter(note=note).open().order_by("-id").first()
+        if note.moderation == "pending"
+        else (decision.case if decision else None)
+    )
+    code = next(
+        (
+            m["category"]
+            for m in (case.matches if case else None) or []
+            if m.get("category") in Category.values
+        ),
+        "",
+    )
+    with translation.override(language):
+        category = str(Category(code).label) if code else ""
+        if note.moderation == "pending":
+            source = case.source if case else ""
+            reason = _PENDING_REASONS.get(source, _PENDING_REASONS[""])()
+        elif decision is None:
+            reason = ""
+        elif language.startswith("zh"):
+            reason = decision.reason_zh or decision.reason_en
+        else:
+            reason = decision.reason_en or decision.reason_zh
+    return AuthorView(
+        state=note.moderation,
+        category=category,
+        reason=reason,
+        open_appeal=Appeal.objects.filter(note=note, state=Appeal.State.OPEN).exists(),
+    )

@@ -1,8 +1,8 @@
 """Every write of the moderation app: rules, cases, reports, decisions, appeals, rescans.
 
-Applying a decision sets ``Note.moderation``. What other apps must do as a consequence
-(withdraw a note from feeds, notify its author) is listed in docs/moderation.md under
-"Integration"; this module imports neither feeds nor notify.
+Applying a decision sets ``Note.moderation`` and calls ``notes.services.note_changed`` (feeds
+follow from there). A moderator's decision and an appeal's outcome are told to the note's
+author by ``notify.tasks.moderation_outcome``, enqueued after commit (``_tell_author``).
 """
 
 from __future__ import annotations
@@ -300,6 +300,34 @@ _ACTION_STATE: dict[str, str] = {
 }
 
 
+def case_category(case: ModerationCase | None) -> str:
+    """The rule category of a case (its first match's), "" when no rule matched."""
+    for match in (case.matches if case else None) or []:
+        if match.get("category"):
+            return str(match["category"])
+    return ""
+
+
+def _tell_author(
+    *, note_id: int, outcome: str, reason_en: str = "", reason_zh: str = "", category: str = ""
+) -> None:
+    """After commit: a moderation notification to the note's author (notify app)."""
+    from bridgenote.core.jobs import enqueue_on_commit
+    from bridgenote.notify.tasks import moderation_outcome
+
+    enqueue_on_commit(
+        moderation_outcome, note_id, outcome, reason_en=reason_en, reason_zh=reason_zh,
+        category=category,
+    )  # fmt: skip
+
+
+_OUTCOME_OF_ACTION: dict[str, str] = {
+    ModerationDecision.Action.APPROVE: "approved",
+    ModerationDecision.Action.LIMIT: "limited",
+    ModerationDecision.Action.REMOVE: "removed",
+}
+
+
 @transaction.atomic
 def decision_record(
     *,
@@ -309,10 +337,14 @@ def decision_record(
     template: ReasonTemplate | None = None,
     reason_en: str = "",
     reason_zh: str = "",
+    notify_author: bool = True,
 ) -> ModerationDecision:
     """A moderator's decision on a case: sets ``Note.moderation`` (approve -> published,
     limit -> limited, remove -> removed), closes the case and writes the audit entry. The
-    reason shown to the author is the template's text followed by the free text."""
+    reason shown to the author is the template's text followed by the free text. After
+    commit the author is notified of a limit or removal, and of an approval when the note
+    was not already public (an approval after reports on a public note changes nothing for
+    them)."""
     if not (moderator.is_moderator or moderator.is_staff):
         raise ModerationError("forbidden", _("Only moderators can decide."))
     if action not in _ACTION_STATE:
@@ -322,16 +354,23 @@ def decision_record(
         raise ModerationError("closed", _("Another moderator already decided this case."))
     note = case.note
     assert note is not None  # the case_has_target constraint
+    before = Note.objects.filter(pk=note.pk).values_list("moderation", flat=True).first()
     Note.objects.filter(pk=note.pk).update(moderation=_ACTION_STATE[action])
     _note_changed(note.pk)
     case.state = ModerationCase.State.CLOSED
     case.closed_at = timezone.now()
     case.save(update_fields=["state", "closed_at"])
-    return ModerationDecision.objects.create(
+    decision = ModerationDecision.objects.create(
         case=case, note=note, moderator=moderator, action=action, template=template,
         reason_en=_join_reason(template.text_en if template else "", reason_en),
         reason_zh=_join_reason(template.text_zh if template else "", reason_zh),
     )  # fmt: skip
+    if notify_author and (action != "approve" or before != Note.Moderation.PUBLISHED):
+        _tell_author(
+            note_id=note.pk, outcome=_OUTCOME_OF_ACTION[action], reason_en=decision.reason_en,
+            reason_zh=decision.reason_zh, category=case_category(case),
+        )  # fmt: skip
+    return decision
 
 
 def _join_reason(template_text: str, free_text: str) -> str:
@@ -396,13 +435,17 @@ def report_create(*, reporter: User, note: Note, category: str, text: str = "") 
 
 
 # --- appeals ------------------------------------------------------------------------------
+# What an author may appeal: a note held for review (pending), limited or removed.
+APPEALABLE = (Note.Moderation.PENDING, Note.Moderation.LIMITED, Note.Moderation.REMOVED)
+
+
 @transaction.atomic
 def appeal_create(*, author: User, note: Note, text: str) -> Appeal:
-    """The author appeals the decision that limited or removed their note (one open appeal
-    per note). The appeal opens a case so it appears in the moderators' queue."""
+    """The author appeals the decision that held, limited or removed their note (one open
+    appeal per note). The appeal opens a case so it appears in the moderators' queue."""
     if note.author_id != author.pk:
         raise ModerationError("not_author", _("Only the author can appeal."))
-    if note.moderation not in (Note.Moderation.LIMITED, Note.Moderation.REMOVED):
+    if note.moderation not in APPEALABLE:
         raise ModerationError("nothing_to_appeal", _("This note has no decision to appeal."))
     text = text.strip()
     if not text:
@@ -420,18 +463,27 @@ def appeal_create(*, author: User, note: Note, text: str) -> Appeal:
 @transaction.atomic
 def appeal_decide(*, appeal: Appeal, moderator: User, overturn: bool, outcome: str = "") -> Appeal:
     """Decide an appeal: overturning publishes the note again (an "approve" in the audit
-    log); upholding keeps it as it is. Either way the appeal's case is closed."""
+    log); upholding keeps it as it is. The appeal's case is closed (a held note's stays open
+    when upheld, since it still needs a decision). After commit the author is told."""
     if not (moderator.is_moderator or moderator.is_staff):
         raise ModerationError("forbidden", _("Only moderators can decide."))
     appeal = Appeal.objects.select_for_update().get(pk=appeal.pk)
     if appeal.state != Appeal.State.OPEN:
         raise ModerationError("closed", _("This appeal was already decided."))
     case = ModerationCase.objects.filter(note_id=appeal.note_id).open().first()
+    category = case_category(case)
     if overturn:
         if case is None:
             case = ModerationCase.objects.create(note_id=appeal.note_id, source="appeal")
-        decision_record(case=case, moderator=moderator, action="approve", reason_en=outcome)
-    elif case is not None:
+        decision_record(
+            case=case, moderator=moderator, action="approve", reason_en=outcome,
+            reason_zh=outcome, notify_author=False,
+        )  # fmt: skip
+    elif (
+        case is not None
+        and not Note.objects.filter(pk=appeal.note_id, moderation=Note.Moderation.PENDING).exists()
+    ):
+        # A held note's case stays open: upholding the hold still leaves it to be decided.
         ModerationCase.objects.filter(pk=case.pk).update(
             state=ModerationCase.State.CLOSED, closed_at=timezone.now()
         )
@@ -440,6 +492,16 @@ def appeal_decide(*, appeal: Appeal, moderator: User, overturn: bool, outcome: s
     appeal.decided_by = moderator
     appeal.decided_at = timezone.now()
     appeal.save(update_fields=["state", "outcome", "decided_by", "decided_at"])
+    # The author hears the outcome; the reason is the moderator's words, else (upheld) the
+    # reason of the decision they appealed, in both languages.
+    appealed = appeal.decision
+    _tell_author(
+        note_id=appeal.note_id,
+        outcome="appeal_overturned" if overturn else "appeal_upheld",
+        reason_en=appeal.outcome or (appealed.reason_en if appealed and not overturn else ""),
+        reason_zh=appeal.outcome or (appealed.reason_zh if appealed and not overturn else ""),
+        category=category,
+    )
     return appeal
 
 

@@ -13,6 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -185,6 +186,11 @@ def report(request: HttpRequest, note_id: int) -> HttpResponse:
     return render(request, "moderation/report.html", {"note": note, "form": form}, status=status)
 
 
+def _language(request: HttpRequest) -> str:
+    profile = getattr(request.user, "profile", None)
+    return getattr(profile, "ui_language", "") or get_language() or "en"
+
+
 @login_required
 def appeal(request: HttpRequest, note_id: int) -> HttpResponse:
     note = get_object_or_404(Note, pk=note_id, author=request.user)
@@ -206,6 +212,7 @@ def appeal(request: HttpRequest, note_id: int) -> HttpResponse:
         "moderation/appeal.html",
         {
             "note": note, "decision": decision, "form": form,
+            "view": queries.author_view(note, language=_language(request)),
             "open_appeal": Appeal.objects.filter(note=note, state=Appeal.State.OPEN).first(),
             "nav": "me",
         },

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
 from ninja.responses import Status
@@ -39,6 +40,8 @@ class GroupOut(Schema):
     note_id: str | None
     comment_id: str | None
     comment_body: str | None
+    reason: str | None  # moderation notices: the decision's reason in the recipient's language
+    appeal_url: str | None  # moderation notices for a limit or removal
     unread: bool
     created_at: datetime
 
@@ -105,6 +108,10 @@ def notifications(request: HttpRequest, tab: str = "likes", cursor: str | None =
                 "note_id": str(g.note.pk) if g.note else None,
                 "comment_id": str(g.comment.pk) if g.comment else None,
                 "comment_body": g.comment.body if g.comment and not g.comment.is_deleted else None,
+                "reason": g.reason or None if g.verb == "moderation" else None,
+                "appeal_url": reverse("moderation:appeal", args=[g.note.pk])
+                if g.appealable and g.note
+                else None,
                 "unread": g.unread,
                 "created_at": g.created_at,
             }

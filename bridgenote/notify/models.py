@@ -15,6 +15,17 @@ class Verb(models.TextChoices):
     COMMENT = "comment"
     REPLY = "reply"
     MENTION = "mention"
+    MODERATION = "moderation"  # a moderator's decision on the recipient's note; no actor
+
+
+class ModerationOutcome(models.TextChoices):
+    """What a moderation notification tells the author (``Notification.detail["outcome"]``)."""
+
+    LIMITED = "limited"
+    REMOVED = "removed"
+    APPROVED = "approved"
+    APPEAL_UPHELD = "appeal_upheld"
+    APPEAL_OVERTURNED = "appeal_overturned"
 
 
 class Tab(models.TextChoices):
@@ -33,6 +44,7 @@ TAB_OF_VERB: dict[str, str] = {
     Verb.COMMENT: Tab.COMMENTS,
     Verb.REPLY: Tab.COMMENTS,
     Verb.MENTION: Tab.COMMENTS,
+    Verb.MODERATION: Tab.COMMENTS,
 }
 
 
@@ -40,13 +52,17 @@ class Notification(SnowflakeModel):
     """Something ``actor`` did that ``recipient`` should hear about.
 
     ``tab`` is derived from ``verb`` when written, so each tab and the unread badge are one
-    indexed query.
+    indexed query. Moderation notices have no ``actor`` (moderators stay anonymous) and keep
+    what the author is told in ``detail``: ``outcome`` (a ``ModerationOutcome``), ``reason_en``
+    and ``reason_zh`` (the decision's reason, copied), ``category``.
     """
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
     )
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     verb = models.CharField(max_length=16, choices=Verb.choices)
     tab = models.CharField(max_length=10, choices=Tab.choices)
     note = models.ForeignKey(
@@ -55,6 +71,7 @@ class Notification(SnowflakeModel):
     comment = models.ForeignKey(
         "engage.Comment", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
+    detail = models.JSONField(default=dict, blank=True)
     is_read = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
 

@@ -8,12 +8,13 @@ from datetime import datetime
 from typing import Any
 
 from django.db.models import Count
+from django.utils import translation
 from django.utils.translation import gettext, ngettext
 
 from bridgenote.accounts.models import User
 from bridgenote.engage.models import Comment
 from bridgenote.notes.models import Note
-from bridgenote.notify.models import Notification, Tab, Verb
+from bridgenote.notify.models import ModerationOutcome, Notification, Tab, Verb
 
 
 def unread_count(user: Any) -> int:
@@ -48,14 +49,37 @@ class Group:
     unread: bool = False
     actors: list[User] = field(default_factory=list)
     actor_count: int = 0
+    detail: dict[str, Any] = field(default_factory=dict)
+    language: str = ""  # the recipient's language (moderation notices are rendered in it)
 
     @property
-    def actor(self) -> User:
-        return self.actors[0]
+    def actor(self) -> User | None:
+        return self.actors[0] if self.actors else None
+
+    @property
+    def outcome(self) -> str:
+        return str(self.detail.get("outcome", ""))
+
+    @property
+    def appealable(self) -> bool:
+        """A limit or removal the author may appeal (the link goes to the appeal page)."""
+        return self.outcome in (ModerationOutcome.LIMITED, ModerationOutcome.REMOVED)
+
+    @property
+    def reason(self) -> str:
+        """The decision's reason in the recipient's language (the other one if it is empty)."""
+        en, zh = str(self.detail.get("reason_en", "")), str(self.detail.get("reason_zh", ""))
+        if (self.language or translation.get_language() or "").startswith("zh"):
+            return zh or en
+        return en or zh
 
     @property
     def sentence(self) -> str:
         """ "ava liked your note" / "ava and 12 others liked your note", whole sentences."""
+        if self.verb == Verb.MODERATION:
+            with translation.override(self.language or translation.get_language()):
+                return str(MODERATION.get(self.outcome, MODERATION[""])())
+        assert self.actor is not None
         name = _name(self.actor)
         others = self.actor_count - 1
         if others == 0:
@@ -99,7 +123,22 @@ GROUPED: dict[str, Callable[[int], str]] = {
         n,
     ),
 }
-# Comments, replies and mentions each carry their own text, so they are never grouped.
+MODERATION: dict[str, Callable[[], str]] = {
+    ModerationOutcome.LIMITED: lambda: gettext(
+        "A moderator limited your note: it stays on your profile but is not shown in Discover."
+    ),
+    ModerationOutcome.REMOVED: lambda: gettext("A moderator removed your note."),
+    ModerationOutcome.APPROVED: lambda: gettext("A moderator approved your note: it is public."),
+    ModerationOutcome.APPEAL_UPHELD: lambda: gettext(
+        "A moderator reviewed your appeal and kept the decision."
+    ),
+    ModerationOutcome.APPEAL_OVERTURNED: lambda: gettext(
+        "Your appeal was accepted: your note is public again."
+    ),
+    "": lambda: gettext("A moderator reviewed your note."),
+}
+# Comments, replies, mentions and moderation notices each carry their own text, so they are
+# never grouped.
 GROUPABLE = set(GROUPED)
 
 
@@ -109,9 +148,17 @@ class Page:
     next_cursor: int | None
 
 
+def recipient_language(user: User) -> str:
+    """The language a user reads their notifications in: Profile.ui_language, else the
+    request's."""
+    profile = getattr(user, "profile", None)
+    return (getattr(profile, "ui_language", "") or "") or translation.get_language() or "en"
+
+
 def notification_page(*, user: User, tab: str, cursor: int | None, limit: int = 40) -> Page:
     """One page of a tab, newest first, grouped. The cursor is the last notification ID seen;
     a group never spans two pages (the next page may start a new line for the same target)."""
+    language = recipient_language(user)
     rows = (
         Notification.objects.filter(recipient=user, tab=tab)
         .select_related("actor__profile", "note", "comment__reply_to_user")
@@ -137,8 +184,10 @@ def notification_page(*, user: User, tab: str, cursor: int | None, limit: int = 
                 comment=n.comment,
                 created_at=n.created_at,
                 latest_id=n.pk,
+                detail=n.detail or {},
+                language=language,
             )
-        if all(a.pk != n.actor_id for a in group.actors):
+        if n.actor is not None and all(a.pk != n.actor_id for a in group.actors):
             group.actors.append(n.actor)
             group.actor_count += 1
         group.unread = group.unread or not n.is_read

@@ -18,7 +18,7 @@ from bridgenote.engage import queries
 from bridgenote.engage.models import Comment
 from bridgenote.notes.models import Note
 from bridgenote.notes.parsing import mentions_in
-from bridgenote.notify.models import TAB_OF_VERB, Notification, Verb
+from bridgenote.notify.models import TAB_OF_VERB, ModerationOutcome, Notification, Verb
 
 MENTIONS_MAX = 20
 
@@ -135,6 +135,38 @@ def notify_mentions(
         ):
             told.append(user.pk)
     return told
+
+
+def notify_moderation(
+    *,
+    note_id: int,
+    outcome: str,
+    reason_en: str = "",
+    reason_zh: str = "",
+    category: str = "",
+) -> Notification | None:
+    """Tell a note's author what a moderator decided (``outcome``: a ``ModerationOutcome``),
+    with the decision's reason in both languages; the page shows the recipient's. The
+    moderation services call it (through ``tasks.moderation_outcome``) after their transaction
+    commits. No actor: moderators are not named. Nothing when the note is gone."""
+    if outcome not in ModerationOutcome.values:
+        raise ValueError(f"unknown moderation outcome {outcome!r}")
+    note = Note.objects.filter(pk=note_id).only("pk", "author_id").first()
+    if note is None:
+        return None
+    return Notification.objects.create(
+        recipient_id=note.author_id,
+        actor=None,
+        verb=Verb.MODERATION,
+        tab=TAB_OF_VERB[Verb.MODERATION],
+        note=note,
+        detail={
+            "outcome": outcome,
+            "reason_en": reason_en,
+            "reason_zh": reason_zh,
+            "category": category,
+        },
+    )
 
 
 def notifications_forget_between(*, a: User, b: User) -> None:

@@ -183,7 +183,9 @@ def test_starter_list_catches_real_profanity(starter: rulesets.ImportReport) -> 
     assert decide(scan_text("卖淫服务")).action == "hold"
 
 
-@settings(max_examples=300, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)  # a shared 2-core machine: timings vary too much for a deadline
 @given(st.text(alphabet=st.characters(codec="utf-8"), max_size=80) | st.sampled_from(
     ["微 信", "s e x", "ｓｈｉｔ\u200b", "賣 淫", "🅵🆄🅲🅺 微😀信", "\u0336" * 5]
 ))  # fmt: skip
