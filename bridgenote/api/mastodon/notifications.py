@@ -55,6 +55,9 @@ def _rows(me: User) -> QuerySet[Notification]:
 
 def _json(row: Notification, me: User, view: Viewpoint) -> dict[str, Any]:
     kind = TYPE_OF_VERB[row.verb]
+    # _rows keeps only the verbs Mastodon has, which always have an actor (moderation
+    # notices, which have none, are not shown to Mastodon clients).
+    assert row.actor is not None
     status: dict[str, Any] | None = None
     if row.comment is not None:
         status = comment_status(row.comment, me, view)
