@@ -228,3 +228,14 @@ def test_instance_documents(client):
     info = client.get("/nodeinfo/2.0").json()
     assert info["software"]["name"] == "bridgenote"
     assert client.get("/api/v1/custom_emojis").json() == []
+
+
+def test_a_nul_character_in_text_is_a_clear_422(client, bearer):
+    response = client.patch(
+        "/api/v1/accounts/update_credentials",
+        {"display_name": "Ava\x00"},
+        content_type="application/json",
+        **bearer(ava(), "write:accounts"),
+    )
+    assert response.status_code == 422
+    assert "NUL" in response.json()["error"]

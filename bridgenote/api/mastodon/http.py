@@ -76,6 +76,8 @@ class Params:
         if not isinstance(value, str | int | float):
             raise ApiError(422, f"Validation failed: {name} must be a string")
         value = str(value)
+        if "\x00" in value:
+            raise ApiError(422, f"Validation failed: {name} contains a NUL character")
         if len(value) > max_length:
             raise ApiError(422, f"Validation failed: {name} is too long (maximum {max_length})")
         return value

@@ -45,6 +45,9 @@ def dispatch(routes: list[Route]) -> View:
             response["Allow"] = ", ".join(sorted(by_method))
             return response
         try:
+            if any("\x00" in str(value) for value in kwargs.values()):
+                # No stored name or ID contains a NUL, and PostgreSQL refuses it in a query.
+                raise ApiError(404, "Record not found")
             grant = authenticate(request)
             if route.access != PUBLIC:
                 if grant is None:
