@@ -153,34 +153,16 @@ def _check(
     alt_body = clean_text(alt_body)
     place_name = clean_text(place_name, single_line=True)
 
-    if len(title) > settings.NOTE_TITLE_MAX:
-        errors.add(
-            "title",
-            _("The title can have at most %(limit)d characters; it has %(count)d.")
-            % {"limit": settings.NOTE_TITLE_MAX, "count": len(title)},
-            "title_too_long",
-        )
-    if len(body) > settings.NOTE_BODY_MAX:
-        errors.add(
-            "body",
-            _("The text can have at most %(limit)d characters; it has %(count)d.")
-            % {"limit": settings.NOTE_BODY_MAX, "count": len(body)},
-            "body_too_long",
-        )
-    if len(alt_title) > settings.NOTE_TITLE_MAX:
-        errors.add(
-            "alt_title",
-            _("The title can have at most %(limit)d characters; it has %(count)d.")
-            % {"limit": settings.NOTE_TITLE_MAX, "count": len(alt_title)},
-            "alt_title_too_long",
-        )
-    if len(alt_body) > settings.NOTE_BODY_MAX:
-        errors.add(
-            "alt_body",
-            _("The text can have at most %(limit)d characters; it has %(count)d.")
-            % {"limit": settings.NOTE_BODY_MAX, "count": len(alt_body)},
-            "alt_body_too_long",
-        )
+    title_too_long = _("The title can have at most %(limit)d characters; it has %(count)d.")
+    text_too_long = _("The text can have at most %(limit)d characters; it has %(count)d.")
+    for name, value, limit, message in (
+        ("title", title, settings.NOTE_TITLE_MAX, title_too_long),
+        ("body", body, settings.NOTE_BODY_MAX, text_too_long),
+        ("alt_title", alt_title, settings.NOTE_TITLE_MAX, title_too_long),
+        ("alt_body", alt_body, settings.NOTE_BODY_MAX, text_too_long),
+    ):
+        if len(value) > limit:
+            errors.add(name, message % {"limit": limit, "count": len(value)}, f"{name}_too_long")
     if len(place_name) > PLACE_NAME_MAX:
         errors.add(
             "place_name",
