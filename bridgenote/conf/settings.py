@@ -181,6 +181,25 @@ else:
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # `bridgenote serve` starts one job worker in the same command unless this is false.
 EMBEDDED_WORKER = env.boolean("EMBEDDED_WORKER", True)
+# Periodic jobs (core/scheduler.py): each `bridgenote worker` runs the scheduler; a row per job in
+# the database makes sure one worker enqueues each run. Interval in minutes, 0 turns a job off.
+SCHEDULER_ENABLED = env.boolean("SCHEDULER", True)
+SCHEDULER_TICK_SECONDS = env.integer("SCHEDULER_TICK_SECONDS", 30, minimum=1, maximum=3600)
+PERIODIC_JOBS = {
+    name: {
+        "task": task,
+        "minutes": env.integer(f"PERIODIC_{name.upper()}_MINUTES", minutes, minimum=0),
+    }
+    for name, task, minutes in (
+        ("media_sweep", "bridgenote.media.tasks.attachments_sweep", 60),
+        ("notes_media_sweep", "bridgenote.notes.tasks.notes_media_sweep", 15),
+        ("trim_inboxes", "bridgenote.feeds.tasks.trim_inboxes", 24 * 60),
+        ("translate_cleanup", "bridgenote.translate.tasks.translation_cleanup", 24 * 60),
+        ("task_results_prune", "bridgenote.core.tasks.task_results_prune", 24 * 60),
+    )
+}
+# Finished job results are deleted after this many days by the task_results_prune job.
+TASK_RESULTS_KEEP_DAYS = env.integer("TASK_RESULTS_KEEP_DAYS", 14, minimum=1)
 
 # --- media and static files -----------------------------------------------------------------
 STATIC_URL = "/static/"
