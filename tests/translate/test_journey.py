@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from bridgenote.accounts.models import Profile
 from bridgenote.engage.models import Comment
 from bridgenote.engage.services import comment_create
 from bridgenote.notes.services import note_create
@@ -116,3 +117,40 @@ def test_done_when_journey_on_the_note_page(
     ):
         assert leaked not in page_text
     assert llm.requests, "the fake provider was used"
+
+
+def test_hostile_translations_of_a_bio_and_an_image_description_stay_text(
+    live_server: Any, page_factory: Any, login: Any, llm: Any
+) -> None:
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=30_000)
+    llm.mode = "markup"
+    li = liwei()
+    sentence = "今天天气很好，我们去公园散步吧。"
+    Profile.objects.filter(user=li).update(bio=sentence)
+    attachment = make_attachment(li)
+    attachment.alt_text = sentence
+    attachment.save(update_fields=["alt_text"])
+    note = note_create(
+        author=li, title="", body="周末", language="zh", attachment_ids=[attachment.id]
+    )
+    page = page_factory(locale="en-US")
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    login(page, ava())
+
+    page.goto(f"{live_server.url}/@liwei")
+    bio = page.locator(".bio")
+    bio.get_by_role("button", name="Translate").click()
+    expect(bio.locator(".tr-result")).to_contain_text("<script>alert(1)</script>")
+    assert bio.locator(".tr-result img, .tr-result script").count() == 0
+
+    page.goto(f"{live_server.url}/notes/{note.id}/")
+    page.get_by_text("Image description").click()
+    alt = page.locator(".tr-alt")
+    expect(alt).to_contain_text(sentence)
+    alt.get_by_role("button", name="Translate").click()
+    expect(alt.locator(".tr-result")).to_contain_text("<img src=x onerror=alert(1)>")
+    assert alt.locator(".tr-result img, .tr-result script").count() == 0
+    assert dialogs == []
