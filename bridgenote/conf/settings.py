@@ -501,6 +501,9 @@ MODERATION_REPORTS_PER_HOUR = env.integer("MODERATION_REPORTS_PER_HOUR", 20, min
 MODERATION_REPORTS_TO_HOLD = env.integer("MODERATION_REPORTS_TO_HOLD", 0, minimum=0)
 # Notes per batch of a rescan job.
 MODERATION_RESCAN_BATCH = env.integer("MODERATION_RESCAN_BATCH", 1000, minimum=1)
+# The public moderation log at /moderation/public-log/ (moderators' decisions and reasons,
+# never who decided, whose content or the content); off: 404.
+MODERATION_PUBLIC_LOG = env.boolean("MODERATION_PUBLIC_LOG", False)
 
 # --- search ---------------------------------------------------------------------------------
 SEARCH_PAGE_SIZE = env.integer("SEARCH_PAGE_SIZE", 20, minimum=1, maximum=100)
