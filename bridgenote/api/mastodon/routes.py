@@ -76,5 +76,11 @@ def urlpatterns_for(routes: list[Route]) -> list[URLPattern]:
     return patterns
 
 
+@csrf_exempt
+def not_found(request: HttpRequest, rest: str = "") -> HttpResponse:
+    """A path under /api/v1 or /api/v2 that no route serves: JSON, as Mastodon answers."""
+    return error(ApiError(404, "Record not found"))
+
+
 def grant_of(request: HttpRequest) -> Grant | None:
     return getattr(request, "grant", None)
