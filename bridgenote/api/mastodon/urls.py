@@ -199,6 +199,8 @@ ROUTES: list[Route] = [
 urlpatterns = [
     *urlpatterns_for(ROUTES),
     path("oauth/authorize", oauth.authorize, name="oauth_authorize"),
+    # toot sends its users to /oauth/authorize/ (Rails ignores the trailing slash).
+    path("oauth/authorize/", oauth.authorize),
     path("oauth/token", oauth.token, name="oauth_token"),
     path("oauth/revoke", oauth.revoke, name="oauth_revoke"),
     path(".well-known/oauth-authorization-server", oauth.metadata),
