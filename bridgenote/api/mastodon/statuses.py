@@ -532,4 +532,7 @@ def bookmarks(request: HttpRequest) -> HttpResponse:
     )
 
 
-__all__ = ["comment_status", "note_status"]
+# Public name for the other modules of this API (translate).
+note_or_comment = _note_or_comment
+
+__all__ = ["comment_status", "note_or_comment", "note_status"]
