@@ -21,6 +21,7 @@ from bridgenote.feeds.models import FeedPreferences
 from bridgenote.feeds.presenters import why_lines
 from bridgenote.feeds.queries import BadCursor, following_page, parse_note_cursor, trending_topics
 from bridgenote.feeds.services import feed_preferences_update
+from bridgenote.feeds.shell import render_page
 
 
 def _viewer(request: HttpRequest) -> ranking.Viewer:
@@ -53,13 +54,20 @@ def discover(request: HttpRequest, form: FeedPreferencesForm | None = None) -> H
     }
     if request.headers.get("HX-Request") == "true" and cursor:
         return render(request, "feeds/_items.html", context)
-    context["head"] = _discover_head(channel)
+    parts = [_discover_head(channel)]
     if form is not None:
-        context["prefs_form"] = render_to_string("feeds/_prefs.html", {"form": form}, request)
+        parts.append(render_to_string("feeds/_prefs.html", {"form": form}, request))
     elif request.user.is_authenticated:
-        context["prefs_form"] = _prefs_form(request, round(viewer.mix * 100))
-    return render(
-        request, "feeds/discover.html", context, status=400 if form and form.errors else 200
+        parts.append(_prefs_form(request, round(viewer.mix * 100)))
+    if context["items"]:
+        parts.append(_list_html(context["items"], context["next_url"]))
+    return render_page(
+        request,
+        "feeds/discover.html",
+        {"nav": "discover", "has_items": bool(context["items"])},
+        "".join(parts),
+        key=(bool(context["items"]),),
+        status=400 if form and form.errors else 200,
     )
 
 
@@ -92,7 +100,26 @@ def following(request: HttpRequest) -> HttpResponse:
     }
     if request.headers.get("HX-Request") == "true" and raw:
         return render(request, "feeds/_items.html", context)
-    return render(request, "feeds/following.html", context)
+    has_items = bool(context["items"])
+    return render_page(
+        request,
+        "feeds/following.html",
+        {"nav": "following", "has_items": has_items},
+        _list_html(context["items"], context["next_url"]) if has_items else "",
+        key=(has_items,),
+    )
+
+
+def _list_html(items: list[tuple[SafeString, str]], next_url: str | None) -> str:
+    """The card list of a full page (``_items.html`` is the htmx next-page version)."""
+    cards = "".join(
+        f'<div class="feed-item">{card}<p class="feed-why">{escape(why)}</p></div>'
+        if why
+        else f'<div class="feed-item">{card}</div>'
+        for card, why in items
+    )
+    more = render_to_string("feeds/_more.html", {"next_url": next_url})
+    return f'<div id="feed-list" class="feed-masonry">{cards}</div>\n{more}'
 
 
 _PREFS_MIX = Precompiled(
