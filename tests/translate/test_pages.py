@@ -96,3 +96,33 @@ def test_profile_bio_markup_stays_text_and_its_translation_too(client, llm):
     Profile.objects.filter(user=li).update(bio="今天天气很好，我们去公园散步吧。")
     answer = client.post(f"/translate/o/bio/{li.pk}/bio/", **HTMX).content.decode()
     assert "<script>" not in answer and "&lt;img src=x onerror=alert(1)&gt;" in answer
+
+
+def test_a_cached_translation_loads_no_attachments_and_no_user_for_a_bio(client, llm):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    li = liwei()
+    Profile.objects.filter(user=li).update(bio="我想喝咖啡")
+    note = note_with_alts(li, "一杯拿铁和一本书")
+    client.force_login(ava())
+    for path in (f"/translate/o/note/{note.id}/body/", f"/translate/o/bio/{li.pk}/bio/"):
+        client.post(path, **HTMX)  # the first one reaches the provider
+    with CaptureQueriesContext(connection) as body:
+        assert client.post(f"/translate/o/note/{note.id}/body/", **HTMX).status_code == 200
+    with CaptureQueriesContext(connection) as bio:
+        answer = client.post(f"/translate/o/bio/{li.pk}/bio/", **HTMX).content.decode()
+    assert "I want to drink coffee" in answer
+    body_sql = " ".join(query["sql"] for query in body.captured_queries)
+    assert "attachment" not in body_sql and "translate_translation" not in body_sql
+    bio_sql = [query["sql"] for query in bio.captured_queries]
+    assert not any('FROM "accounts_user"' in sql for sql in bio_sql), bio_sql
+    assert len(bio_sql) == 2  # the session and the bio, nothing else
+    answer = client.post(f"/translate/o/note/{note.id}/alt0/", **HTMX).content.decode()
+    assert "A latte and a book" in answer
+
+
+@pytest.mark.parametrize("field", ["alt1", "alt", "altx", "alt_other"])
+def test_a_missing_photo_or_unknown_field_is_404(client, llm, field):
+    note = note_with_alts(liwei(), "一杯拿铁和一本书")
+    assert client.post(f"/translate/o/note/{note.id}/{field}/", **HTMX).status_code == 404
