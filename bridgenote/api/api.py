@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.urls import URLPattern, URLResolver
 from ninja import NinjaAPI
+from ninja.openapi.schema import OpenAPISchema
 
 from bridgenote import __version__
 from bridgenote.api import errors
@@ -14,6 +17,11 @@ class BridgenoteAPI(NinjaAPI):
 
     def _get_urls(self) -> list[URLPattern | URLResolver]:
         return errors.wrap_urls(super()._get_urls())
+
+    def get_openapi_schema(self, **kwargs: Any) -> OpenAPISchema:
+        spec = super().get_openapi_schema(**kwargs)
+        errors.document(spec)
+        return spec
 
 
 api = BridgenoteAPI(

@@ -97,6 +97,58 @@ def validation_fields(errors: list[dict[str, Any]]) -> dict[str, list[str]]:
     return fields
 
 
+ERROR_SCHEMA: dict[str, Any] = {
+    "title": "Error",
+    "type": "object",
+    "properties": {
+        "error": {"type": "string", "description": "A stable code: not_found, invalid..."},
+        "message": {"type": "string", "description": "For people, in their language."},
+        "fields": {
+            "type": "object",
+            "additionalProperties": {"type": "array", "items": {"type": "string"}},
+            "description": "Per field messages (422).",
+        },
+    },
+    "required": ["error", "message"],
+}
+DESCRIPTIONS = {
+    400: "The body is not valid JSON",
+    401: "No signed-in session",
+    403: "The session's CSRF token is missing or wrong",
+    404: "Not found, or not visible to you",
+    413: "The body is too large",
+    422: "A parameter or a body field is missing or not valid",
+}
+
+
+def document(spec: dict[str, Any]) -> dict[str, Any]:
+    """Add the errors that any operation may answer to the OpenAPI spec, so that a client (or
+    schemathesis) knows them: 401/403 where a session is needed, 422 where there is input, 400
+    and 413 where there is a body, 404 where the path names something."""
+    schemas = spec.setdefault("components", {}).setdefault("schemas", {})
+    schemas.setdefault("Error", ERROR_SCHEMA)
+    content = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    for path, operations in spec.get("paths", {}).items():
+        for method, operation in operations.items():
+            statuses = set()
+            if operation.get("security"):
+                statuses.add(401)
+                if method != "get":
+                    statuses.add(403)
+            if operation.get("parameters") or operation.get("requestBody"):
+                statuses.add(422)
+            if operation.get("requestBody"):
+                statuses |= {400, 413}
+            if "{" in path:
+                statuses.add(404)
+            responses = operation.setdefault("responses", {})
+            for status in sorted(statuses):
+                responses.setdefault(
+                    status, {"description": DESCRIPTIONS[status], "content": content}
+                )
+    return spec
+
+
 def install(api: NinjaAPI) -> None:
     """Register the handlers on ``api`` (later registrations win over ninja's defaults)."""
 

@@ -156,3 +156,14 @@ def test_mastodon_paths_keep_the_mastodon_shape(client):
     assert response.status_code == 404
     assert response.json() == {"error": "Record not found"}
     assert client.get("/api/v2/nope/deeper").json() == {"error": "Record not found"}
+
+
+def test_the_spec_documents_the_shared_errors(client):
+    spec = client.get("/api/openapi.json").json()
+    assert spec["components"]["schemas"]["Error"]["required"] == ["error", "message"]
+    assert set(spec["paths"]["/api/notes/drafts"]["get"]["responses"]) == {"200", "401"}
+    create = spec["paths"]["/api/notes/"]["post"]["responses"]
+    assert {"400", "401", "403", "413", "422"} <= set(create)
+    # An app's own documented error is kept, not replaced.
+    assert create["400"]["content"]["application/json"]["schema"]["$ref"].endswith("ErrorOut")
+    assert set(spec["paths"]["/api/ping"]["get"]["responses"]) == {"200"}
