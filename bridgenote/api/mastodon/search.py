@@ -57,7 +57,7 @@ def search_v2(request: HttpRequest) -> HttpResponse:
     raw = params.text("q", max_length=MAX_QUERY_CHARS * 4).strip()
     kind = params.text("type", max_length=20)
     if kind and kind not in TYPES:
-        raise ApiError(422, "Validation failed: type must be accounts, statuses or hashtags")
+        raise ApiError(422, _("The search type must be accounts, statuses or hashtags."))
     limit = params.integer("limit", 20, minimum=1, maximum=40)
     offset = params.integer("offset", 0, minimum=0, maximum=10_000)
     author = params.id("account_id") or 0

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from bridgenote.accounts.models import Profile
 from bridgenote.api.mastodon.http import ApiError, Params, error, respond
@@ -18,7 +20,7 @@ from bridgenote.translate.engine import provider_label
 from bridgenote.translate.providers import available_targets, get_provider
 
 # What a client is told translated a note that has the author's own second-language version.
-AUTHOR_PROVIDER = "its author"
+AUTHOR_PROVIDER = gettext_lazy("its author")
 
 
 def enabled() -> bool:
@@ -43,9 +45,7 @@ def _target(request: HttpRequest) -> str:
     if asked:
         target = translate.normalise_target(asked)
         if not target or target not in available_targets():
-            raise ApiError(
-                422, "Validation failed: translation into this language is not available"
-            )
+            raise ApiError(422, _("Translation into this language is not available on this site."))
         return target
     grant = grant_of(request)
     profile = Profile.objects.filter(user=grant.user).first() if grant and grant.user else None
@@ -79,7 +79,7 @@ def status_translate(request: HttpRequest, status_id: str) -> HttpResponse:
                 _entity(
                     content_html(item.alt_title, item.alt_body),
                     source or detect_language(status_text(item)),
-                    AUTHOR_PROVIDER,
+                    str(AUTHOR_PROVIDER),
                     [(a.pk, a.alt_text) for a in attachments],
                 )
             )
