@@ -54,7 +54,7 @@ def discover(request: HttpRequest, form: FeedPreferencesForm | None = None) -> H
     }
     if request.headers.get("HX-Request") == "true" and cursor:
         return render(request, "feeds/_items.html", context)
-    parts = [_discover_head(channel)]
+    parts: list[str] = [_discover_head(channel)]
     if form is not None:
         parts.append(render_to_string("feeds/_prefs.html", {"form": form}, request))
     elif request.user.is_authenticated:
