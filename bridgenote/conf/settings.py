@@ -478,6 +478,9 @@ FEEDS_DISCOVER_POOL_SIZE = env.integer("FEEDS_DISCOVER_POOL_SIZE", 3000, minimum
 FEEDS_DISCOVER_WINDOW_DAYS = env.integer("FEEDS_DISCOVER_WINDOW_DAYS", 21, minimum=1)
 FEEDS_DISCOVER_REFRESH_SECONDS = env.integer("FEEDS_DISCOVER_REFRESH_SECONDS", 300, minimum=5)
 FEEDS_TRENDING_HOURS = env.integer("FEEDS_TRENDING_HOURS", 48, minimum=1)
+# Rendered feed cards and page shells are kept in process memory this long (0: render every
+# time; the benchmark's "cold" run uses it).
+FEEDS_RENDER_CACHE_SECONDS = env.integer("FEEDS_RENDER_CACHE_SECONDS", 120, minimum=0)
 
 # --- engage ---------------------------------------------------------------------------------
 COMMENT_BODY_MAX = env.integer("COMMENT_BODY_MAX", 500, minimum=1, maximum=5000)

@@ -16,6 +16,7 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
 
+from django.conf import settings
 from django.template.loader import get_template
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
@@ -119,7 +120,6 @@ def discover_cards(viewer_id: int | None, ids: Sequence[int]) -> dict[int, Card]
 
 
 # --- HTML ----------------------------------------------------------------------------------------
-CARD_SECONDS = 120.0
 CARD_MAX = 10_000
 _html: OrderedDict[tuple[Any, ...], tuple[float, str]] = OrderedDict()
 _lock = threading.Lock()
@@ -150,12 +150,13 @@ def card_html(cards: Sequence[Card], user: Any) -> list[SafeString]:
     viewer_id = getattr(user, "pk", None)
     language = get_language() or ""
     now = time.monotonic()
+    seconds = settings.FEEDS_RENDER_CACHE_SECONDS
     keys = [_key(card, viewer_id, language) for card in cards]
     out: list[str | None] = []
     with _lock:
         for key in keys:
             hit = _html.get(key)
-            if hit is not None and now - hit[0] < CARD_SECONDS:
+            if hit is not None and now - hit[0] < seconds:
                 _html.move_to_end(key)
                 out.append(hit[1])
             else:

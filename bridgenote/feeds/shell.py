@@ -13,6 +13,7 @@ import threading
 from collections import OrderedDict
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
@@ -64,7 +65,7 @@ def render_page(
 ) -> HttpResponse:
     """``template`` with ``{{ feed_body }}`` = ``body`` (already safe HTML). ``key`` holds
     whatever else of ``context`` the page shows."""
-    if messages.get_messages(request):
+    if messages.get_messages(request) or not settings.FEEDS_RENDER_CACHE_SECONDS:
         safe_body = mark_safe(body)  # noqa: S308 - rendered HTML (escaped cards and lines)
         return render(request, template, {**context, "feed_body": safe_body}, status=status)
     user = request.user

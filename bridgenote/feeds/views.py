@@ -54,7 +54,7 @@ def discover(request: HttpRequest, form: FeedPreferencesForm | None = None) -> H
     }
     if request.headers.get("HX-Request") == "true" and cursor:
         return render(request, "feeds/_items.html", context)
-    parts = [_discover_head(channel)]
+    parts: list[str] = [_discover_head(channel)]
     if form is not None:
         parts.append(render_to_string("feeds/_prefs.html", {"form": form}, request))
     elif request.user.is_authenticated:
@@ -93,19 +93,17 @@ def following(request: HttpRequest) -> HttpResponse:
     except BadCursor:
         cursor = raw = None
     page = following_page(request.user, cursor=cursor, fetch=following_cards)
-    context = {
-        "nav": "following",
-        "items": [(card, "") for card in card_html(page.notes, request.user)],
-        "next_url": _next_url(reverse("feeds:following"), page.next_cursor, None),
-    }
+    items = [(card, "") for card in card_html(page.notes, request.user)]
+    next_url = _next_url(reverse("feeds:following"), page.next_cursor, None)
     if request.headers.get("HX-Request") == "true" and raw:
+        context = {"nav": "following", "items": items, "next_url": next_url}
         return render(request, "feeds/_items.html", context)
-    has_items = bool(context["items"])
+    has_items = bool(items)
     return render_page(
         request,
         "feeds/following.html",
         {"nav": "following", "has_items": has_items},
-        _list_html(context["items"], context["next_url"]) if has_items else "",
+        _list_html(items, next_url) if has_items else "",
         key=(has_items,),
     )
 
