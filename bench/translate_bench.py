@@ -94,8 +94,14 @@ def main() -> None:
         user = User.objects.create_user("translate_bench", None)
         Profile.objects.create(user=user, display_name="bench")
     Profile.objects.filter(user=user).update(bio=NOTE[:400])
+    from bridgenote.notes.models import Note
+
+    note = Note.objects.create(
+        author=user, title="", body=NOTE[:400], status="published", media_ready=True
+    )
     client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(user)
+    anonymous = Client(HTTP_HOST="127.0.0.1")
     note_1000 = (PARAGRAPH * 10)[:1000]
 
     def ping() -> None:
@@ -117,6 +123,19 @@ def main() -> None:
         )
         assert b"Machine translation by" in response.content
 
+    def cached_note() -> None:
+        # The note page's button: the note's visibility is checked for the viewer each time.
+        response = client.post(
+            f"/translate/o/note/{note.pk}/body/", {"target": "en"}, HTTP_HX_REQUEST="true"
+        )
+        assert b"Machine translation by" in response.content
+
+    def cached_object_signed_out() -> None:
+        response = anonymous.post(
+            f"/translate/o/bio/{user.pk}/bio/", {"target": "en"}, HTTP_HX_REQUEST="true"
+        )
+        assert b"Machine translation by" in response.content
+
     # The first call of each is a real (fake-provider) translation; the rest come from cache.
     first = timed(
         lambda: client.post(
@@ -125,7 +144,8 @@ def main() -> None:
         1,
     )
     client.post(f"/translate/o/bio/{user.pk}/bio/", {"target": "en"}, HTTP_HX_REQUEST="true")
-    for call in (ping, signed_in_floor, cached_text, cached_object):
+    all_calls = (ping, signed_in_floor, cached_text, cached_object, cached_note)
+    for call in (*all_calls, cached_object_signed_out):
         timed(call, 20)  # warm-up
 
     dictionary.cedict()  # loaded once per process (about a second), not per request
@@ -140,6 +160,10 @@ def main() -> None:
     results["signed_in_floor"] = summary(timed(signed_in_floor, args.runs))
     results["cached_translation_api"] = summary(timed(cached_text, args.runs))
     results["cached_translation_partial"] = summary(timed(cached_object, args.runs))
+    results["cached_translation_note_partial"] = summary(timed(cached_note, args.runs))
+    results["cached_translation_partial_signed_out"] = summary(
+        timed(cached_object_signed_out, args.runs)
+    )
     assert len(FAKE.requests) == results["provider_calls"], "a cached call reached the provider"
 
     # Pinyin and glosses of a 1,000-character note: cold (no word seen yet in this process)
@@ -169,7 +193,16 @@ def main() -> None:
     ping_p99 = results["ping"]["p99_ms"]
     ref_p50 = results["reference_pypinyin_1000"]["p50_ms"]
     floor_p99 = results["signed_in_floor"]["p99_ms"]
-    for key in ("cached_translation_api", "cached_translation_partial"):
+    cached_keys = (
+        "cached_translation_api",
+        "cached_translation_partial",
+        "cached_translation_note_partial",
+        "cached_translation_partial_signed_out",
+    )
+    for key in cached_keys:
+        results[key]["p50_vs_ping_p50"] = round(
+            results[key]["p50_ms"] / results["ping"]["p50_ms"], 2
+        )
         results[key]["p99_vs_ping_p99"] = round(results[key]["p99_ms"] / ping_p99, 2)
         results[key]["p99_vs_signed_in_floor_p99"] = round(results[key]["p99_ms"] / floor_p99, 2)
     for key in ("annotate_1000_cold", "annotate_1000_warm", "annotate_1000_ruby_html"):
@@ -178,11 +211,7 @@ def main() -> None:
         results["annotate_1000_api"]["p99_ms"] / ping_p99, 2
     )
     results["targets_met"] = {
-        "cached_translation_p99_le_20ms": max(
-            results["cached_translation_api"]["p99_ms"],
-            results["cached_translation_partial"]["p99_ms"],
-        )
-        <= 20,
+        "cached_translation_p99_le_20ms": max(results[key]["p99_ms"] for key in cached_keys) <= 20,
         "pinyin_and_gloss_1000_lt_50ms": results["annotate_1000_api"]["p99_ms"] < 50,
     }
     print(json.dumps(results, indent=2, ensure_ascii=False))

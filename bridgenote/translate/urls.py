@@ -17,4 +17,9 @@ urlpatterns = [
         name="button",
     ),
     path("o/<slug:kind>/<int:object_id>/<slug:field>/text/", views.object_text, name="text_of"),
+    path(
+        "o/<slug:kind>/<int:object_id>/<slug:field>/pinyin/",
+        views.object_pinyin,
+        name="pinyin",
+    ),
 ]

@@ -69,6 +69,22 @@ def object_text(request: HttpRequest, kind: str, object_id: int, field: str) -> 
 
 
 @require_GET
+def object_pinyin(request: HttpRequest, kind: str, object_id: int, field: str) -> HttpResponse:
+    """Pinyin of a text shown below it, the original untouched (note titles and bodies keep
+    their links); ``?off=1`` gives the Pinyin button back."""
+    text = resolve(kind, request.user, object_id, field)
+    context = {"kind": kind, "object_id": object_id, "field": field, "show": True}
+    if request.GET.get("off") != "1":
+        try:
+            services.check_length(text)
+        except TranslationError as error:
+            context["error"] = error.message
+        else:
+            context["tokens"] = dictionary.annotate(text)
+    return render(request, "translate/_pinyin_box.html", context)
+
+
+@require_GET
 def gloss(request: HttpRequest) -> HttpResponse:
     word = request.GET.get("word", "").strip()[: dictionary.MAX_WORD]
     entries = dictionary.gloss(word) if dictionary.is_chinese_word(word) else []

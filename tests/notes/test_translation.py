@@ -36,7 +36,8 @@ def test_without_a_translation_provider_the_note_page_offers_none(client):
     note = make_note(liwei())
     client.force_login(ava())
     page = client.get(f"/notes/{note.id}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert f"/translate/o/note/{note.id}/body/" not in page
+    assert f'hx-post="/translate/o/note/{note.id}/body/"' not in page
+    assert f'hx-get="/translate/o/note/{note.id}/body/pinyin/"' in page  # pinyin works offline
 
 
 @pytest.mark.usefixtures("llm")

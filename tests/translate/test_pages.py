@@ -126,3 +126,40 @@ def test_a_cached_translation_loads_no_attachments_and_no_user_for_a_bio(client,
 def test_a_missing_photo_or_unknown_field_is_404(client, llm, field):
     note = note_with_alts(liwei(), "一杯拿铁和一本书")
     assert client.post(f"/translate/o/note/{note.id}/{field}/", **HTMX).status_code == 404
+
+
+def test_note_body_pinyin_shows_below_the_original_and_toggles_off(client):
+    li = liwei()
+    note = note_create(
+        author=li,
+        title="",
+        body="我想喝咖啡 #咖啡# <b>",
+        language="zh",
+        attachment_ids=[make_attachment(li).id],
+    )
+    page = client.get(f"/notes/{note.id}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    url = f"/translate/o/note/{note.id}/body/pinyin/"
+    assert f'hx-get="{url}"' in page
+    box = client.get(url, HTTP_HX_REQUEST="true").content.decode()
+    assert "<ruby>咖<rp>(</rp><rt>kā</rt>" in box and "&lt;b&gt;" in box and "<b>" not in box
+    assert f'hx-get="{url}?off=1"' in box and 'aria-pressed="true"' in box
+    off = client.get(url + "?off=1", HTTP_HX_REQUEST="true").content.decode()
+    assert "<ruby>" not in off and 'aria-pressed="false"' in off
+
+
+def test_no_pinyin_button_for_a_body_without_chinese(client):
+    author = ava()
+    note = note_create(
+        author=author, body="Coffee time", attachment_ids=[make_attachment(author).id]
+    )
+    page = client.get(f"/notes/{note.id}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "/pinyin/" not in page
+
+
+def test_pinyin_of_a_hidden_note_is_404(client):
+    li = liwei()
+    note = note_create(
+        author=li, body="我想喝咖啡", visibility="private", attachment_ids=[make_attachment(li).id]
+    )
+    client.force_login(ava())
+    assert client.get(f"/translate/o/note/{note.id}/body/pinyin/").status_code == 404

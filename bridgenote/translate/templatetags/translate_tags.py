@@ -4,6 +4,7 @@
 {% translatable_text "note" note.id "body" note.body %}   the text, with a pinyin toggle
 {% translate_button "note" note.id "body" note.body %}     Translate, when it is needed
 {% image_descriptions "note" note.id attachments %}       alt texts, each with both of the above
+{% pinyin_button "note" note.id "body" note.body %}       pinyin below a text rendered elsewhere
 """
 
 from __future__ import annotations
@@ -50,6 +51,13 @@ def translatable_text(kind: str, object_id: int, field: str, text: str) -> dict[
         "pinyin": False,
         "has_han": has_han(text),
     }
+
+
+@register.inclusion_tag("translate/_pinyin_box.html")
+def pinyin_button(kind: str, object_id: int, field: str, text: str) -> dict[str, Any]:
+    """A Pinyin toggle that shows the text with pinyin (and tap-for-gloss words) below the
+    original, which stays as rendered (links included); nothing when there is no Chinese."""
+    return {"kind": kind, "object_id": object_id, "field": field, "show": has_han(text)}
 
 
 @register.inclusion_tag("translate/_image_descriptions.html", takes_context=True)
