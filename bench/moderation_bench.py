@@ -350,6 +350,15 @@ def rescan_bench(count: int) -> None:
     from django.conf import settings
 
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    # A worker is long-lived: build the matcher and the batch tables, and import what a
+    # flagged note calls, before timing (reported separately as the one-time cost).
+    from bridgenote.moderation.rules import scan_texts
+
+    warm_start = time.perf_counter()
+    scan_texts(["warm up", "预热"])
+    import bridgenote.notes.services  # noqa: F401
+
+    warm = time.perf_counter() - warm_start
     job = services.rescan_start()
     start = time.perf_counter()
     services.rescan_run(job_id=job.pk)
@@ -357,6 +366,7 @@ def rescan_bench(count: int) -> None:
     job.refresh_from_db()
     rate_ = job.processed / elapsed
     batch = settings.MODERATION_RESCAN_BATCH
+    print(f"one-time per worker process (matcher, tables, imports): {warm:.1f} s")
     print(f"rescan: {job.processed} notes in {elapsed:.1f} s = {rate_:,.0f} notes/s wall clock, "
           f"{job.flagged} flagged, batch {batch}")  # fmt: skip
     print(f"1,000,000 notes at this rate: {1_000_000 / (job.processed / elapsed) / 60:.0f} min")
