@@ -315,6 +315,7 @@ def rescan_bench(count: int) -> None:
     import django
 
     django.setup()
+    from django.conf import settings
     from django.core.management import call_command
     from django.utils import timezone
 
@@ -347,19 +348,44 @@ def rescan_bench(count: int) -> None:
         ],
         batch_size=2000,
     )
-    from django.conf import settings
-
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    # A worker is long-lived: build the matcher and the batch tables, and import what a
+    # flagged note calls, before timing (reported separately as the one-time cost).
+    from bridgenote.moderation.rules import scan_texts
+
+    warm_start = time.perf_counter()
+    scan_texts(["warm up", "预热"])
+    import bridgenote.notes.services  # noqa: F401
+
+    warm = time.perf_counter() - warm_start
+    # Reference, same run: reading the same notes in the same id-ordered batches, no scan.
+    ref_start, last = time.perf_counter(), 0
+    while True:
+        rows = list(
+            Note.objects.filter(id__gt=last, status="published", moderation="published")
+            .order_by("id")
+            .values_list("id", "title", "body", "language", "alt_language", "alt_title",
+                         "alt_body")[: settings.MODERATION_RESCAN_BATCH]
+        )  # fmt: skip
+        if not rows:
+            break
+        last = rows[-1][0]
+    reference = time.perf_counter() - ref_start
     job = services.rescan_start()
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     services.rescan_run(job_id=job.pk)
-    elapsed = time.perf_counter() - start
+    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
     job.refresh_from_db()
     rate_ = job.processed / elapsed
     batch = settings.MODERATION_RESCAN_BATCH
+    print(f"one-time per worker process (matcher, tables, imports): {warm:.1f} s")
     print(f"rescan: {job.processed} notes in {elapsed:.1f} s = {rate_:,.0f} notes/s wall clock, "
           f"{job.flagged} flagged, batch {batch}")  # fmt: skip
-    print(f"1,000,000 notes at this rate: {1_000_000 / (job.processed / elapsed) / 60:.0f} min")
+    print(f"  CPU time of this process: {cpu:.1f} s = {job.processed / cpu:,.0f} notes/s per core")
+    print(f"reference (reading the same notes in the same batches, no scan): {reference:.1f} s; "
+          f"rescan = {elapsed / reference:.1f} x reference")  # fmt: skip
+    print(f"1,000,000 notes at this rate: {1_000_000 / (job.processed / elapsed) / 60:.0f} min "
+          f"wall clock, {1_000_000 / (job.processed / cpu) / 60:.1f} min of CPU")  # fmt: skip
 
 
 if __name__ == "__main__" and "--rescan" in sys.argv:

@@ -117,6 +117,8 @@ def case_preview(case: ModerationCase) -> dict[str, Any]:
         "title": highlight(texts.get("title", ""), spans.get("title", [])),
         "body": highlight(texts.get("body", ""), spans.get("body", [])),
         "extra": extra,
+        "title_text": texts.get("title", ""),
+        "body_text": texts.get("body", ""),
         "terms": sorted({m["term"] for m in case.matches}),
         "via_pinyin": any(m.get("via_pinyin") for m in case.matches),
     }

@@ -943,10 +943,17 @@ def rescan_step(*, job_id: int, batch_size: int | None = None) -> BatchResult:
 
 def _flag_note(note_id: int, action: str, matches: list[dict[str, Any]]) -> None:
     note = Note.objects.get(pk=note_id)
-    case_open_for_note(note=note, matches=matches, source="rescan")
+    case = case_open_for_note(note=note, matches=matches, source="rescan")
     state = Note.Moderation.LIMITED if action == "limit" else Note.Moderation.PENDING
-    Note.objects.filter(pk=note_id, moderation=Note.Moderation.PUBLISHED).update(moderation=state)
+    changed = Note.objects.filter(pk=note_id, moderation=Note.Moderation.PUBLISHED).update(
+        moderation=state
+    )
     _note_changed(note_id)
+    if changed:
+        _tell_author(
+            note_id=note_id, outcome="held" if state == Note.Moderation.PENDING else "rule_limited",
+            category=case_category(case),
+        )  # fmt: skip
     ModerationDecision.objects.create(
         note=note,
         action=ModerationDecision.Action.LIMIT

@@ -308,3 +308,21 @@ def test_public_log_is_off_by_default_and_anonymous_when_on(
     assert "@mod" not in html and "body-not-for-the-log" not in html
     assert f"@{author.handle}" not in html
     assert "广告。" in client.get(url, HTTP_ACCEPT_LANGUAGE="zh-Hans").content.decode()
+
+
+def test_console_translation_resolves_held_content_for_moderators_only(
+    rules: None, moderator: User, client: Client
+) -> None:
+    """The console's Translate buttons use the "moderation_case" kind: it resolves held
+    content (which notes' own kind hides from everyone but the author) for moderators only.
+    The buttons show when a translation provider is configured (the translate app's tests)."""
+    note = _note(liwei(), title="周末火锅", body="今天吃火锅，卖淫广告")
+    services.after_note_saved(note=note)
+    case = ModerationCase.objects.get(note=note)
+    url = reverse("translate:text_of", args=["moderation_case", case.pk, "body"])
+    client.force_login(moderator)
+    response = client.get(url, {"pinyin": "1"})
+    assert response.status_code == 200
+    assert "huǒ" in response.content.decode()  # pinyin of 火, from the held note's body
+    client.force_login(ava())
+    assert client.get(url).status_code == 404

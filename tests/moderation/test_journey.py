@@ -79,7 +79,9 @@ def test_held_note_appealed_and_decisions_reach_the_author(
     assert "管理员删除了你的笔记。" in text
     assert removal.reason_zh.split("\n")[0] in text
     assert "你的申诉已通过，笔记已重新公开。" in text
-    assert page.locator(f"a[href='/moderation/appeal/{removed.pk}/']").count() == 1
+    # The holds were told too (one notice per note), and each notice links to the appeal page.
+    assert text.count("你的笔记正在审核") == 2
+    assert page.locator(f"a[href='/moderation/appeal/{removed.pk}/']").count() == 2
 
     # The audit log keeps both decisions.
     mod_page.goto(f"{live_server.url}/moderation/log/")
