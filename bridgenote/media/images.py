@@ -101,6 +101,28 @@ def _webp(image: Image.Image, **options: object) -> bytes:
     return buffer.getvalue()
 
 
+def _avif(image: Image.Image) -> bytes:
+    buffer = io.BytesIO()
+    # Like _webp: no exif=, icc_profile= or xmp=, so none is written.
+    image.save(
+        buffer,
+        "AVIF",
+        quality=settings.MEDIA_AVIF_QUALITY,
+        speed=settings.MEDIA_AVIF_SPEED,
+        max_threads=1,
+    )
+    return buffer.getvalue()
+
+
+def _card_renditions(card: Image.Image) -> list[Rendition]:
+    """The card in WebP, plus AVIF when ``MEDIA_AVIF`` is on."""
+    renditions = [Rendition("card", _webp(card), *card.size)]
+    if settings.MEDIA_AVIF:
+        avif = _avif(card)
+        renditions.append(Rendition("card_avif", avif, *card.size, "image/avif", ".avif"))
+    return renditions
+
+
 def _placeholders(image: Image.Image) -> tuple[str, str]:
     """(blurhash, perceptual hash) from a small copy of the picture."""
     small = image.copy()
@@ -156,10 +178,7 @@ def _render_still(image: Image.Image) -> ImageResult:
         height=height,
         blurhash=blur,
         phash=phash,
-        renditions=[
-            Rendition("card", _webp(card), *card.size),
-            Rendition("large", _webp(large), *large.size),
-        ],
+        renditions=[*_card_renditions(card), Rendition("large", _webp(large), *large.size)],
     )
 
 
@@ -182,10 +201,7 @@ def _render_animated(image: Image.Image) -> ImageResult:
         height=image.height,
         blurhash=blur,
         phash=phash,
-        renditions=[
-            Rendition("card", _webp(card), *card.size),
-            Rendition("large", animation, *size, animated=True),
-        ],
+        renditions=[*_card_renditions(card), Rendition("large", animation, *size, animated=True)],
     )
 
 

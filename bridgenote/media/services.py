@@ -156,7 +156,9 @@ def _process_image(attachment: Attachment, path: str) -> _Outcome:
         result = render_image(source)
     renditions = {}
     for rendition in result.renditions:
-        name = _store(attachment.folder, rendition.name, rendition.data, rendition.mime, ".webp")
+        name = _store(
+            attachment.folder, rendition.name, rendition.data, rendition.mime, rendition.extension
+        )
         renditions[rendition.name] = {
             "name": name,
             "width": rendition.width,

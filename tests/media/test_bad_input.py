@@ -55,6 +55,15 @@ def jpeg_html_polyglot() -> bytes:
     return data[:2] + comment + data[2:]
 
 
+def mp4_html_polyglot() -> bytes:
+    """A playable MP4 that is also an HTML page (markup in a ``free`` box after ``ftyp``)."""
+    data = video(seconds=0.5)
+    ftyp_end = struct.unpack(">I", data[:4])[0]
+    markup = b"<html><body><script>alert(document.cookie)</script></body></html>"
+    free = struct.pack(">I", len(markup) + 8) + b"free" + markup
+    return data[:ftyp_end] + free + data[ftyp_end:]
+
+
 SVG = (
     b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
 )
@@ -72,6 +81,7 @@ CASES: list[tuple[str, Callable[[], bytes], str, str]] = [
     ("text_renamed_mp4", lambda: b"hello world" * 100, "clip.mp4", "unsupported_type"),
     ("corrupt_video", lambda: video(seconds=1.0)[:48] + bytes(4000), "clip.mp4", "corrupt_video"),
     ("truncated_video", lambda: _truncated_video(), "clip.mp4", "corrupt_video"),
+    ("mp4_html_polyglot", mp4_html_polyglot, "clip.mp4", "markup_in_file"),
 ]
 
 

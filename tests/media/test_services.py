@@ -292,3 +292,73 @@ def test_attachment_upload_large_rotated_png_is_reduced_upright_and_full_size_re
     # Orientation 8: rotate 90 counter-clockwise; the x=0 edge (low green) ends up at the bottom.
     rgb = large.convert("RGB")
     assert rgb.getpixel((720, 5))[1] > rgb.getpixel((720, 2298))[1]
+
+
+def test_attachment_upload_with_avif_on_adds_a_metadata_free_avif_card(
+    django_capture_on_commit_callbacks: Any, settings: Any
+) -> None:
+    settings.MEDIA_AVIF = True
+    data = photo((1200, 900), exif=exif_with_gps().tobytes())
+
+    attachment = _upload(ava(), data, capture=django_capture_on_commit_callbacks)
+
+    assert attachment.state == Attachment.State.READY, attachment.error
+    assert set(attachment.renditions) == {"card", "card_avif", "large"}
+    avif = attachment.renditions["card_avif"]
+    assert avif["mime"] == "image/avif" and avif["name"].endswith(".avif")
+    assert (avif["width"], avif["height"]) == (540, 405)
+    with default_storage.open(avif["name"], "rb") as stored:
+        raw = stored.read()
+    assert raw[4:12] == b"ftypavif"
+    assert b"Exif" not in raw and b"PhoneMaker" not in raw
+    image = Image.open(io.BytesIO(raw))
+    assert image.format == "AVIF" and image.size == (540, 405) and not image.getexif()
+    assert sorted(name.rsplit(".", 1)[1] for name in stored_files()) == ["avif", "webp", "webp"]
+
+
+def test_attachment_upload_avif_is_off_by_default(django_capture_on_commit_callbacks: Any) -> None:
+    attachment = _upload(ava(), photo((700, 500)), capture=django_capture_on_commit_callbacks)
+    assert "card_avif" not in attachment.renditions
+
+
+def test_attachment_upload_1080p_video_keeps_1080p(
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    """A full-HD phone clip is transcoded at its size: H.264 1920x1080, poster 1440 wide."""
+    data = video(seconds=0.5, size=(1920, 1080), fps=10)
+
+    attachment = _upload(ava(), data, "VID_1080.mp4", django_capture_on_commit_callbacks)
+
+    assert attachment.state == Attachment.State.READY, attachment.error
+    assert (attachment.width, attachment.height) == (1920, 1080)
+    import av
+
+    with default_storage.open(attachment.renditions["video"]["name"], "rb") as stored:
+        raw = stored.read()
+    with av.open(io.BytesIO(raw)) as container:
+        stream = container.streams.video[0]
+        assert (stream.codec_context.width, stream.codec_context.height) == (1920, 1080)
+        assert stream.codec_context.name == "h264"
+        assert container.streams.audio[0].codec_context.name == "aac"
+    assert raw.index(b"moov") < raw.index(b"mdat")
+    assert _open_rendition(attachment, "poster").size == (1440, 810)
+    assert _open_rendition(attachment, "card").size == (540, 304)
+
+
+def test_attachment_upload_video_above_1080p_is_scaled_to_1080p(
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    """A portrait clip 1440x2560 (shorter side over 1080) comes out 1080x1920."""
+    data = video(seconds=0.3, size=(1440, 2560), fps=10, audio=False)
+
+    attachment = _upload(ava(), data, "VID_tall.mp4", django_capture_on_commit_callbacks)
+
+    assert attachment.state == Attachment.State.READY, attachment.error
+    assert (attachment.width, attachment.height) == (1080, 1920)
+    import av
+
+    with default_storage.open(attachment.renditions["video"]["name"], "rb") as stored:
+        container = av.open(io.BytesIO(stored.read()))
+    with container:
+        context = container.streams.video[0].codec_context
+        assert (context.width, context.height) == (1080, 1920)

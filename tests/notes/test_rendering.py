@@ -36,3 +36,23 @@ def test_blurhash_placeholder_is_a_small_png():
 @pytest.mark.parametrize("value", ["", "short", "LEHV6nWB2yk8pyo0adR*.7kCMdn", "L" + "<" * 27])
 def test_bad_blurhash_gives_no_placeholder(value):
     assert blurhash.data_uri(value, 10, 10) == ""
+
+
+def test_note_card_offers_the_avif_card_when_there_is_one(images, author, client):
+    """With MEDIA_AVIF the card is a <picture>: AVIF for browsers that take it, WebP else."""
+    from django.template.loader import render_to_string
+
+    from bridgenote.notes.services import note_create
+
+    plain, with_avif = images(2)
+    with_avif.renditions["card_avif"] = {
+        "name": f"{with_avif.folder}/card_avif.avif", "width": 540, "height": 720,
+        "mime": "image/avif",
+    }  # fmt: skip
+    with_avif.save()
+    for attachment, expect_avif in ((plain, False), (with_avif, True)):
+        note = note_create(author=author, title="card", attachment_ids=[attachment.id])
+        html = render_to_string("notes/_card.html", {"note": note, "user": author})
+        assert ('type="image/avif"' in html) is expect_avif
+        assert ("card_avif.avif" in html) is expect_avif
+        assert re.search(r'<img src="[^"]+card\.webp"', html)  # the fallback is always there

@@ -142,7 +142,7 @@ def media_view(attachment: Attachment | None, size: str = "card") -> dict[str, A
     """What a template needs to show an attachment: url, width, height, aspect ratio and
     placeholder. ``size`` is "card" (grid) or "large" (the note page)."""
     if attachment is None:
-        return {"url": "", "width": 0, "height": 0, "ratio": "1", "placeholder": ""}
+        return {"url": "", "width": 0, "height": 0, "ratio": "1", "placeholder": "", "avif_url": ""}
     if attachment.kind == Attachment.Kind.VIDEO:
         names: tuple[str, ...] = ("poster",)
     else:
@@ -157,6 +157,7 @@ def media_view(attachment: Attachment | None, size: str = "card") -> dict[str, A
         "height": height,
         "ratio": f"{ratio:.4f}",
         "placeholder": blurhash.data_uri(attachment.blurhash, width, height),
+        "avif_url": attachment.rendition_url("card_avif") if size == "card" else "",
         "video_url": attachment.rendition_url("video")
         if attachment.kind == Attachment.Kind.VIDEO
         else "",
