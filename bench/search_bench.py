@@ -559,6 +559,45 @@ def generate(total: int, seed: int) -> None:
             Topic.objects.filter(id=tid).update(note_count=count)
 
 
+def copy_corpus(source_url: str) -> None:
+    """Copy a corpus and its analysed index documents from a PostgreSQL database filled by this
+    script into the (empty) default database: the same notes for both backends, and the SQLite
+    index built from the same analysed text without analysing it again (reindex throughput is
+    measured separately)."""
+    import psycopg
+    from django.db import connection, transaction
+
+    tables = ["accounts_user", "accounts_profile", "notes_topic", "notes_note",
+              "notes_notetopic", "search_notedocument"]  # fmt: skip
+
+    def value(v: Any) -> Any:
+        if isinstance(v, datetime):
+            return v.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ")
+        if isinstance(v, list | dict):
+            return json.dumps(v)
+        return v
+
+    with psycopg.connect(source_url) as source:
+        for table in tables:
+            with connection.cursor() as cursor:
+                columns = [c.name for c in connection.introspection.get_table_description(
+                    cursor, table)]  # fmt: skip
+            names = ", ".join(columns)
+            marks = ", ".join("?" for _ in columns)
+            done = 0
+            with source.cursor(name=f"copy_{table}") as rows:
+                rows.execute(f"SELECT {names} FROM {table}")
+                while batch := rows.fetchmany(20_000):
+                    with transaction.atomic(), connection.cursor() as cursor:
+                        cursor.executemany(
+                            f"INSERT INTO {table} ({names}) VALUES ({marks})",
+                            [[value(v) for v in row] for row in batch],
+                        )
+                    done += len(batch)
+                    print(f"\rcopy {table:<22} {done:>10,}", end="", file=sys.stderr)
+            print(file=sys.stderr)
+
+
 def percentile(samples: list[float], share: float) -> float:
     ordered = sorted(samples)
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
@@ -587,6 +626,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-reindex", action="store_true")
     parser.add_argument("--build-only", action="store_true", help="generate and index, no timing")
     parser.add_argument("--generate-only", action="store_true", help="generate the corpus only")
+    parser.add_argument(
+        "--copy-from", metavar="POSTGRES_URL",
+        help="copy the corpus and its index documents from a PostgreSQL bench database",
+    )  # fmt: skip
     parser.add_argument("--recall-sample", type=int, default=20_000)
     args = parser.parse_args(argv)
 
@@ -608,6 +651,9 @@ def main(argv: list[str] | None = None) -> int:
 
     report: dict[str, Any] = {"vendor": connection.vendor, "notes": args.notes}
     existing = Note.objects.count()
+    if args.copy_from and not existing:
+        copy_corpus(args.copy_from)
+        existing = Note.objects.count()
     if existing < args.notes:
         if existing:
             raise SystemExit(

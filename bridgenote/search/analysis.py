@@ -186,7 +186,9 @@ def parse_query(raw: str) -> Query:
     """Analyse a search box entry into AND groups of alternatives.
 
     Chinese: each word of the query (jieba, accurate mode) must occur; a two-character word is
-    the bigram itself, a longer one all its bigrams, a single character a prefix (猫 finds 猫咪).
+    the bigram itself, a longer one all its bigrams. Characters jieba leaves single are joined
+    again: two or more in a row are matched by their bigrams (穿搭, unknown to jieba's
+    dictionary, is one bigram, not two prefixes), one alone is a prefix (猫 finds 猫咪).
     Latin: the stem, or the word as typed (it may be pinyin) must occur.
     """
     truncated = len(raw) > MAX_QUERY_CHARS
@@ -194,13 +196,22 @@ def parse_query(raw: str) -> Query:
     terms: list[Term] = []
     for run, is_han in _runs(clean(text)):
         if is_han:
+            # Characters jieba leaves alone (its dictionary lacks 穿搭) are joined back: two or
+            # more in a row are matched by their bigrams, like a word; one alone is a prefix.
+            pieces: list[str] = []
+            loose = ""
             for word in _jieba().cut(run):
-                if not word.strip():
-                    continue
                 if len(word) == 1:
-                    terms.append(Term(prefixes=(word,)))
+                    loose += word
+                    continue
+                pieces += [loose, word] if loose else [word]
+                loose = ""
+            pieces += [loose] if loose else []
+            for piece in pieces:
+                if len(piece) == 1:
+                    terms.append(Term(prefixes=(piece,)))
                 else:
-                    terms.extend(Term(words=(b,)) for b in _han_bigrams(word))
+                    terms.extend(Term(words=(b,)) for b in _han_bigrams(piece))
         elif _LATIN.match(run):
             terms.append(Term(words=tuple(dict.fromkeys((stem(run), run)))))
         else:

@@ -130,9 +130,10 @@ def search_notes(request: SearchRequest, *, viewer: Viewer) -> NoteResults:
     start = (request.page - 1) * size
     search = backend(notes.db)
     where = _where(notes)
-    # How many of the newest matches to rank: relevance computes a text score for each, so it
-    # gets the configured window; popularity sorts only read counters (twice as many); latest
-    # needs just enough for the page once invisible notes are skipped.
+    # How many of the newest matches to rank: relevance and the popularity sorts get the
+    # configured window (each ranked note costs a join to its counters, and on PostgreSQL the
+    # window sizes the id slice searched); latest needs just enough for the page once invisible
+    # notes are skipped.
     window = {
         "relevance": settings.SEARCH_WINDOW,
         "latest": max(200, (start + size + 1) * 4),

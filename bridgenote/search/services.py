@@ -380,6 +380,16 @@ def search_record(*, user: User | None, query: Query) -> None:
     normalised = _normalised(query)
     if query.is_empty or not normalised:
         return
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # A count or a history line lost in a crash is harmless: don't make the searcher
+            # wait for this commit to reach the disk (the only write of a search).
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        _record(user, query, normalised)
+
+
+def _record(user: User | None, query: Query, normalised: str) -> None:
     display = " ".join(query.text.split())[:100]
     log, created = SearchQueryLog.objects.get_or_create(
         query=normalised, defaults={"display": display, "count": 1}

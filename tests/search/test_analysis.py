@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from bridgenote.search.analysis import (
     MAX_QUERY_CHARS,
+    Term,
     document_tokens,
     name_keys,
     parse_query,
@@ -53,6 +54,14 @@ def test_analysis_mixed_query_needs_both_words() -> None:
 
 def test_analysis_single_character_is_a_prefix() -> None:
     assert _matches("猫", "我家的猫咪")
+
+
+def test_analysis_characters_jieba_leaves_single_are_joined_again() -> None:
+    # jieba's dictionary lacks 穿搭: the query is the bigram, not the prefixes 穿* and 搭*.
+    assert parse_query("穿搭").terms == (Term(words=("穿搭",)),)
+    assert _matches("穿搭", "今日穿搭分享")
+    assert not _matches("穿搭", "穿上外套去搭地铁")
+    assert parse_query("a猫b").terms[1] == Term(prefixes=("猫",))
 
 
 def test_analysis_emoji_punctuation_and_syntax_are_separators() -> None:

@@ -176,3 +176,35 @@ def test_search_notes_deep_page_past_the_window(author: Any, settings: Any) -> N
     made = [note(author, "", f"咖啡 {i}") for i in range(4)]
     assert _found("咖啡", sort="relevance", page="4") == [made[0]]
     assert len({n.id for p in range(1, 5) for n in _found("咖啡", page=str(p))}) == 4
+
+
+def test_search_notes_postgres_slice_keeps_the_newest_matches(author: Any, settings: Any) -> None:
+    """On PostgreSQL a window is searched in the newest slice of ids, sized from the planner's
+    estimate: the page holds the newest matches, in every sort, and a slice holding too few
+    visible matches falls back to all of them."""
+    from django.db import connection
+
+    from bridgenote.search.backends import postgres
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the id slice is PostgreSQL's")
+    settings.SEARCH_WINDOW = 4
+    settings.SEARCH_PAGE_SIZE = 3
+    for i in range(40):
+        note(author, "", f"茶 {i}")
+    made = [note(author, "", f"咖啡 {i}", like_count=i % 5) for i in range(40)]
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE search_notedocument")
+    postgres._ESTIMATES.clear()
+    postgres._ID_RANGE.clear()
+    query = search_request("咖啡").query
+    floor = postgres.PostgresBackend()._window_floor(postgres.tsquery(query), 4, "default")
+    assert floor is not None and made[0].id < floor <= made[-1].id
+    assert _found("咖啡", sort="latest") == made[::-1][:3]
+    likes = [n.like_count for n in _found("咖啡", sort="likes")]
+    assert likes == sorted(likes, reverse=True) and likes[0] == 4
+    assert all(n.id >= floor for n in _found("咖啡", sort="relevance"))
+    # The newest matches hidden from a visitor: the page still fills from older notes.
+    Note.objects.filter(id__gte=floor).update(visibility=Note.Visibility.PRIVATE)
+    visible = [n for n in made if n.id < floor][::-1][:3]
+    assert _found("咖啡", sort="latest") == visible
