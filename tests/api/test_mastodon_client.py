@@ -1,4 +1,5 @@
-"""Posting, engaging and reading timelines with the real Mastodon.py client, end to end."""
+"""Posting, engaging, following, searching, translating and reading timelines and trends with
+the real Mastodon.py client, end to end."""
 
 import datetime as dt
 import io
@@ -7,12 +8,14 @@ import secrets
 import pytest
 from django.utils import timezone
 from mastodon import Mastodon
-from mastodon.errors import MastodonNotFoundError
+from mastodon.errors import MastodonAPIError, MastodonNotFoundError
 from oauth2_provider.models import AccessToken, set_token_value
 
 from bridgenote.api.models import OAuthApplication
 from bridgenote.engage.models import Follow
+from bridgenote.feeds.services import discover_refresh
 from bridgenote.notes.models import Note
+from bridgenote.search.services import search_index_user
 from tests.factories import ava, liwei
 from tests.media.conftest import photo
 
@@ -90,3 +93,53 @@ def test_post_with_two_images_engage_reply_read_timelines_and_delete(connect):
     with pytest.raises(MastodonNotFoundError):
         other.status(status["id"])
     assert [s["id"] for s in client.timeline_hashtag("tea")] == []
+
+
+def test_follow_search_trends_and_translate(connect, llm):
+    me, friend = ava(), liwei()
+    client, other = connect(me), connect(friend)
+
+    relationship = client.account_follow(friend.pk)
+    assert relationship["following"] is True
+    assert [a["id"] for a in client.account_following(me.pk)] == [str(friend.pk)]
+    assert client.account_relationships(friend.pk)[0]["following"] is True
+
+    def upload():
+        return other.media_post(
+            io.BytesIO(photo((320, 240))), mime_type="image/jpeg", synchronous=True
+        )
+
+    oolong = other.status_post("Oolong tasting\nThe best oolong #oolong", media_ids=[upload()])
+    coffee = other.status_post(
+        "我想喝咖啡\n今天天气很好，我们去公园散步吧。", media_ids=[upload()], language="zh"
+    )
+    assert [s["id"] for s in client.timeline_home()] == [coffee["id"], oolong["id"]]
+    assert [s["id"] for s in client.account_statuses(friend.pk)] == [coffee["id"], oolong["id"]]
+
+    found = client.search_v2("oolong")
+    assert [s["id"] for s in found["statuses"]] == [oolong["id"]]
+    assert [t["name"] for t in found["hashtags"]] == ["oolong"]
+    search_index_user(user_id=friend.pk)  # the factories make users without the sign-up hooks
+    people = client.search_v2("liwei", result_type="accounts")
+    assert [a["id"] for a in people["accounts"]] == [str(friend.pk)]
+    assert people["statuses"] == []
+
+    assert client.instance_translation_languages()["zh"] == ["en"]
+    translated = client.status_translate(coffee["id"], lang="en")
+    assert "I want to drink coffee" in translated["content"]
+    assert "let&#x27;s walk in the park" in translated["content"]
+    assert translated["detected_source_language"] == "zh"
+    assert translated["provider"] == "fake-llm"
+
+    discover_refresh()
+    assert "oolong" in [t["name"] for t in client.trending_tags()]
+    assert {s["id"] for s in client.trending_statuses()} == {oolong["id"], coffee["id"]}
+
+    assert client.account_unfollow(friend.pk)["following"] is False
+    assert client.timeline_home() == []
+    assert client.account_mute(friend.pk)["muting"] is True
+    assert client.account_block(friend.pk)["blocking"] is True
+    assert client.account_unblock(friend.pk)["blocking"] is False
+    with pytest.raises(MastodonAPIError) as refused:
+        client.account_follow(me.pk)
+    assert refused.value.args[1] == 403

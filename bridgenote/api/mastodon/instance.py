@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from bridgenote import __version__
 from bridgenote.accounts.models import User
+from bridgenote.api.mastodon import translation
 from bridgenote.api.mastodon.http import respond
 from bridgenote.api.mastodon.serializers import absolute
 from bridgenote.notes.models import Note
@@ -52,7 +53,7 @@ def _configuration() -> dict[str, Any]:
             "min_expiration": 0,
             "max_expiration": 0,
         },
-        "translation": {"enabled": False},
+        "translation": {"enabled": translation.enabled()},
     }
 
 
@@ -111,11 +112,6 @@ def instance_v2(request: HttpRequest) -> HttpResponse:
             "rules": [],
         }
     )
-
-
-def translation_languages(request: HttpRequest) -> HttpResponse:
-    # Filled from the translation providers once they are configured (translation issue).
-    return respond({})
 
 
 def rules(request: HttpRequest) -> HttpResponse:

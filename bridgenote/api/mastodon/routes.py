@@ -22,7 +22,7 @@ from bridgenote.api.mastodon.http import ApiError, error
 
 View = Callable[..., HttpResponse]
 
-PUBLIC = "public"  # no token needed (a token, if sent, must still be valid)
+PUBLIC = "public"  # no token needed (a token, if sent, must be valid and have the scope)
 USER = "user"  # a token of a signed-in user with the scope
 APP = "app"  # any token with the scope, including an app-only token
 
@@ -59,6 +59,10 @@ def dispatch(routes: list[Route]) -> View:
                     raise ApiError(422, "This method requires an authenticated user")
                 if route.scope and not scope_allows(grant.scopes, route.scope):
                     raise ApiError(403, "This action is outside the authorized scopes")
+            elif grant is not None and route.scope and not scope_allows(grant.scopes, route.scope):
+                # A public route with a scope checks it when a token is sent (Mastodon's
+                # authorize_if_got_token!).
+                raise ApiError(403, "This action is outside the authorized scopes")
             request.grant = grant  # type: ignore[attr-defined]
             return route.view(request, **kwargs)
         except (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent):

@@ -8,12 +8,16 @@ from __future__ import annotations
 from django.urls import path, re_path
 
 from bridgenote.api.mastodon import (
+    account_statuses,
     accounts,
     instance,
     markers,
     notifications,
     oauth,
+    search,
     statuses,
+    translation,
+    trends,
 )
 from bridgenote.api.mastodon.routes import APP, PUBLIC, USER, Route, not_found, urlpatterns_for
 
@@ -27,7 +31,7 @@ ROUTES: list[Route] = [
     Route(
         "GET",
         "api/v1/instance/translation_languages",
-        instance.translation_languages,
+        translation.translation_languages,
         access=PUBLIC,
     ),
     Route("GET", "api/v1/instance/rules", instance.rules, access=PUBLIC),
@@ -53,6 +57,31 @@ ROUTES: list[Route] = [
     Route("GET", "api/v1/accounts/<str:account_id>", accounts.account_get, access=PUBLIC),
     Route("GET", "api/v1/accounts/<str:account_id>/followers", accounts.followers, access=PUBLIC),
     Route("GET", "api/v1/accounts/<str:account_id>/following", accounts.following, access=PUBLIC),
+    Route(
+        "GET",
+        "api/v1/accounts/<str:account_id>/statuses",
+        account_statuses.account_statuses,
+        "read:statuses",
+        PUBLIC,
+    ),
+    Route(
+        "POST", "api/v1/accounts/<str:account_id>/follow", accounts.follow, "write:follows", USER
+    ),
+    Route(
+        "POST",
+        "api/v1/accounts/<str:account_id>/unfollow",
+        accounts.unfollow,
+        "write:follows",
+        USER,
+    ),
+    Route("POST", "api/v1/accounts/<str:account_id>/block", accounts.block, "write:blocks", USER),
+    Route(
+        "POST", "api/v1/accounts/<str:account_id>/unblock", accounts.unblock, "write:blocks", USER
+    ),
+    Route("POST", "api/v1/accounts/<str:account_id>/mute", accounts.mute, "write:mutes", USER),
+    Route("POST", "api/v1/accounts/<str:account_id>/unmute", accounts.unmute, "write:mutes", USER),
+    Route("GET", "api/v1/blocks", accounts.blocks, "read:blocks", USER),
+    Route("GET", "api/v1/mutes", accounts.mutes, "read:mutes", USER),
     # Preferences and client housekeeping
     Route("GET", "api/v1/preferences", accounts.preferences, "read:accounts", USER),
     # Bridgenote has no keyword filters of its own; clients call both versions at start-up.
@@ -113,12 +142,25 @@ ROUTES: list[Route] = [
         "write:bookmarks",
         USER,
     ),
+    Route(
+        "POST",
+        "api/v1/statuses/<str:status_id>/translate",
+        translation.status_translate,
+        "read:statuses",
+        USER,
+    ),
     # Timelines, favourites, bookmarks
     Route("GET", "api/v1/timelines/home", statuses.timeline_home, "read:statuses", USER),
     Route("GET", "api/v1/timelines/public", statuses.timeline_public, access=PUBLIC),
     Route("GET", "api/v1/timelines/tag/<str:hashtag>", statuses.timeline_tag, access=PUBLIC),
     Route("GET", "api/v1/favourites", statuses.favourites, "read:favourites", USER),
     Route("GET", "api/v1/bookmarks", statuses.bookmarks, "read:bookmarks", USER),
+    # Search and trends
+    Route("GET", "api/v2/search", search.search_v2, "read:search", PUBLIC),
+    Route("GET", "api/v1/trends", trends.trends_tags, access=PUBLIC),
+    Route("GET", "api/v1/trends/tags", trends.trends_tags, access=PUBLIC),
+    Route("GET", "api/v1/trends/statuses", trends.trends_statuses, access=PUBLIC),
+    Route("GET", "api/v1/trends/links", trends.trends_links, access=PUBLIC),
     # Notifications
     Route("GET", "api/v1/notifications", notifications.notifications, "read:notifications", USER),
     Route(
@@ -157,6 +199,8 @@ ROUTES: list[Route] = [
 urlpatterns = [
     *urlpatterns_for(ROUTES),
     path("oauth/authorize", oauth.authorize, name="oauth_authorize"),
+    # toot sends its users to /oauth/authorize/ (Rails ignores the trailing slash).
+    path("oauth/authorize/", oauth.authorize),
     path("oauth/token", oauth.token, name="oauth_token"),
     path("oauth/revoke", oauth.revoke, name="oauth_revoke"),
     path(".well-known/oauth-authorization-server", oauth.metadata),
