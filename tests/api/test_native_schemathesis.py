@@ -99,6 +99,7 @@ NEGATIVE_CHECKS = [not_a_server_error, content_type_conformance, response_schema
 def test_no_500_and_answers_follow_the_spec(native_schema, signed_in, method, path, mode):
     operation = native_schema[path][method]
     checks = POSITIVE_CHECKS if mode == GenerationMode.POSITIVE else NEGATIVE_CHECKS
+    statuses: list[int] = []
 
     @given(case=operation.as_strategy(generation_mode=mode))
     @settings(
@@ -111,6 +112,7 @@ def test_no_500_and_answers_follow_the_spec(native_schema, signed_in, method, pa
     )
     def run(case):
         response = case.call(**signed_in)
+        statuses.append(response.status_code)
         case.validate_response(response, checks=checks)
 
     try:
@@ -118,3 +120,6 @@ def test_no_500_and_answers_follow_the_spec(native_schema, signed_in, method, pa
     except Unsatisfiable:
         # Every value fits the spec (a free-text path parameter): there is no invalid input.
         assert mode == GenerationMode.NEGATIVE
+    # The session works: valid requests are not all refused for want of it.
+    if mode == GenerationMode.POSITIVE:
+        assert set(statuses) - {401, 403}, statuses
