@@ -211,7 +211,9 @@ def comment_thread(
         Comment.objects.filter(hidden, shown, is_deleted=False)
         .select_related("author__profile", "reply_to_user")
         .annotate(liked=liked)
-        .order_by("id")
+        # By root first: the (root_id) index then gives the order too. Ordered by id alone,
+        # SQLite scanned the whole comment table in id order (0.6 s with 300k comments).
+        .order_by("root_id", "id")
     )
     roots = (
         Comment.objects.filter(hidden, shown, note=note, root__isnull=True)

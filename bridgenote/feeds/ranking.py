@@ -91,6 +91,13 @@ class Viewer:
 # --- the candidate pool -----------------------------------------------------------------------
 _pool_lock = threading.Lock()
 _pool: tuple[Any, float, list[Candidate]] | None = None
+_asked_refresh = -1e9
+
+
+@localcache.on_clear
+def _forget_refresh_ask() -> None:
+    global _asked_refresh
+    _asked_refresh = -1e9
 
 
 def candidate_pool() -> list[Candidate]:
@@ -100,10 +107,16 @@ def candidate_pool() -> list[Candidate]:
 
 def current_pool() -> tuple[str, list[Candidate]]:
     """(version, candidates) of the pool, from process memory while its version holds."""
-    global _pool
+    global _pool, _asked_refresh
     version = cache.get(POOL_VERSION_KEY)
     now = time.monotonic()
-    if version is None or time.time() - float(version) > settings.FEEDS_DISCOVER_REFRESH_SECONDS:
+    stale = (
+        version is None or time.time() - float(version) > settings.FEEDS_DISCOVER_REFRESH_SECONDS
+    )
+    if stale and now - _asked_refresh > POOL_RELOAD_SECONDS:
+        # At most once per process and half-minute: asking is a cache.add, which on the
+        # embedded default takes SQLite's write lock, on every Discover request otherwise.
+        _asked_refresh = now
         discover_refresh_soon()
     current = _pool
     if (
