@@ -126,6 +126,16 @@ def table_columns(model: Any) -> list[str]:
     return [f.column for f in model._meta.concrete_fields]
 
 
+def plain_defaults(model: Any) -> dict[str, Any]:
+    """Each column's default for fields the generator does not set (new optional fields, such
+    as a note's second-language version, get their model default: usually "" or None)."""
+    out = {}
+    for f in model._meta.concrete_fields:
+        value = f.get_default()
+        out[f.column] = value if value is None or isinstance(value, str | int | float) else None
+    return out
+
+
 class Writer:
     """Bulk inserts: executemany on SQLite, COPY on PostgreSQL."""
 
@@ -376,6 +386,7 @@ def main(argv: list[str] | None = None) -> int:
     progress.close()
     progress = Progress("notes", n_notes)
     cols = table_columns(Note)
+    column_defaults = plain_defaults(Note)
     note_defaults = {
         "body": "",
         "language_is_set": False,
@@ -428,7 +439,7 @@ def main(argv: list[str] | None = None) -> int:
                 "created_at": created,
                 "published_at": created,
             }
-            yield [values[c] for c in cols]
+            yield [values[c] if c in values else column_defaults[c] for c in cols]
 
     writer.write(Note, cols, note_rows(), progress)
     progress.close()

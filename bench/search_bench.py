@@ -16,6 +16,7 @@ import argparse
 import json
 import os
 import random
+import resource
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -524,7 +525,8 @@ def generate(total: int, seed: int) -> None:
     note_columns = ["id", "author_id", "title", "body", "language", "language_is_set", "visibility",
                     "status", "moderation", "media_ready", "place_name", "is_original",
                     "ip_territory", "like_count", "collect_count", "comment_count", "created_at",
-                    "published_at"]  # fmt: skip
+                    "published_at", "alt_title", "alt_body", "alt_language",
+                    "help_language"]  # fmt: skip
     started = time.monotonic()
     batch_size = 20_000
     topic_counts = [0] * len(topics)
@@ -541,7 +543,7 @@ def generate(total: int, seed: int) -> None:
             likes, collects, comments = (int(rng.paretovariate(a)) - 1 for a in (1.3, 1.5, 1.6))
             notes.append((nid, rng.choice(user_rows)[0], title, body, language, False, "public",
                           "published", "published", True, place, True, "", likes, collects,
-                          comments, created, created))  # fmt: skip
+                          comments, created, created, "", "", "", ""))  # fmt: skip
             for t in rng.sample(range(len(topics)), rng.randint(0, 3)):
                 tags.append((nid, topics[t][0]))
                 topic_counts[t] += 1
@@ -571,6 +573,12 @@ def timed(call: Callable[[], Any], repeat: int) -> list[float]:
     return samples
 
 
+def _cpu_seconds() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--notes", type=int, default=200_000)
@@ -578,6 +586,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=10, help="runs of each query")
     parser.add_argument("--skip-reindex", action="store_true")
     parser.add_argument("--build-only", action="store_true", help="generate and index, no timing")
+    parser.add_argument("--generate-only", action="store_true", help="generate the corpus only")
     parser.add_argument("--recall-sample", type=int, default=20_000)
     args = parser.parse_args(argv)
 
@@ -606,6 +615,9 @@ def main(argv: list[str] | None = None) -> int:
             )
         generate(args.notes, args.seed)
     report["notes"] = Note.objects.count()
+    if args.generate_only:
+        print(json.dumps(report, ensure_ascii=False, indent=2))
+        return 0
 
     if not args.skip_reindex or not NoteDocument.objects.exists():
         started = time.monotonic()
@@ -622,13 +634,19 @@ def main(argv: list[str] | None = None) -> int:
                     file=sys.stderr,
                 )
 
+        cpu_before = _cpu_seconds()
         result = reindex_everything(progress, workers=os.cpu_count() or 1)
         seconds = time.monotonic() - started
+        cpu = _cpu_seconds() - cpu_before
         print(file=sys.stderr)
         report["reindex"] = {
             "notes": result["notes"], "seconds": round(seconds, 1),
             "notes_per_second": round(result["notes"] / seconds),
             "projected_1m_minutes": round(1_000_000 / (result["notes"] / seconds) / 60, 1),
+            # CPU of this process and its analysis workers: what the work costs whatever else
+            # runs on the machine (the database server's own CPU is not included).
+            "python_cpu_seconds": round(cpu, 1),
+            "notes_per_python_cpu_second": round(result["notes"] / max(cpu, 1e-6)),
         }  # fmt: skip
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:

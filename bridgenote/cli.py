@@ -1,7 +1,7 @@
 """The ``bridgenote`` command.
 
 bridgenote serve [--host H] [--port P] [--workers N]   web server (granian, WSGI) + job worker
-bridgenote worker                                     a background job worker
+bridgenote worker                                     a background job worker + periodic jobs
 bridgenote init                                       migrate, prepare, load the demo once
 bridgenote demo                                       load the demo community
 bridgenote <django command> ...                       any Django management command
@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     if argv and argv[0] == "serve":
         return serve(argv[1:])
     if argv and argv[0] == "worker":
-        argv = ["db_worker", "--interval", "0.5", *argv[1:]]
+        argv = ["worker", "--interval", "0.5", *argv[1:]]
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bridgenote.conf.settings")
     from django.core.management import execute_from_command_line
 

@@ -79,6 +79,11 @@ class Profile(models.Model):
     user = models.OneToOneField(User, on_delete=models.CASCADE, primary_key=True)
     display_name = models.CharField(_("display name"), max_length=40, blank=True)
     bio = models.TextField(_("bio"), max_length=500, blank=True)
+    # Set by the moderation app. A new bio a rule holds waits in ``bio_pending`` (the public
+    # ``bio`` stays as it was) until a moderator approves it; ``bio_moderation`` is the state
+    # of the bio last submitted or reported (published, pending, limited, removed).
+    bio_pending = models.TextField(max_length=500, blank=True)
+    bio_moderation = models.CharField(max_length=10, default="published")
     avatar = models.CharField(max_length=255, blank=True)  # storage name of the re-encoded image
     languages_spoken = models.JSONField(default=list, blank=True)
     languages_learning = models.JSONField(default=list, blank=True)

@@ -8,7 +8,6 @@ import phonenumbers
 from django.core.exceptions import ValidationError
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from phonenumbers.geodata.locale import LOCALE_DATA
 
 # Regions phonenumbers dials but its locale table does not name.
 _MISSING = {
@@ -24,6 +23,9 @@ def region_name(region: str, language: str | None = None) -> str:
     Names come from phonenumbers' CLDR-derived locale table, which ships with the package
     (offline); entries like ``"*ja"`` point at another language's spelling.
     """
+    # Imported here: the table costs about 100 MB of memory, which job workers never need.
+    from phonenumbers.geodata.locale import LOCALE_DATA
+
     lang = "zh" if (language or get_language() or "en").lower().startswith("zh") else "en"
     if region.upper() in _MISSING:
         return _MISSING[region.upper()][0 if lang == "en" else 1]

@@ -280,16 +280,27 @@ def profile_update(
     """Save what the profile form edits; languages are kept to the known codes, in order."""
     profile = Profile.objects.select_for_update().get(user=user)
     profile.display_name = display_name.strip() or user.handle
-    profile.bio = bio.strip()
     profile.languages_spoken = _clean_languages(languages_spoken)
     profile.languages_learning = _clean_languages(languages_learning)
-    fields = ["display_name", "bio", "languages_spoken", "languages_learning"]
+    fields = ["display_name", "languages_spoken", "languages_learning"]
+    fields += _moderate_bio(profile, bio.strip())
     if ui_language is not None:
         profile.ui_language = _ui_language(ui_language)
         fields.append("ui_language")
     profile.save(update_fields=fields)
     _profile_changed(user.pk)
     return profile
+
+
+def _moderate_bio(profile: Profile, bio: str) -> list[str]:
+    """Set the new bio through the moderation rules (a held one waits in ``bio_pending``);
+    a "refuse at submit" rule is a ValidationError on "bio". Returns the fields set."""
+    from bridgenote.moderation.services import ModerationRefused, bio_submit
+
+    try:
+        return bio_submit(profile=profile, bio=bio)
+    except ModerationRefused as refused:
+        raise ValidationError({"bio": ValidationError(refused.message, code="refused")}) from None
 
 
 def profile_set_avatar(*, user: User, image: bytes | IO[bytes]) -> str:

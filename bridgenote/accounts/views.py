@@ -270,7 +270,7 @@ def profile_edit(request: HttpRequest) -> HttpResponseBase:
     profile = queries.profile_for(user)
     initial = {
         "display_name": profile.display_name,
-        "bio": profile.bio,
+        "bio": profile.bio_pending or profile.bio,
         "languages_spoken": profile.languages_spoken,
         "languages_learning": profile.languages_learning,
         "ui_language": profile.ui_language or get_language(),
@@ -287,14 +287,19 @@ def profile_edit(request: HttpRequest) -> HttpResponseBase:
         data = form.cleaned_data
         if data.get("avatar"):
             services.profile_set_avatar(user=user, image=data["avatar"])
-        services.profile_update(
-            user=user,
-            display_name=data["display_name"],
-            bio=data["bio"],
-            languages_spoken=data["languages_spoken"],
-            languages_learning=data["languages_learning"],
-            ui_language=data["ui_language"],
-        )
+        try:
+            services.profile_update(
+                user=user,
+                display_name=data["display_name"],
+                bio=data["bio"],
+                languages_spoken=data["languages_spoken"],
+                languages_learning=data["languages_learning"],
+                ui_language=data["ui_language"],
+            )
+        except ValidationError as refused:  # a moderation rule refuses the bio: keep the draft
+            form.add_error(None, refused)
+            context = {"form": form, "profile": profile, "nav": "me"}
+            return render(request, "accounts/profile_edit.html", context, status=400)
         response = redirect("accounts:profile", handle=user.handle)
         if data["ui_language"]:
             request.session["ui_language"] = data["ui_language"]

@@ -2,17 +2,36 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.urls import URLPattern, URLResolver
 from ninja import NinjaAPI
+from ninja.openapi.schema import OpenAPISchema
 
 from bridgenote import __version__
+from bridgenote.api import errors
 
-api = NinjaAPI(
+
+class BridgenoteAPI(NinjaAPI):
+    """Every error, including ninja's own 404 and 405, in the shared shape (api/errors.py)."""
+
+    def _get_urls(self) -> list[URLPattern | URLResolver]:
+        return errors.wrap_urls(super()._get_urls())
+
+    def get_openapi_schema(self, **kwargs: Any) -> OpenAPISchema:
+        spec = super().get_openapi_schema(**kwargs)
+        errors.document(spec)
+        return spec
+
+
+api = BridgenoteAPI(
     title="Bridgenote API",
     version=__version__,
     urls_namespace="api",
     docs_url="/docs",
     openapi_url="/openapi.json",
 )
+errors.install(api)
 
 
 @api.get("/ping", tags=["meta"], auth=None)

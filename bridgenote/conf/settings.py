@@ -181,6 +181,25 @@ else:
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # `bridgenote serve` starts one job worker in the same command unless this is false.
 EMBEDDED_WORKER = env.boolean("EMBEDDED_WORKER", True)
+# Periodic jobs (core/scheduler.py): each `bridgenote worker` runs the scheduler; a row per job in
+# the database makes sure one worker enqueues each run. Interval in minutes, 0 turns a job off.
+SCHEDULER_ENABLED = env.boolean("SCHEDULER", True)
+SCHEDULER_TICK_SECONDS = env.integer("SCHEDULER_TICK_SECONDS", 30, minimum=1, maximum=3600)
+PERIODIC_JOBS = {
+    name: {
+        "task": task,
+        "minutes": env.integer(f"PERIODIC_{name.upper()}_MINUTES", minutes, minimum=0),
+    }
+    for name, task, minutes in (
+        ("media_sweep", "bridgenote.media.tasks.attachments_sweep", 60),
+        ("notes_media_sweep", "bridgenote.notes.tasks.notes_media_sweep", 15),
+        ("trim_inboxes", "bridgenote.feeds.tasks.trim_inboxes", 24 * 60),
+        ("translate_cleanup", "bridgenote.translate.tasks.translation_cleanup", 24 * 60),
+        ("task_results_prune", "bridgenote.core.tasks.task_results_prune", 24 * 60),
+    )
+}
+# Finished job results are deleted after this many days by the task_results_prune job.
+TASK_RESULTS_KEEP_DAYS = env.integer("TASK_RESULTS_KEEP_DAYS", 14, minimum=1)
 
 # --- media and static files -----------------------------------------------------------------
 STATIC_URL = "/static/"
@@ -459,6 +478,9 @@ FEEDS_DISCOVER_POOL_SIZE = env.integer("FEEDS_DISCOVER_POOL_SIZE", 3000, minimum
 FEEDS_DISCOVER_WINDOW_DAYS = env.integer("FEEDS_DISCOVER_WINDOW_DAYS", 21, minimum=1)
 FEEDS_DISCOVER_REFRESH_SECONDS = env.integer("FEEDS_DISCOVER_REFRESH_SECONDS", 300, minimum=5)
 FEEDS_TRENDING_HOURS = env.integer("FEEDS_TRENDING_HOURS", 48, minimum=1)
+# Rendered feed cards and page shells are kept in process memory this long (0: render every
+# time; the benchmark's "cold" run uses it).
+FEEDS_RENDER_CACHE_SECONDS = env.integer("FEEDS_RENDER_CACHE_SECONDS", 120, minimum=0)
 
 # --- engage ---------------------------------------------------------------------------------
 COMMENT_BODY_MAX = env.integer("COMMENT_BODY_MAX", 500, minimum=1, maximum=5000)
@@ -482,6 +504,9 @@ MODERATION_REPORTS_PER_HOUR = env.integer("MODERATION_REPORTS_PER_HOUR", 20, min
 MODERATION_REPORTS_TO_HOLD = env.integer("MODERATION_REPORTS_TO_HOLD", 0, minimum=0)
 # Notes per batch of a rescan job.
 MODERATION_RESCAN_BATCH = env.integer("MODERATION_RESCAN_BATCH", 1000, minimum=1)
+# The public moderation log at /moderation/public-log/ (moderators' decisions and reasons,
+# never who decided, whose content or the content); off: 404.
+MODERATION_PUBLIC_LOG = env.boolean("MODERATION_PUBLIC_LOG", False)
 
 # --- search ---------------------------------------------------------------------------------
 SEARCH_PAGE_SIZE = env.integer("SEARCH_PAGE_SIZE", 20, minimum=1, maximum=100)

@@ -12,3 +12,20 @@ class SnowflakeModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+class PeriodicJob(models.Model):
+    """When a periodic job (``settings.PERIODIC_JOBS``) is next due, shared by every worker.
+
+    A worker enqueues a run only if its conditional UPDATE moves ``next_run_at`` forward, so
+    however many workers run the scheduler, each due run is enqueued once.
+    """
+
+    name = models.CharField(max_length=64, primary_key=True)
+    next_run_at = models.DateTimeField()
+    last_enqueued_at = models.DateTimeField(null=True, blank=True)
+    last_result_id = models.CharField(max_length=64, blank=True, default="")
+    runs = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return self.name

@@ -178,6 +178,9 @@ class Comment(SnowflakeModel):
     reply_count = models.PositiveIntegerField(default=0)  # live replies under a root
     is_pinned = models.BooleanField(default=False)
     is_deleted = models.BooleanField(default=False)
+    # Set by the moderation app: "pending" (held for review) and "removed" comments are
+    # shown to their author only; "limited" ones stay in the thread but tell nobody.
+    moderation = models.CharField(max_length=10, default="published")
     created_at = models.DateTimeField(default=timezone.now)
     deleted_at = models.DateTimeField(null=True, blank=True)
 

@@ -203,14 +203,18 @@ def comment_thread(
         if viewer_id is not None
         else Q(pk__in=[])
     )
+    # Held (pending) and removed comments are shown to their author only.
+    shown = Q(moderation__in=("published", "limited"))
+    if viewer_id is not None:
+        shown |= Q(author_id=viewer_id)
     replies = (
-        Comment.objects.filter(hidden, is_deleted=False)
+        Comment.objects.filter(hidden, shown, is_deleted=False)
         .select_related("author__profile", "reply_to_user")
         .annotate(liked=liked)
         .order_by("id")
     )
     roots = (
-        Comment.objects.filter(hidden, note=note, root__isnull=True)
+        Comment.objects.filter(hidden, shown, note=note, root__isnull=True)
         .filter(Q(is_deleted=False) | Q(reply_count__gt=0))
         .select_related("author__profile")
         .annotate(liked=liked)
@@ -234,7 +238,10 @@ def comment_for(viewer: Any, comment_id: int) -> Comment:
         .filter(pk=comment_id, note__in=visible_notes(viewer))
         .first()
     )
-    if comment is None or blocked_between(_uid(viewer), comment.author_id):
+    hidden = comment is not None and (
+        comment.moderation not in ("published", "limited") and comment.author_id != _uid(viewer)
+    )
+    if comment is None or hidden or blocked_between(_uid(viewer), comment.author_id):
         raise NotFound("comment_not_found", _("This comment does not exist or is not visible."))
     return comment
 

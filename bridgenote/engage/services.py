@@ -20,6 +20,7 @@ from bridgenote.core.text import detect_language
 from bridgenote.engage import queries
 from bridgenote.engage.errors import Forbidden, Invalid, NotFound, RateLimited
 from bridgenote.engage.models import Block, Board, Collect, Comment, CommentLike, Follow, Like, Mute
+from bridgenote.moderation.rules import Decision
 from bridgenote.notes.models import Note
 from bridgenote.notify import services as notify
 
@@ -362,6 +363,8 @@ def comment_create(
             root = reply_to if reply_to.root_id is None else reply_to.root
         if check_rate:
             _rate_limit(author, "comment", limit=settings.COMMENT_RATE_PER_MINUTE, window=60)
+        language = detect_language(body)
+        verdict = _moderate_comment(body, language)
         comment = Comment.objects.create(
             note=note,
             author=author,
@@ -369,15 +372,30 @@ def comment_create(
             reply_to=reply_to,
             reply_to_user_id=reply_to.author_id if reply_to is not None else None,
             body=body,
-            language=detect_language(body),
+            language=language,
             ip_territory=_client_territory(author, ip),
         )
         Note.objects.filter(pk=note.pk).update(comment_count=F("comment_count") + 1)
         if root is not None:
             Comment.objects.filter(pk=root.pk).update(reply_count=F("reply_count") + 1)
-        told = notify.notify_comment(comment=comment)
-        notify.notify_mentions(note=note, comment=comment, exclude=told)
+        from bridgenote.moderation.services import after_comment_saved
+
+        # Held (pending) or limited comments tell nobody; an approval tells them later.
+        if after_comment_saved(comment=comment, decision=verdict) == "published":
+            told = notify.notify_comment(comment=comment)
+            notify.notify_mentions(note=note, comment=comment, exclude=told)
     return comment
+
+
+def _moderate_comment(body: str, language: str) -> Decision:
+    """The moderation rules' verdict on a comment; a "refuse at submit" rule is an
+    ``Invalid`` error with the reason (the view keeps the draft)."""
+    from bridgenote.moderation.services import ModerationRefused, comment_check_submission
+
+    try:
+        return comment_check_submission(body=body, language=language or None)
+    except ModerationRefused as refused:
+        raise Invalid("refused", refused.message) from None
 
 
 def comment_reply(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, cast
 
+from django.core.files.storage import default_storage
 from django.http import HttpRequest
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -11,6 +12,7 @@ from ninja import Router, Schema, Status
 from ninja.security import django_auth
 
 from bridgenote.feeds import ranking
+from bridgenote.feeds.cards import Card, discover_cards, following_cards
 from bridgenote.feeds.models import FeedPreferences
 from bridgenote.feeds.presenters import why_lines
 from bridgenote.feeds.queries import (
@@ -21,7 +23,7 @@ from bridgenote.feeds.queries import (
     trending_topics,
 )
 from bridgenote.feeds.services import feed_preferences_update
-from bridgenote.notes.models import Note, Topic
+from bridgenote.notes.models import Topic
 
 router = Router(tags=["feeds"])
 
@@ -87,25 +89,24 @@ def _error(code: str, message: str) -> dict[str, str]:
     return {"error": code, "message": message}
 
 
-def _note(note: Note, why: tuple[str, str] | None) -> dict[str, Any]:
-    cover = note.cover
-    profile = getattr(note.author, "profile", None)
+def _note(note: Card, why: tuple[str, str] | None) -> dict[str, Any]:
+    rendition = (note.cover_renditions or {}).get("card")
     return {
-        "id": str(note.pk),
+        "id": str(note.id),
         "title": note.title,
         "language": note.language,
         "author": {
             "id": str(note.author_id),
-            "handle": note.author.handle,
-            "display_name": getattr(profile, "display_name", "") or note.author.handle,
+            "handle": note.author_handle,
+            "display_name": note.display_name or note.author_handle,
         },
         "cover": None
-        if cover is None
+        if note.cover_id is None
         else {
-            "url": cover.rendition_url("card"),
-            "width": cover.width,
-            "height": cover.height,
-            "blurhash": cover.blurhash,
+            "url": default_storage.url(rendition["name"]) if rendition else None,
+            "width": note.cover_width,
+            "height": note.cover_height,
+            "blurhash": note.cover_blurhash or "",
         },
         "like_count": note.like_count,
         "collect_count": note.collect_count,
@@ -137,7 +138,8 @@ def following(request: HttpRequest, cursor: str | None = None) -> Any:
         return Status(
             400, _error("bad_cursor", _("This cursor is not valid; start again without one."))
         )
-    return Status(200, _page(following_page(request.user, cursor=parsed), with_why=False))
+    page = following_page(request.user, cursor=parsed, fetch=following_cards)
+    return Status(200, _page(page, with_why=False))
 
 
 @router.get("/discover", response={200: Page, 400: Error}, auth=None)
@@ -149,7 +151,7 @@ def discover(request: HttpRequest, channel: str | None = None, cursor: str | Non
         return Status(400, _error("bad_channel", _("channel must be 'recommended' or a topic id.")))
     viewer = ranking.viewer_for(request.user, ui_language=get_language() or "en")
     try:
-        page = ranking.discover_page(viewer, channel=topic, cursor=cursor)
+        page = ranking.discover_page(viewer, channel=topic, cursor=cursor, fetch=discover_cards)
     except BadCursor:
         return Status(
             400,

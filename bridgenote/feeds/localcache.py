@@ -53,9 +53,21 @@ def delete(key: str) -> None:
         cache.delete(key)
 
 
+_clear_hooks: list[Any] = []
+
+
+def on_clear(hook: Any) -> Any:
+    """Register a function that empties another per-process memo when ``clear()`` runs."""
+    _clear_hooks.append(hook)
+    return hook
+
+
 def clear() -> None:
+    """Forget every per-process value of the feeds (tests call this between tests)."""
     with _lock:
         _entries.clear()
+    for hook in _clear_hooks:
+        hook()
 
 
 def _remember(key: str, value: Any, timeout: int) -> None:

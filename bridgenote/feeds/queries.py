@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,10 +13,11 @@ from django.core.cache import cache
 from django.db.models import Count
 
 from bridgenote.engage.models import Follow
-from bridgenote.feeds import inbox_cache
+from bridgenote.feeds import inbox_cache, localcache
+from bridgenote.feeds.fastsql import Precompiled
 from bridgenote.feeds.models import HybridAuthor, InboxEntry
 from bridgenote.feeds.services import inbox_boundary, trending_since
-from bridgenote.feeds.visibility import discoverable, in_following_feed
+from bridgenote.feeds.visibility import discoverable, following_visible
 from bridgenote.notes.models import Note, NoteTopic, Topic
 
 MAX_ID = (1 << 63) - 1
@@ -27,7 +30,7 @@ class BadCursor(ValueError):
 
 @dataclass
 class FeedPage:
-    notes: list[Note]
+    notes: list[Any]  # Note instances, or cards.Card rows
     next_cursor: str | None
     reasons: dict[int, tuple[str, str]] = field(default_factory=dict)
 
@@ -49,44 +52,86 @@ def _cards(notes: Any) -> Any:
     return notes.select_related("author", "author__profile", "cover")
 
 
-def following_page(viewer: Any, *, cursor: int | None, limit: int | None = None) -> FeedPage:
+def _note_instances(viewer_id: int, ids: Sequence[int]) -> dict[int, Any]:
+    return {n.pk: n for n in _cards(following_visible(viewer_id).filter(pk__in=ids))}
+
+
+# The hot reads, compiled once per process (see fastsql.py).
+_INBOX = Precompiled(
+    lambda user, before, floor, limit: (
+        InboxEntry.objects.filter(user_id=user, note_id__lt=before, note_id__gte=floor)
+        .order_by("-note_id")
+        .values_list("note_id", flat=True)[:limit]
+    ),
+    static=("limit",),
+)
+_HYBRID_NOTES = Precompiled(
+    lambda viewer, before, floor, limit: (
+        Note.objects.filter(
+            author_id__in=Follow.objects.filter(
+                follower_id=viewer, followee_id__in=HybridAuthor.objects.values("user_id")
+            ).values("followee_id"),
+            id__lt=before,
+            id__gte=floor,
+        )
+        .order_by("-id")
+        .values_list("id", flat=True)[:limit]
+    ),
+    static=("limit",),
+)
+_FOLLOWS_HYBRID = Precompiled(
+    lambda viewer: Follow.objects.filter(
+        follower_id=viewer, followee_id__in=HybridAuthor.objects.values("user_id")
+    ).values_list("followee_id")[:1]
+)
+
+
+def following_page(
+    viewer: Any,
+    *,
+    cursor: int | None,
+    limit: int | None = None,
+    fetch: Callable[[int, Sequence[int]], dict[int, Any]] | None = None,
+) -> FeedPage:
     """Notes of the accounts ``viewer`` follows, and their own, newest first, strictly older
     than ``cursor``. New notes get larger ids, so scrolling never repeats or skips one.
 
     Sources: the inbox (fan-out on write) for the last ``FEEDS_INBOX_DAYS``, merged with the
     notes of followed hybrid authors; below the inbox window, a merge over all follows.
-    Every candidate is re-checked for visibility before it is shown.
+    Every candidate is re-checked for visibility before it is shown. ``fetch`` loads the
+    visible ones among candidate ids (default: Note instances; ``cards.following_cards``
+    gives plain rows).
     """
     limit = limit or settings.FEEDS_PAGE_SIZE
+    fetch = fetch or _note_instances
+    viewer_id = viewer.pk
     before = cursor or MAX_ID
     boundary = inbox_boundary()
-    visible = in_following_feed(viewer)
-    shown: list[Note] = []
-    hybrids: list[int] | None = None
+    shown: list[Any] = []
+    hybrids: bool | None = None
     followees: list[int] | None = None
     for _round in range(_ROUNDS):
         want = (limit - len(shown)) + 4
         if before > boundary:
             if hybrids is None:
-                hybrids = list(
-                    Follow.objects.filter(
-                        follower=viewer, followee_id__in=HybridAuthor.objects.values("user_id")
-                    ).values_list("followee_id", flat=True)
-                )
-            ids = set(_inbox_ids(viewer.pk, before=before, floor=boundary, limit=want))
+                hybrids = bool(_FOLLOWS_HYBRID.rows(viewer=viewer_id))
+            ids = set(_inbox_ids(viewer_id, before=before, floor=boundary, limit=want))
             if hybrids:
                 ids.update(
-                    Note.objects.filter(author_id__in=hybrids, id__lt=before, id__gte=boundary)
-                    .order_by("-id")
-                    .values_list("id", flat=True)[:want]
+                    row[0]
+                    for row in _HYBRID_NOTES.rows(
+                        viewer=viewer_id, before=before, floor=boundary, limit=want
+                    )
                 )
             candidates = sorted(ids, reverse=True)[:want]
             window_done = len(candidates) < want
         else:
             if followees is None:
                 followees = [
-                    viewer.pk,
-                    *Follow.objects.filter(follower=viewer).values_list("followee_id", flat=True),
+                    viewer_id,
+                    *Follow.objects.filter(follower_id=viewer_id).values_list(
+                        "followee_id", flat=True
+                    ),
                 ]
             candidates = list(
                 Note.objects.filter(author_id__in=followees, id__lt=before)
@@ -95,7 +140,7 @@ def following_page(viewer: Any, *, cursor: int | None, limit: int | None = None)
             )
             window_done = False
         if candidates:
-            found = {n.pk: n for n in _cards(visible.filter(pk__in=candidates))}
+            found = fetch(viewer_id, candidates)
             for note_id in candidates:
                 if note_id in found and len(shown) < limit:
                     shown.append(found[note_id])
@@ -122,20 +167,24 @@ def _inbox_ids(user_id: int, *, before: int, floor: int, limit: int) -> list[int
 
 
 def _inbox_db(user_id: int, *, before: int, floor: int, limit: int) -> list[int]:
-    return list(
-        InboxEntry.objects.filter(user_id=user_id, note_id__lt=before, note_id__gte=floor)
-        .order_by("-note_id")
-        .values_list("note_id", flat=True)[:limit]
-    )
+    if limit <= 0:
+        return []
+    return [row[0] for row in _INBOX.rows(user=user_id, before=before, floor=floor, limit=limit)]
 
 
 # --- trending ---------------------------------------------------------------------------------
 TRENDING_KEY = "feeds:trending:v1"
+TRENDING_MEMO_SECONDS = 10.0
+_trending_memo: list[Any] = []
+localcache.on_clear(_trending_memo.clear)
 
 
 def trending_topics(limit: int = 10) -> list[dict[str, Any]]:
     """Topics with the most discoverable notes in the last ``FEEDS_TRENDING_HOURS`` (cached
     for a minute; a list of {"id", "name", "count"})."""
+    now = time.monotonic()
+    if _trending_memo and _trending_memo[0] > now:
+        return list(_trending_memo[1][:limit])
     cached = cache.get(TRENDING_KEY)
     if cached is None:
         since = trending_since()
@@ -155,4 +204,7 @@ def trending_topics(limit: int = 10) -> list[dict[str, Any]]:
             {"id": str(t), "name": names[t], "count": n} for t, n in counts.items() if t in names
         ]
         cache.set(TRENDING_KEY, cached, timeout=60)
+    # Also kept in process memory for a few seconds: on the embedded default the shared cache
+    # is a database table, one more query on every Discover page.
+    _trending_memo[:] = [now + TRENDING_MEMO_SECONDS, cached]
     return list(cached[:limit])

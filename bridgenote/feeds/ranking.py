@@ -19,7 +19,7 @@ import hashlib
 import math
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -340,10 +340,22 @@ def parse_channel(raw: str | None) -> int | None:
     return int(raw)
 
 
+def _note_instances(viewer_id: int | None, ids: Sequence[int]) -> dict[int, Any]:
+    visible = discoverable().exclude(author_id__in=hidden_author_ids(viewer_id))
+    return {
+        n.pk: n
+        for n in visible.filter(pk__in=ids).select_related("author", "author__profile", "cover")
+    }
+
+
 def discover_page(viewer: Viewer, *, channel: int | None, cursor: str | None,
-                  limit: int | None = None) -> FeedPage:  # fmt: skip
+                  limit: int | None = None,
+                  fetch: Callable[[int | None, Sequence[int]], dict[int, Any]] | None = None,
+                  ) -> FeedPage:  # fmt: skip
     """One page of ``viewer``'s Discover feed. A BadCursor for a cursor we did not issue to
-    this viewer and channel."""
+    this viewer and channel. ``fetch`` loads the visible notes among ids (default: Note
+    instances; ``cards.discover_cards`` gives plain rows)."""
+    fetch = fetch or _note_instances
     limit = limit or settings.FEEDS_PAGE_SIZE
     if cursor:
         try:
@@ -370,18 +382,12 @@ def discover_page(viewer: Viewer, *, channel: int | None, cursor: str | None,
             session = _new_session(viewer, channel)
             localcache.set(_session_key(token), session, timeout=SESSION_SECONDS)
     items: list[list[Any]] = session["i"]
-    shown: list[Note] = []
+    shown: list[Any] = []
     reasons: dict[int, tuple[str, str]] = {}
     # Blocks and mutes are read fresh: a block hides its author from the very next page.
-    visible = discoverable().exclude(author_id__in=hidden_author_ids(viewer.user_id))
     while len(shown) < limit and offset < len(items):
         chunk = items[offset : offset + (limit - len(shown)) + 4]
-        found = {
-            n.pk: n
-            for n in visible.filter(pk__in=[i[0] for i in chunk]).select_related(
-                "author", "author__profile", "cover"
-            )
-        }
+        found = fetch(viewer.user_id, [i[0] for i in chunk])
         for note_id, code, arg in chunk:
             offset += 1
             if note_id in found:

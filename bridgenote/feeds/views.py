@@ -4,17 +4,24 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.views.decorators.http import require_POST
 
-from bridgenote.feeds import ranking
+from bridgenote.feeds import localcache, ranking
+from bridgenote.feeds.cards import card_html, discover_cards, following_cards
+from bridgenote.feeds.fastsql import Precompiled
 from bridgenote.feeds.forms import FeedPreferencesForm
 from bridgenote.feeds.models import FeedPreferences
 from bridgenote.feeds.presenters import why_lines
 from bridgenote.feeds.queries import BadCursor, following_page, parse_note_cursor, trending_topics
 from bridgenote.feeds.services import feed_preferences_update
+from bridgenote.feeds.shell import render_page
 
 
 def _viewer(request: HttpRequest) -> ranking.Viewer:
@@ -33,30 +40,34 @@ def discover(request: HttpRequest, form: FeedPreferencesForm | None = None) -> H
     channel = _channel(request)
     cursor = request.GET.get("cursor") or None
     try:
-        page = ranking.discover_page(viewer, channel=channel, cursor=cursor)
+        page = ranking.discover_page(viewer, channel=channel, cursor=cursor, fetch=discover_cards)
     except BadCursor:
         cursor = None  # a stale or forged cursor starts again from the first page
-        page = ranking.discover_page(viewer, channel=channel, cursor=None)
+        page = ranking.discover_page(viewer, channel=channel, cursor=None, fetch=discover_cards)
     whys = why_lines(page)
+    html = card_html(page.notes, request.user)
     context: dict[str, Any] = {
         "nav": "discover",
-        "items": [(note, whys[note.pk]) for note in page.notes],
+        "items": [(card, whys[note.pk]) for note, card in zip(page.notes, html, strict=True)],
         "next_url": _next_url(reverse("feeds:discover"), page.next_cursor, channel),
         "channel": channel,
     }
     if request.headers.get("HX-Request") == "true" and cursor:
         return render(request, "feeds/_items.html", context)
-    trending = trending_topics(10)
-    context["trending"] = trending
-    context["channels"] = trending[:6]
-    if request.user.is_authenticated and form is None:
-        prefs = FeedPreferences.objects.filter(user_id=request.user.pk).first()
-        form = FeedPreferencesForm(
-            initial=FeedPreferencesForm.initial_for(prefs, round(viewer.mix * 100))
-        )
-    context["form"] = form
-    return render(
-        request, "feeds/discover.html", context, status=400 if form and form.errors else 200
+    parts: list[str] = [_discover_head(channel)]
+    if form is not None:
+        parts.append(render_to_string("feeds/_prefs.html", {"form": form}, request))
+    elif request.user.is_authenticated:
+        parts.append(_prefs_form(request, round(viewer.mix * 100)))
+    if context["items"]:
+        parts.append(_list_html(context["items"], context["next_url"]))
+    return render_page(
+        request,
+        "feeds/discover.html",
+        {"nav": "discover", "has_items": bool(context["items"])},
+        "".join(parts),
+        key=(bool(context["items"]),),
+        status=400 if form and form.errors else 200,
     )
 
 
@@ -81,15 +92,94 @@ def following(request: HttpRequest) -> HttpResponse:
         cursor = parse_note_cursor(raw)
     except BadCursor:
         cursor = raw = None
-    page = following_page(request.user, cursor=cursor)
-    context = {
-        "nav": "following",
-        "items": [(note, "") for note in page.notes],
-        "next_url": _next_url(reverse("feeds:following"), page.next_cursor, None),
-    }
+    page = following_page(request.user, cursor=cursor, fetch=following_cards)
+    items = [(card, "") for card in card_html(page.notes, request.user)]
+    next_url = _next_url(reverse("feeds:following"), page.next_cursor, None)
     if request.headers.get("HX-Request") == "true" and raw:
+        context = {"nav": "following", "items": items, "next_url": next_url}
         return render(request, "feeds/_items.html", context)
-    return render(request, "feeds/following.html", context)
+    has_items = bool(items)
+    return render_page(
+        request,
+        "feeds/following.html",
+        {"nav": "following", "has_items": has_items},
+        _list_html(items, next_url) if has_items else "",
+        key=(has_items,),
+    )
+
+
+def _list_html(items: list[tuple[SafeString, str]], next_url: str | None) -> str:
+    """The card list of a full page (``_items.html`` is the htmx next-page version)."""
+    cards = "".join(
+        f'<div class="feed-item">{card}<p class="feed-why">{escape(why)}</p></div>'
+        if why
+        else f'<div class="feed-item">{card}</div>'
+        for card, why in items
+    )
+    more = render_to_string("feeds/_more.html", {"next_url": next_url})
+    return f'<div id="feed-list" class="feed-masonry">{cards}</div>\n{more}'
+
+
+_PREFS_MIX = Precompiled(
+    lambda user: FeedPreferences.objects.filter(user_id=user).values_list("language_mix")[:1]
+)
+_PREFS_INTERESTS = Precompiled(
+    lambda user: (
+        FeedPreferences.interests.through.objects.filter(feedpreferences__user_id=user)
+        .order_by("id")
+        .values_list("topic__name")
+    )
+)
+_CSRF_SLOT = "\x00csrf\x00"
+_FORMS: dict[tuple[Any, ...], str] = {}
+
+
+def _prefs_form(request: HttpRequest, default_mix: int) -> SafeString:
+    """The Discover settings form, filled in. Rendered once per (language, values) and kept;
+    each request puts its own CSRF token in."""
+    user_id = request.user.pk
+    mix_rows = _PREFS_MIX.rows(user=user_id)
+    if mix_rows:
+        mix = mix_rows[0][0]
+        interests = " ".join(f"#{row[0]}" for row in _PREFS_INTERESTS.rows(user=user_id))
+    else:
+        mix, interests = default_mix, ""
+    key = (get_language(), mix, interests)
+    html = _FORMS.get(key)
+    if html is None:
+        form = FeedPreferencesForm(initial={"language_mix": mix, "interests": interests})
+        html = render_to_string("feeds/_prefs.html", {"form": form, "csrf_token": _CSRF_SLOT})
+        if len(_FORMS) > 2000:
+            _FORMS.clear()
+        _FORMS[key] = html
+    return mark_safe(html.replace(_CSRF_SLOT, escape(get_token(request))))  # noqa: S308 - our template, an escaped token
+
+
+_HEADS: dict[tuple[Any, ...], SafeString] = {}
+localcache.on_clear(_HEADS.clear)
+localcache.on_clear(_FORMS.clear)
+
+
+def _discover_head(channel: int | None) -> SafeString:
+    """The channel tabs and trending topics: the same for every viewer of one language and
+    channel, rendered once per trending list (which changes at most every minute)."""
+    trending = trending_topics(10)
+    key = (get_language(), channel, tuple((t["id"], t["count"]) for t in trending))
+    html = _HEADS.get(key)
+    if html is None:
+        html = render_to_string(
+            "feeds/_discover_head.html",
+            {
+                "trending": trending,
+                "channels": trending[:6],
+                "channel": channel,
+                "discover_url": reverse("feeds:discover"),
+            },
+        )
+        if len(_HEADS) > 500:
+            _HEADS.clear()
+        _HEADS[key] = html
+    return html
 
 
 def _next_url(base: str, cursor: str | None, channel: int | None) -> str | None:

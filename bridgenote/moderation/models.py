@@ -158,6 +158,13 @@ class ModerationCase(SnowflakeModel):
     note = models.ForeignKey(
         "notes.Note", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
+    comment = models.ForeignKey(
+        "engage.Comment", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    # An account: its bio (held by a rule), or the account itself when reported.
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     state = models.CharField(max_length=8, choices=State.choices, default=State.OPEN)
     source = models.CharField(max_length=12, choices=Source.choices)
     matches = models.JSONField(default=list, blank=True)
@@ -169,9 +176,22 @@ class ModerationCase(SnowflakeModel):
 
     class Meta:
         constraints = [
-            models.CheckConstraint(condition=Q(note__isnull=False), name="case_has_target"),
+            models.CheckConstraint(
+                condition=(
+                    Q(note__isnull=False, comment__isnull=True, account__isnull=True)
+                    | Q(note__isnull=True, comment__isnull=False, account__isnull=True)
+                    | Q(note__isnull=True, comment__isnull=True, account__isnull=False)
+                ),
+                name="case_has_one_target",
+            ),
             models.UniqueConstraint(
                 fields=["note"], condition=Q(state="open"), name="case_one_open_per_note"
+            ),
+            models.UniqueConstraint(
+                fields=["comment"], condition=Q(state="open"), name="case_one_open_per_comment"
+            ),
+            models.UniqueConstraint(
+                fields=["account"], condition=Q(state="open"), name="case_one_open_per_account"
             ),
         ]
         indexes = [models.Index(fields=["state", "opened_at"])]
@@ -196,13 +216,21 @@ class Report(models.Model):
     )
     case = models.ForeignKey(ModerationCase, on_delete=models.CASCADE, related_name="reports")
     note = models.ForeignKey("notes.Note", null=True, on_delete=models.CASCADE, related_name="+")
+    comment = models.ForeignKey(
+        "engage.Comment", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     category = models.CharField(max_length=12, choices=Category.choices)
     text = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["reporter", "note"], name="report_once_per_note")
+            models.UniqueConstraint(fields=["reporter", "note"], name="report_once_per_note"),
+            models.UniqueConstraint(fields=["reporter", "comment"], name="report_once_per_comment"),
+            models.UniqueConstraint(fields=["reporter", "account"], name="report_once_per_account"),
         ]
         indexes = [models.Index(fields=["reporter", "created_at"])]
 
@@ -224,6 +252,12 @@ class ModerationDecision(models.Model):
     )
     note = models.ForeignKey(
         "notes.Note", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    comment = models.ForeignKey(
+        "engage.Comment", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     moderator = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -252,7 +286,13 @@ class Appeal(models.Model):
         UPHELD = "upheld", _("Decision upheld")
         OVERTURNED = "overturned", _("Decision overturned")
 
-    note = models.ForeignKey("notes.Note", on_delete=models.CASCADE, related_name="+")
+    note = models.ForeignKey(
+        "notes.Note", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    comment = models.ForeignKey(
+        "engage.Comment", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    # An appeal about the author's bio has neither a note nor a comment.
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     decision = models.ForeignKey(
         ModerationDecision, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -270,7 +310,15 @@ class Appeal(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["note"], condition=Q(state="open"), name="appeal_one_open_per_note"
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["comment"], condition=Q(state="open"), name="appeal_one_open_per_comment"
+            ),
+            models.UniqueConstraint(
+                fields=["author"],
+                condition=Q(state="open", note__isnull=True, comment__isnull=True),
+                name="appeal_one_open_per_bio",
+            ),
         ]
 
     def __str__(self) -> str:

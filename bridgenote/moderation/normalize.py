@@ -148,8 +148,11 @@ def _char_class(chars: list[str]) -> str:
     )
 
 
+# Every supplementary character is matched as one range (``_fold_one`` looks it up and
+# caches it): a class listing the emoji planes' entries one by one is a list of ranges the
+# regex engine tries in turn, four times slower than this bitmap plus one range.
 _UNSTABLE = re.compile(
-    "[" + _char_class(list(_FOLD)) + "\U00010000-\U0001efff\U0001fb00-\U0010ffff]"
+    "[" + _char_class([c for c in _FOLD if ord(c) <= 0xFFFF]) + "\U00010000-\U0010ffff]"
 )
 
 
@@ -222,7 +225,12 @@ def normalize_with_map(text: str) -> tuple[str, list[int]]:
     spaced = text.replace("_", " ")
     if not text.isascii() and _HAS_HAN.search(spaced):
         gaps = [m.span() for m in _HAN_GAP.finditer(spaced)]
-    kept = _drop(spaced, list(range(len(text))), gaps)[1] if gaps else range(len(text))
+    stripped, kept = _drop(spaced, list(range(len(text))), gaps)
+    if all(len(_fold_one(c).lower()) == 1 for c in _UNSTABLE.findall(stripped)):
+        # Every character folds to exactly one (the usual case): no need to go one by one.
+        folded = fold(stripped)
+        if len(folded) == len(kept):
+            return _join_spaced(folded, kept)
     for i in kept:
         char = spaced[i]
         if char < "\x80":
@@ -232,7 +240,11 @@ def normalize_with_map(text: str) -> tuple[str, list[int]]:
         piece = (_fold_one(char) if _UNSTABLE.match(char) else char).lower().replace("_", " ")
         chars.extend(piece)
         positions.extend([i] * len(piece))
-    folded = "".join(chars)
+    return _join_spaced("".join(chars), positions)
+
+
+def _join_spaced(folded: str, positions: list[int]) -> tuple[str, list[int]]:
+    """The last step of ``normalize``, spaced-out letters joined, keeping positions."""
     if _SPACED_HINT.search(f" {folded} "):
         drops: list[tuple[int, int]] = []
         for match in _SPACED.finditer(folded):
@@ -249,8 +261,7 @@ def _drop(text: str, positions: list[int], spans: list[tuple[int, int]]) -> tupl
         return text, positions
     keep = [True] * len(text)
     for start, end in spans:
-        for i in range(start, end):
-            keep[i] = False
+        keep[start:end] = [False] * (end - start)
     return (
         "".join(c for c, k in zip(text, keep, strict=True) if k),
         [p for p, k in zip(positions, keep, strict=True) if k],

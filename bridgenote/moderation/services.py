@@ -30,6 +30,7 @@ from bridgenote.moderation.models import (
 )
 from bridgenote.moderation.normalize import normalize
 from bridgenote.moderation.rules import (
+    ACTIONS,
     Decision,
     Match,
     ScanResult,
@@ -38,11 +39,15 @@ from bridgenote.moderation.rules import (
     forget_matcher,
     scan_image_hash,
     scan_text,
+    scan_texts,
 )
 from bridgenote.notes.models import Note
 
 if TYPE_CHECKING:
-    from bridgenote.accounts.models import User
+    from bridgenote.accounts.models import Profile, User
+    from bridgenote.engage.models import Comment
+
+_RANK_OF = {action: rank for rank, action in enumerate(ACTIONS)}
 
 
 class ModerationError(Exception):
@@ -153,11 +158,13 @@ def note_check_submission(
     body: str,
     language: str | None = None,
     phashes: list[str] | None = None,
+    alt_texts: list[str] | None = None,
 ) -> Decision:
-    """Check a note before it is saved. Raises ``ModerationRefused`` for a "refuse at submit"
-    match (nothing is saved; the form keeps the draft). Otherwise returns the decision to
-    apply once the note is saved (``after_note_saved``): allow, mask, limit or hold. A new
-    account's first ``MODERATION_NEW_ACCOUNT_REVIEW_NOTES`` notes are held at least.
+    """Check a note before it is saved (``alt_texts``: its images' alt texts). Raises
+    ``ModerationRefused`` for a "refuse at submit" match (nothing is saved; the form keeps
+    the draft). Otherwise returns the decision to apply once the note is saved
+    (``after_note_saved``): allow, mask, limit or hold. A new account's first
+    ``MODERATION_NEW_ACCOUNT_REVIEW_NOTES`` notes are held at least.
     """
     fields = {
         "title": scan_text(title, language=language),
@@ -171,6 +178,11 @@ def note_check_submission(
                     start=match.start, end=match.end,
                 )  # fmt: skip
     decision = decide(list(fields.values()))
+    if alt_texts:
+        alt = alt_texts_check(alt_texts)
+        if alt.action != "allow":
+            stricter = decision.stricter(alt.action, "alt text")
+            decision = Decision(stricter.action, decision.matches + alt.matches, stricter.reasons)
     image_action = "allow"
     for phash in phashes or []:
         for image in scan_image_hash(phash):
@@ -196,15 +208,55 @@ def _is_new_account(author: User) -> bool:
     return published < limit
 
 
-def note_matches(note: Note) -> list[dict[str, Any]]:
-    """Every rule match in a note's title and body, as stored on a case."""
+def note_texts(note: Note) -> list[tuple[str, str, str | None]]:
+    """(field, text, language) of every text of a note that rules apply to: title and body,
+    their second-language versions, and each image's alt text (``alt_text:<position>``)."""
+    from bridgenote.notes.models import NoteAttachment
+
     language = note.language or None
+    texts: list[tuple[str, str, str | None]] = [
+        ("title", note.title, language),
+        ("body", note.body, language),
+    ]
+    if note.alt_language:
+        texts += [
+            ("alt_title", note.alt_title, note.alt_language),
+            ("alt_body", note.alt_body, note.alt_language),
+        ]
+    if note.pk:
+        rows = NoteAttachment.objects.filter(note_id=note.pk).values_list(
+            "position", "attachment__alt_text"
+        )
+        texts += [(f"alt_text:{position}", alt or "", None) for position, alt in rows if alt]
+    return texts
+
+
+def note_matches(note: Note) -> list[dict[str, Any]]:
+    """Every rule match in a note's texts (``note_texts``), as stored on a case."""
     out: list[dict[str, Any]] = []
-    for field, text in (("title", note.title), ("body", note.body)):
+    for field, text, language in note_texts(note):
         out.extend(
             {"field": field, **m.as_dict()} for m in scan_text(text, language=language).matches
         )
     return out
+
+
+def _refuse_if_matched(result: ScanResult, field: str) -> None:
+    for match in result.matches:
+        if match.action == "refuse":
+            raise ModerationRefused(
+                term=result.text[match.start : match.end], field=field,
+                start=match.start, end=match.end,
+            )  # fmt: skip
+
+
+def alt_texts_check(alt_texts: list[str]) -> Decision:
+    """Check image alt texts at submit: a "refuse" match raises ``ModerationRefused`` (field
+    ``attachments``); otherwise the decision for them (joined into the note's by the caller)."""
+    results = [scan_text(text) for text in alt_texts if text]
+    for result in results:
+        _refuse_if_matched(result, "attachments")
+    return decide(results)
 
 
 @transaction.atomic
@@ -215,24 +267,24 @@ def after_note_saved(*, note: Note, decision: Decision | None = None) -> Decisio
     ``limited`` + an open case; mask and allow leave the note published. A note a moderator
     already limited or removed keeps that state. Returns the decision applied."""
     if decision is None:
-        decision = decide(
-            [
-                scan_text(note.title, language=note.language or None),
-                scan_text(note.body, language=note.language or None),
-            ]
-        )
+        decision = decide([scan_text(t, language=lang) for _f, t, lang in note_texts(note)])
         if _is_new_account(note.author):
             decision = decision.stricter("hold", "new_account")
     if note.moderation in (Note.Moderation.LIMITED, Note.Moderation.REMOVED):
         return decision
+    # Image alt texts are saved with the attachments, not the note: check them here too.
+    alt = decide([scan_text(t) for f, t, _l in note_texts(note) if f.startswith("alt_text:")])
+    if _RANK_OF[alt.action] > _RANK_OF[decision.action]:
+        decision = decision.stricter(alt.action, "alt text")
     if decision.action in ("hold", "limit", "refuse"):
         source = (
             ModerationCase.Source.NEW_ACCOUNT
             if decision.action == "hold" and not decision.matches
             else ModerationCase.Source.SCAN
         )
-        case_open_for_note(note=note, matches=note_matches(note), source=source)
+        case = case_open_for_note(note=note, matches=note_matches(note), source=source)
         state = Note.Moderation.LIMITED if decision.action == "limit" else Note.Moderation.PENDING
+        before = note.moderation
         Note.objects.filter(pk=note.pk).update(moderation=state)
         note.moderation = state
         ModerationDecision.objects.create(
@@ -242,6 +294,12 @@ def after_note_saved(*, note: Note, decision: Decision | None = None) -> Decisio
             else ModerationDecision.Action.HOLD,
             reason_en=", ".join(decision.reasons) or "rules",
         )
+        if before != state:  # an edit of a note already held is not told again
+            _tell_author(
+                note_id=note.pk,
+                outcome="held" if state == Note.Moderation.PENDING else "rule_limited",
+                category=case_category(case),
+            )
     return decision
 
 
@@ -279,9 +337,35 @@ def case_open_for_note(
     Guarantees at most one open case per note (database constraint)."""
     if isinstance(matches, ScanResult):
         matches = [{"field": field, **m.as_dict()} for m in matches.matches]
-    case = ModerationCase.objects.select_for_update().filter(note=note).open().first()
+    return case_open(note=note, matches=matches, source=source)
+
+
+@transaction.atomic
+def case_open(
+    *,
+    note: Note | None = None,
+    comment: Comment | None = None,
+    account_id: int | None = None,
+    matches: list[dict[str, Any]] | None = None,
+    source: str = ModerationCase.Source.SCAN,
+    replace: bool = False,
+) -> ModerationCase:
+    """The open case for one note, comment or account (its bio, or the account when
+    reported), created if there is none; new matches are merged in (``replace``: the old
+    ones are dropped, for a bio submitted again). At most one open case per target."""
+    target: dict[str, Any]
+    if note is not None:
+        target = {"note": note}
+    elif comment is not None:
+        target = {"comment": comment}
+    else:
+        target = {"account_id": account_id}
+    case = ModerationCase.objects.select_for_update().filter(**target).open().first()
     if case is None:
-        case = ModerationCase.objects.create(note=note, source=source, matches=matches or [])
+        return ModerationCase.objects.create(**target, source=source, matches=matches or [])
+    if replace:
+        case.matches = matches or []
+        case.save(update_fields=["matches"])
         return case
     known = {(m["field"], m["start"], m["end"], m["rule_id"]) for m in case.matches}
     merged = case.matches + [
@@ -309,16 +393,37 @@ def case_category(case: ModerationCase | None) -> str:
 
 
 def _tell_author(
-    *, note_id: int, outcome: str, reason_en: str = "", reason_zh: str = "", category: str = ""
+    *,
+    note_id: int | None = None,
+    outcome: str,
+    reason_en: str = "",
+    reason_zh: str = "",
+    category: str = "",
+    comment_id: int | None = None,
+    account_id: int | None = None,
 ) -> None:
-    """After commit: a moderation notification to the note's author (notify app)."""
+    """After commit: a moderation notification to the author of the note, the comment or
+    the bio (``account_id``) (notify app)."""
     from bridgenote.core.jobs import enqueue_on_commit
     from bridgenote.notify.tasks import moderation_outcome
 
+    extra: dict[str, Any] = {}
+    if comment_id is not None:
+        extra["comment_id"] = comment_id
+    if account_id is not None:
+        extra["account_id"] = account_id
     enqueue_on_commit(
         moderation_outcome, note_id, outcome, reason_en=reason_en, reason_zh=reason_zh,
-        category=category,
+        category=category, **extra,
     )  # fmt: skip
+
+
+def _target_ids(case: ModerationCase) -> dict[str, Any]:
+    if case.comment_id is not None:
+        return {"comment_id": case.comment_id}
+    if case.account_id is not None:
+        return {"account_id": case.account_id}
+    return {"note_id": case.note_id}
 
 
 _OUTCOME_OF_ACTION: dict[str, str] = {
@@ -352,25 +457,139 @@ def decision_record(
     case = ModerationCase.objects.select_for_update().get(pk=case.pk)
     if case.state != ModerationCase.State.OPEN:
         raise ModerationError("closed", _("Another moderator already decided this case."))
-    note = case.note
-    assert note is not None  # the case_has_target constraint
-    before = Note.objects.filter(pk=note.pk).values_list("moderation", flat=True).first()
-    Note.objects.filter(pk=note.pk).update(moderation=_ACTION_STATE[action])
-    _note_changed(note.pk)
+    if case.comment_id is not None:
+        before = _comment_apply(case.comment_id, _ACTION_STATE[action])
+    elif case.account_id is not None:
+        before = _bio_apply(case.account_id, _ACTION_STATE[action])
+    else:
+        assert case.note_id is not None  # the case_has_one_target constraint
+        before = str(
+            Note.objects.filter(pk=case.note_id).values_list("moderation", flat=True).first()
+        )
+        Note.objects.filter(pk=case.note_id).update(moderation=_ACTION_STATE[action])
+        _note_changed(case.note_id)
     case.state = ModerationCase.State.CLOSED
     case.closed_at = timezone.now()
     case.save(update_fields=["state", "closed_at"])
     decision = ModerationDecision.objects.create(
-        case=case, note=note, moderator=moderator, action=action, template=template,
+        case=case, note_id=case.note_id, comment_id=case.comment_id, account_id=case.account_id,
+        moderator=moderator, action=action, template=template,
         reason_en=_join_reason(template.text_en if template else "", reason_en),
         reason_zh=_join_reason(template.text_zh if template else "", reason_zh),
     )  # fmt: skip
     if notify_author and (action != "approve" or before != Note.Moderation.PUBLISHED):
         _tell_author(
-            note_id=note.pk, outcome=_OUTCOME_OF_ACTION[action], reason_en=decision.reason_en,
-            reason_zh=decision.reason_zh, category=case_category(case),
+            outcome=_OUTCOME_OF_ACTION[action], reason_en=decision.reason_en,
+            reason_zh=decision.reason_zh, category=case_category(case), **_target_ids(case),
         )  # fmt: skip
     return decision
+
+
+# --- comments and bios --------------------------------------------------------------------
+def comment_check_submission(*, body: str, language: str | None = None) -> Decision:
+    """Check a comment before it is saved: ``ModerationRefused`` (field "body") for a
+    "refuse at submit" match, else the decision for ``after_comment_saved``."""
+    result = scan_text(body, language=language)
+    _refuse_if_matched(result, "body")
+    return decide(result)
+
+
+@transaction.atomic
+def after_comment_saved(*, comment: Comment, decision: Decision) -> str:
+    """Apply a submission decision to a saved comment (the engage service calls it inside
+    its transaction): hold -> "pending" (only its author sees it) + an open case, limit ->
+    "limited" + an open case; the author is told. Returns the comment's state."""
+    from bridgenote.engage.models import Comment as CommentModel
+
+    if decision.action not in ("hold", "limit", "refuse"):
+        return str(comment.moderation)
+    state = Note.Moderation.LIMITED if decision.action == "limit" else Note.Moderation.PENDING
+    CommentModel.objects.filter(pk=comment.pk).update(moderation=state)
+    comment.moderation = state
+    matches = [{"field": "body", **m.as_dict()} for m in decision.matches]
+    case = case_open(comment=comment, matches=matches, source=ModerationCase.Source.SCAN)
+    ModerationDecision.objects.create(
+        case=case, comment=comment,
+        action=ModerationDecision.Action.LIMIT if state == "limited" else "hold",
+        reason_en="rules",
+    )  # fmt: skip
+    _tell_author(
+        comment_id=comment.pk, outcome="held" if state == "pending" else "rule_limited",
+        category=case_category(case),
+    )  # fmt: skip
+    return state
+
+
+def _comment_apply(comment_id: int, state: str) -> str:
+    """Set a comment's state; a held comment approved now reaches the people it was for."""
+    from bridgenote.engage.models import Comment as CommentModel
+
+    comment = CommentModel.objects.select_for_update().filter(pk=comment_id).first()
+    if comment is None:
+        return ""
+    before = str(comment.moderation)
+    CommentModel.objects.filter(pk=comment_id).update(moderation=state)
+    if before == Note.Moderation.PENDING and state in ("published", "limited"):
+        from bridgenote.notify import services as notify
+
+        comment.moderation = state
+        if state == "published":
+            told = notify.notify_comment(comment=comment)
+            notify.notify_mentions(note=comment.note, comment=comment, exclude=told)
+    return before
+
+
+@transaction.atomic
+def bio_submit(*, profile: Profile, bio: str) -> list[str]:
+    """Moderate a new bio before the accounts service saves ``profile``: a "refuse" match
+    raises ``ModerationRefused`` (field "bio"); a hold keeps the public bio as it was and
+    parks the new one in ``bio_pending`` with an open case (the author is told); otherwise
+    the new bio is public ("limited" when a limit rule matched). Returns the fields set."""
+    if bio == profile.bio and not profile.bio_pending:
+        return []
+    result = scan_text(bio)
+    _refuse_if_matched(result, "bio")
+    decision = decide(result)
+    if decision.action in ("hold", "refuse"):
+        profile.bio_pending = bio
+        profile.bio_moderation = Note.Moderation.PENDING
+        matches = [{"field": "bio", **m.as_dict()} for m in decision.matches]
+        case = case_open(account_id=profile.user_id, matches=matches, replace=True)
+        ModerationDecision.objects.create(
+            case=case, account_id=profile.user_id, action="hold", reason_en="rules"
+        )
+        _tell_author(account_id=profile.user_id, outcome="held", category=case_category(case))
+        return ["bio_pending", "bio_moderation"]
+    profile.bio = bio
+    profile.bio_pending = ""
+    profile.bio_moderation = (
+        Note.Moderation.LIMITED if decision.action == "limit" else Note.Moderation.PUBLISHED
+    )
+    # A bio held before and replaced now: its case has nothing left to decide.
+    ModerationCase.objects.filter(account_id=profile.user_id, source="scan").open().update(
+        state=ModerationCase.State.CLOSED, closed_at=timezone.now()
+    )
+    return ["bio", "bio_pending", "bio_moderation"]
+
+
+def _bio_apply(account_id: int, state: str) -> str:
+    """A decision on a bio: approve publishes the waiting bio (limit too, marked limited);
+    remove discards it, or empties the public bio when the public one was reported."""
+    from bridgenote.accounts.models import Profile as ProfileModel
+
+    profile = ProfileModel.objects.select_for_update().filter(user_id=account_id).first()
+    if profile is None:
+        return ""
+    before = str(profile.bio_moderation)
+    if state == Note.Moderation.REMOVED:
+        if not profile.bio_pending:
+            profile.bio = ""
+        profile.bio_pending = ""
+    elif profile.bio_pending:
+        profile.bio, profile.bio_pending = profile.bio_pending, ""
+    profile.bio_moderation = state
+    profile.save(update_fields=["bio", "bio_pending", "bio_moderation"])
+    return before
 
 
 def _join_reason(template_text: str, free_text: str) -> str:
@@ -399,15 +618,43 @@ def decisions_bulk(
 
 # --- reports ------------------------------------------------------------------------------
 @transaction.atomic
-def report_create(*, reporter: User, note: Note, category: str, text: str = "") -> Report:
-    """File a report: opens (or joins) the note's case and counts it. One report per
-    reporter and note; at most ``MODERATION_REPORTS_PER_HOUR`` per reporter and hour; nobody
-    reports their own note. With ``MODERATION_REPORTS_TO_HOLD`` > 0, that many reports hide a
-    published note until a moderator decides."""
+def report_create(
+    *,
+    reporter: User,
+    note: Note | None = None,
+    comment: Comment | None = None,
+    account: User | None = None,
+    category: str,
+    text: str = "",
+) -> Report:
+    """File a report on a note, a comment or an account: opens (or joins) its case and
+    counts it. One report per reporter and target; at most ``MODERATION_REPORTS_PER_HOUR``
+    per reporter and hour; nobody reports their own content. With
+    ``MODERATION_REPORTS_TO_HOLD`` > 0, that many reports hide a published note or comment
+    until a moderator decides."""
+    from bridgenote.engage.models import Comment as CommentModel
+
     if category not in Report.Category.values:
-        raise ModerationError("bad_category", _("Choose what is wrong with this note."))
-    if note.author_id == reporter.pk:
-        raise ModerationError("own_note", _("You can't report your own note."))
+        raise ModerationError(
+            "bad_category",
+            _("Choose what is wrong with this note.")
+            if note
+            else _("Choose what is wrong with it."),
+        )
+    owner_id = (
+        note.author_id if note is not None
+        else comment.author_id if comment is not None
+        else account.pk if account is not None else None
+    )  # fmt: skip
+    if owner_id is None:
+        raise ModerationError("no_target", _("Choose what to report."))
+    if owner_id == reporter.pk:
+        raise ModerationError(
+            "own_note",
+            _("You can't report your own note.")
+            if note
+            else _("You can't report yourself or your own content."),
+        )
     if len(text) > 500:
         raise ModerationError("too_long", _("Keep the details under 500 characters."))
     since = timezone.now() - timedelta(hours=1)
@@ -418,72 +665,161 @@ def report_create(*, reporter: User, note: Note, category: str, text: str = "") 
         raise ModerationError(
             "rate_limited", _("You have sent many reports. Please try again later.")
         )
-    if Report.objects.filter(reporter=reporter, note=note).exists():
-        raise ModerationError("duplicate", _("You already reported this note. Thank you."))
-    case = case_open_for_note(note=note, matches=note_matches(note), source="report")
+    target: dict[str, Any] = (
+        {"note": note} if note is not None
+        else {"comment": comment} if comment is not None else {"account": account}
+    )  # fmt: skip
+    if Report.objects.filter(reporter=reporter, **target).exists():
+        raise ModerationError(
+            "duplicate",
+            _("You already reported this note. Thank you.")
+            if note
+            else _("You already reported this. Thank you."),
+        )
+    if note is not None:
+        case = case_open_for_note(note=note, matches=note_matches(note), source="report")
+    elif comment is not None:
+        matches = [
+            {"field": "body", **m.as_dict()}
+            for m in scan_text(comment.body, language=comment.language or None).matches
+        ]
+        case = case_open(comment=comment, matches=matches, source="report")
+    else:
+        assert account is not None
+        case = case_open(account_id=account.pk, source="report")
     report = Report.objects.create(
-        reporter=reporter, case=case, note=note, category=category, text=text.strip()
+        reporter=reporter, case=case, category=category, text=text.strip(), **target
     )
     ModerationCase.objects.filter(pk=case.pk).update(report_count=F("report_count") + 1)
     threshold = settings.MODERATION_REPORTS_TO_HOLD
     if threshold and case.report_count + 1 >= threshold:
-        Note.objects.filter(pk=note.pk, moderation=Note.Moderation.PUBLISHED).update(
-            moderation=Note.Moderation.PENDING
-        )
-        _note_changed(note.pk)
+        if note is not None:
+            Note.objects.filter(pk=note.pk, moderation=Note.Moderation.PUBLISHED).update(
+                moderation=Note.Moderation.PENDING
+            )
+            _note_changed(note.pk)
+        elif comment is not None:
+            CommentModel.objects.filter(pk=comment.pk, moderation="published").update(
+                moderation=Note.Moderation.PENDING
+            )
     return report
 
 
 # --- appeals ------------------------------------------------------------------------------
-# What an author may appeal: a note held for review (pending), limited or removed.
+# What an author may appeal: content held for review (pending), limited or removed.
 APPEALABLE = (Note.Moderation.PENDING, Note.Moderation.LIMITED, Note.Moderation.REMOVED)
 
 
+def _appeal_target(
+    author: User, note: Note | None, comment: Comment | None
+) -> tuple[dict[str, Any], str, str]:
+    """(the appeal's target as a filter, the target's state, its kind: note, comment, bio)."""
+    from bridgenote.accounts.models import Profile as ProfileModel
+
+    if note is not None:
+        if note.author_id != author.pk:
+            raise ModerationError("not_author", _("Only the author can appeal."))
+        return {"note": note}, str(note.moderation), "note"
+    if comment is not None:
+        if comment.author_id != author.pk:
+            raise ModerationError("not_author", _("Only the author can appeal."))
+        return {"comment": comment}, str(comment.moderation), "comment"
+    state = (
+        ProfileModel.objects.filter(user_id=author.pk).values_list("bio_moderation", flat=True)
+    ).first() or ""
+    return {"note": None, "comment": None}, str(state), "bio"
+
+
 @transaction.atomic
-def appeal_create(*, author: User, note: Note, text: str) -> Appeal:
-    """The author appeals the decision that held, limited or removed their note (one open
-    appeal per note). The appeal opens a case so it appears in the moderators' queue."""
-    if note.author_id != author.pk:
-        raise ModerationError("not_author", _("Only the author can appeal."))
-    if note.moderation not in APPEALABLE:
-        raise ModerationError("nothing_to_appeal", _("This note has no decision to appeal."))
+def appeal_create(
+    *, author: User, note: Note | None = None, comment: Comment | None = None, text: str
+) -> Appeal:
+    """The author appeals the decision that held, limited or removed their note, comment or
+    (with neither) bio: one open appeal per target. The appeal opens a case so it appears in
+    the moderators' queue."""
+    target, state, kind = _appeal_target(author, note, comment)
+    if state not in APPEALABLE:
+        raise ModerationError(
+            "nothing_to_appeal",
+            _("This note has no decision to appeal.")
+            if note
+            else _("There is no decision to appeal."),
+        )
     text = text.strip()
     if not text:
         raise ModerationError("empty", _("Tell the moderators why the decision is wrong."))
     if len(text) > 1000:
         raise ModerationError("too_long", _("Keep the appeal under 1000 characters."))
-    if Appeal.objects.filter(note=note, state=Appeal.State.OPEN).exists():
-        raise ModerationError("open_appeal", _("This note already has an appeal waiting."))
-    last = ModerationDecision.objects.filter(note=note).order_by("-created_at", "-id").first()
-    appeal = Appeal.objects.create(note=note, author=author, decision=last, text=text)
-    case_open_for_note(note=note, matches=note_matches(note), source="appeal")
+    if Appeal.objects.filter(author=author, state=Appeal.State.OPEN, **target).exists():
+        raise ModerationError(
+            "open_appeal",
+            _("This note already has an appeal waiting.")
+            if note
+            else _("There is already an appeal waiting."),
+        )
+    decisions = ModerationDecision.objects.all()
+    if kind == "note":
+        decisions = decisions.filter(note=note)
+    elif kind == "comment":
+        decisions = decisions.filter(comment=comment)
+    else:
+        decisions = decisions.filter(account_id=author.pk)
+    last = decisions.order_by("-created_at", "-id").first()
+    appeal = Appeal.objects.create(author=author, decision=last, text=text, **target)
+    if note is not None:
+        case_open_for_note(note=note, matches=note_matches(note), source="appeal")
+    elif comment is not None:
+        case_open(comment=comment, source="appeal")
+    else:
+        case_open(account_id=author.pk, source="appeal")
     return appeal
+
+
+def _appeal_case(appeal: Appeal) -> ModerationCase | None:
+    if appeal.note_id is not None:
+        return ModerationCase.objects.filter(note_id=appeal.note_id).open().first()
+    if appeal.comment_id is not None:
+        return ModerationCase.objects.filter(comment_id=appeal.comment_id).open().first()
+    return ModerationCase.objects.filter(account_id=appeal.author_id).open().first()
+
+
+def _still_pending(appeal: Appeal) -> bool:
+    from bridgenote.accounts.models import Profile as ProfileModel
+    from bridgenote.engage.models import Comment as CommentModel
+
+    if appeal.note_id is not None:
+        return Note.objects.filter(pk=appeal.note_id, moderation="pending").exists()
+    if appeal.comment_id is not None:
+        return CommentModel.objects.filter(pk=appeal.comment_id, moderation="pending").exists()
+    return ProfileModel.objects.filter(user_id=appeal.author_id, bio_moderation="pending").exists()
 
 
 @transaction.atomic
 def appeal_decide(*, appeal: Appeal, moderator: User, overturn: bool, outcome: str = "") -> Appeal:
-    """Decide an appeal: overturning publishes the note again (an "approve" in the audit
-    log); upholding keeps it as it is. The appeal's case is closed (a held note's stays open
-    when upheld, since it still needs a decision). After commit the author is told."""
+    """Decide an appeal: overturning publishes the content again (an "approve" in the audit
+    log); upholding keeps it as it is. The appeal's case is closed (held content's stays
+    open when upheld, since it still needs a decision). After commit the author is told."""
     if not (moderator.is_moderator or moderator.is_staff):
         raise ModerationError("forbidden", _("Only moderators can decide."))
     appeal = Appeal.objects.select_for_update().get(pk=appeal.pk)
     if appeal.state != Appeal.State.OPEN:
         raise ModerationError("closed", _("This appeal was already decided."))
-    case = ModerationCase.objects.filter(note_id=appeal.note_id).open().first()
+    case = _appeal_case(appeal)
     category = case_category(case)
     if overturn:
         if case is None:
-            case = ModerationCase.objects.create(note_id=appeal.note_id, source="appeal")
+            target: dict[str, Any] = (
+                {"note_id": appeal.note_id} if appeal.note_id is not None
+                else {"comment_id": appeal.comment_id} if appeal.comment_id is not None
+                else {"account_id": appeal.author_id}
+            )  # fmt: skip
+            case = ModerationCase.objects.create(source="appeal", **target)
         decision_record(
             case=case, moderator=moderator, action="approve", reason_en=outcome,
             reason_zh=outcome, notify_author=False,
         )  # fmt: skip
-    elif (
-        case is not None
-        and not Note.objects.filter(pk=appeal.note_id, moderation=Note.Moderation.PENDING).exists()
-    ):
-        # A held note's case stays open: upholding the hold still leaves it to be decided.
+    elif case is not None and not _still_pending(appeal):
+        # A held item's case stays open: upholding the hold still leaves it to be decided.
         ModerationCase.objects.filter(pk=case.pk).update(
             state=ModerationCase.State.CLOSED, closed_at=timezone.now()
         )
@@ -495,13 +831,17 @@ def appeal_decide(*, appeal: Appeal, moderator: User, overturn: bool, outcome: s
     # The author hears the outcome; the reason is the moderator's words, else (upheld) the
     # reason of the decision they appealed, in both languages.
     appealed = appeal.decision
+    ids: dict[str, Any] = (
+        {"note_id": appeal.note_id} if appeal.note_id is not None
+        else {"comment_id": appeal.comment_id} if appeal.comment_id is not None
+        else {"account_id": appeal.author_id}
+    )  # fmt: skip
     _tell_author(
-        note_id=appeal.note_id,
         outcome="appeal_overturned" if overturn else "appeal_upheld",
         reason_en=appeal.outcome or (appealed.reason_en if appealed and not overturn else ""),
         reason_zh=appeal.outcome or (appealed.reason_zh if appealed and not overturn else ""),
-        category=category,
-    )
+        category=category, **ids,
+    )  # fmt: skip
     return appeal
 
 
@@ -545,17 +885,46 @@ def rescan_step(*, job_id: int, batch_size: int | None = None) -> BatchResult:
             moderation=Note.Moderation.PUBLISHED,
         )
         .order_by("id")
-        .values_list("id", "title", "body", "language")[:size]
+        .values_list("id", "title", "body", "language", "alt_language", "alt_title", "alt_body")[
+            :size
+        ]
     )  # fmt: skip
     if not rows:
         RescanJob.objects.filter(pk=job.pk, last_id=job.last_id).update(
             state=RescanJob.State.DONE, finished_at=timezone.now()
         )
         return BatchResult(0, 0, True)
+    from bridgenote.notes.models import NoteAttachment
+
+    # Every text of the batch (titles, bodies, second-language versions, image alt texts) is
+    # scanned in one batched call (rules.scan_texts), then grouped back by note.
+    owners: list[tuple[int, str]] = []
+    texts: list[str] = []
+    languages: list[str | None] = []
+    for note_id, title, body, language, alt_language, alt_title, alt_body in rows:
+        for field, text, lang in (
+            ("title", title, language), ("body", body, language),
+            ("alt_title", alt_title, alt_language), ("alt_body", alt_body, alt_language),
+        ):  # fmt: skip
+            if text:
+                owners.append((note_id, field))
+                texts.append(text)
+                languages.append(lang or None)
+    alts = NoteAttachment.objects.filter(
+        note_id__in=[row[0] for row in rows], attachment__alt_text__gt=""
+    ).values_list("note_id", "position", "attachment__alt_text")
+    for note_id, position, alt in alts:
+        owners.append((note_id, f"alt_text:{position}"))
+        texts.append(alt)
+        languages.append(None)
+    by_note: dict[int, list[tuple[str, ScanResult]]] = {}
+    for (note_id, field), result in zip(
+        owners, scan_texts(texts, languages=languages), strict=True
+    ):
+        if result.matches:
+            by_note.setdefault(note_id, []).append((field, result))
     flagged: list[tuple[int, str, list[dict[str, Any]]]] = []
-    for note_id, title, body, language in rows:
-        results = [("title", scan_text(title, language=language or None)),
-                   ("body", scan_text(body, language=language or None))]  # fmt: skip
+    for note_id, results in by_note.items():
         action = decide([r for _, r in results]).action
         if action in ("hold", "limit", "refuse"):
             matches = [{"field": f, **m.as_dict()} for f, r in results for m in r.matches]

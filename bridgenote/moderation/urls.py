@@ -13,4 +13,9 @@ urlpatterns = [
     path("rescan/", views.rescan, name="rescan"),
     path("report/<int:note_id>/", views.report, name="report"),
     path("appeal/<int:note_id>/", views.appeal, name="appeal"),
+    path("report/comment/<int:comment_id>/", views.report_comment, name="report_comment"),
+    path("report/account/<str:handle>/", views.report_account, name="report_account"),
+    path("appeal/comment/<int:comment_id>/", views.appeal_comment, name="appeal_comment"),
+    path("appeal/bio/", views.appeal_bio, name="appeal_bio"),
+    path("public-log/", views.public_log, name="public_log"),
 ]

@@ -186,6 +186,49 @@ def report(request: HttpRequest, note_id: int) -> HttpResponse:
     return render(request, "moderation/report.html", {"note": note, "form": form}, status=status)
 
 
+def _report_page(request: HttpRequest, *, title: str, subject: str, **target: Any) -> HttpResponse:
+    form = ReportForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.report_create(
+                reporter=request.user,  # type: ignore[arg-type]
+                category=form.cleaned_data["category"], text=form.cleaned_data["text"], **target,
+            )  # fmt: skip
+        except services.ModerationError as error:
+            form.add_error("category" if error.code == "bad_category" else None, error.message)
+        else:
+            return render(request, "moderation/report_done.html", {"subject": subject})
+    status = 400 if request.method == "POST" else 200
+    context = {"form": form, "title": title, "subject": subject}
+    return render(request, "moderation/report.html", context, status=status)
+
+
+@login_required
+def report_comment(request: HttpRequest, comment_id: int) -> HttpResponse:
+    """Report a comment the reporter can see (hidden ones are 404, as in the thread)."""
+    from bridgenote.engage import queries as engage_queries
+    from bridgenote.engage.errors import EngageError
+
+    try:
+        comment = engage_queries.comment_for(request.user, comment_id)
+    except EngageError as error:
+        raise Http404 from error
+    if comment.is_deleted:
+        raise Http404
+    return _report_page(
+        request, title=_("Report a comment"), subject=comment.body[:80], comment=comment
+    )
+
+
+@login_required
+def report_account(request: HttpRequest, handle: str) -> HttpResponse:
+    from bridgenote.accounts.models import User
+
+    account = get_object_or_404(User, handle__iexact=handle, is_active=True)
+    return _report_page(request, title=_("Report an account"), subject=f"@{account.handle}",
+                        account=account)  # fmt: skip
+
+
 def _language(request: HttpRequest) -> str:
     profile = getattr(request.user, "profile", None)
     return getattr(profile, "ui_language", "") or get_language() or "en"
@@ -218,3 +261,72 @@ def appeal(request: HttpRequest, note_id: int) -> HttpResponse:
         },
         status=400 if request.method == "POST" else 200,
     )  # fmt: skip
+
+
+def _appeal_page(
+    request: HttpRequest,
+    *,
+    view: queries.AuthorView | None,
+    subject: str,
+    back: str,
+    open_appeal: bool,
+    **target: Any,
+) -> HttpResponse:
+    form = AppealForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.appeal_create(
+                author=request.user,  # type: ignore[arg-type]
+                text=form.cleaned_data["text"], **target,
+            )  # fmt: skip
+        except services.ModerationError as error:
+            form.add_error("text" if error.code in ("empty", "too_long") else None, error.message)
+        else:
+            messages.success(request, _("Your appeal was sent. A moderator will look at it."))
+            return redirect(request.path)
+    return render(
+        request,
+        "moderation/appeal_other.html",
+        {"view": view, "subject": subject, "back": back, "form": form,
+         "open_appeal": open_appeal, "nav": "me"},
+        status=400 if request.method == "POST" else 200,
+    )  # fmt: skip
+
+
+@login_required
+def appeal_comment(request: HttpRequest, comment_id: int) -> HttpResponse:
+    """The author of a held, limited or removed comment appeals (others: 404)."""
+    from bridgenote.engage.models import Comment
+
+    comment = get_object_or_404(Comment, pk=comment_id, author=request.user, is_deleted=False)
+    view = queries.comment_author_view(comment, language=_language(request))
+    return _appeal_page(
+        request, view=view, subject=comment.body, comment=comment,
+        back=f"/notes/{comment.note_id}/#comment-{comment.pk}",
+        open_appeal=bool(view and view.open_appeal),
+    )  # fmt: skip
+
+
+@login_required
+def appeal_bio(request: HttpRequest) -> HttpResponse:
+    """The owner of a held or removed bio appeals."""
+    from bridgenote.accounts.models import Profile
+
+    profile = get_object_or_404(Profile, user=request.user)
+    view = queries.bio_author_view(profile, language=_language(request))
+    return _appeal_page(
+        request, view=view, subject=profile.bio_pending or profile.bio,
+        back=f"/@{profile.user.handle}", open_appeal=bool(view and view.open_appeal),
+    )  # fmt: skip
+
+
+@require_GET
+def public_log(request: HttpRequest) -> HttpResponse:
+    """The public moderation log (instance setting ``MODERATION_PUBLIC_LOG``, off by default):
+    what moderators decided and why, without who decided, who was concerned or the content."""
+    from django.conf import settings
+
+    if not settings.MODERATION_PUBLIC_LOG:
+        raise Http404
+    page = Paginator(queries.public_log(), 50).get_page(request.GET.get("page"))
+    return render(request, "moderation/public_log.html", {"page": page})

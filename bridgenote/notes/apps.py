@@ -5,7 +5,27 @@ from typing import Any
 from django.apps import AppConfig
 
 
-def note_texts(viewer: Any, note_id: int) -> dict[str, str]:
+class NoteTexts(dict[str, str]):
+    """A note's texts; the photos' alt texts (``alt0``, ``alt1``...) are read only when one
+    is asked for, so translating a title or body costs no attachment query."""
+
+    def __init__(self, note: Any, texts: dict[str, str]) -> None:
+        super().__init__(texts)
+        self.note = note
+
+    def __missing__(self, key: str) -> str:
+        if self.note is None or not (key.startswith("alt") and key[3:].isdigit()):
+            raise KeyError(key)
+        attachments = self.note.attachments.order_by("noteattachment__position")
+        for position, attachment in enumerate(attachments):
+            self[f"alt{position}"] = attachment.alt_text
+        self.note = None  # loaded: a photo still missing does not exist
+        if key not in self:
+            raise KeyError(key)
+        return self[key]
+
+
+def note_texts(viewer: Any, note_id: int) -> NoteTexts:
     """The texts of a note the viewer may see, for translation; 404 otherwise."""
     from django.shortcuts import get_object_or_404
 
@@ -16,9 +36,7 @@ def note_texts(viewer: Any, note_id: int) -> dict[str, str]:
     if note.has_alt:  # the author's second-language version
         texts["alt_title"] = note.alt_title
         texts["alt_body"] = note.alt_body
-    for position, attachment in enumerate(note.attachments.order_by("noteattachment__position")):
-        texts[f"alt{position}"] = attachment.alt_text
-    return texts
+    return NoteTexts(note, texts)
 
 
 class NotesConfig(AppConfig):

@@ -446,6 +446,7 @@ def _moderate(author: User, checked: _Checked) -> Decision:
             body=checked.body,
             language=checked.language or None,
             phashes=[a.phash for a in checked.attachments if a.phash],
+            alt_texts=[a.alt_text for a in checked.attachments if a.alt_text],
         )
         if checked.alt_language:
             # The second version is published text too: same rules, in its own language.

@@ -17,3 +17,9 @@ def note_media_recheck(note_id: int) -> None:
 def note_sync(note_id: int) -> None:
     """Bring feeds, search and mention notifications up to date with a note."""
     services.note_sync(note_id=note_id)
+
+
+@task()
+def notes_media_sweep() -> int:
+    """Periodic safety net: show published notes whose media have all finished."""
+    return services.notes_media_sweep()

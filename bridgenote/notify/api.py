@@ -6,7 +6,6 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
 from ninja.responses import Status
@@ -109,9 +108,7 @@ def notifications(request: HttpRequest, tab: str = "likes", cursor: str | None =
                 "comment_id": str(g.comment.pk) if g.comment else None,
                 "comment_body": g.comment.body if g.comment and not g.comment.is_deleted else None,
                 "reason": g.reason or None if g.verb == "moderation" else None,
-                "appeal_url": reverse("moderation:appeal", args=[g.note.pk])
-                if g.appealable and g.note
-                else None,
+                "appeal_url": (g.appeal_url or None) if g.verb == "moderation" else None,
                 "unread": g.unread,
                 "created_at": g.created_at,
             }

@@ -26,6 +26,8 @@ class ModerationOutcome(models.TextChoices):
     APPROVED = "approved"
     APPEAL_UPHELD = "appeal_upheld"
     APPEAL_OVERTURNED = "appeal_overturned"
+    HELD = "held"  # a rule held it for review (not a moderator)
+    RULE_LIMITED = "rule_limited"  # a rule limited it (not a moderator)
 
 
 class Tab(models.TextChoices):

@@ -61,9 +61,30 @@ class Group:
         return str(self.detail.get("outcome", ""))
 
     @property
+    def target(self) -> str:
+        """What a moderation notice is about: "note", "comment" or "bio"."""
+        return str(self.detail.get("target", "note"))
+
+    @property
     def appealable(self) -> bool:
-        """A limit or removal the author may appeal (the link goes to the appeal page)."""
-        return self.outcome in (ModerationOutcome.LIMITED, ModerationOutcome.REMOVED)
+        """A hold, limit or removal the author may appeal (the link goes to the appeal page)."""
+        return self.outcome in (
+            ModerationOutcome.LIMITED, ModerationOutcome.REMOVED, ModerationOutcome.HELD,
+            ModerationOutcome.RULE_LIMITED,
+        )  # fmt: skip
+
+    @property
+    def appeal_url(self) -> str:
+        """The appeal page of what the notice is about ("" when there is nothing to appeal)."""
+        from django.urls import reverse
+
+        if not self.appealable:
+            return ""
+        if self.target == "comment" and self.comment is not None:
+            return reverse("moderation:appeal_comment", args=[self.comment.pk])
+        if self.target == "bio":
+            return reverse("moderation:appeal_bio")
+        return reverse("moderation:appeal", args=[self.note.pk]) if self.note else ""
 
     @property
     def reason(self) -> str:
@@ -77,8 +98,9 @@ class Group:
     def sentence(self) -> str:
         """ "ava liked your note" / "ava and 12 others liked your note", whole sentences."""
         if self.verb == Verb.MODERATION:
+            sentences = MODERATION_OF_TARGET.get(self.target, MODERATION)
             with translation.override(self.language or translation.get_language()):
-                return str(MODERATION.get(self.outcome, MODERATION[""])())
+                return str(sentences.get(self.outcome, sentences[""])())
         assert self.actor is not None
         name = _name(self.actor)
         others = self.actor_count - 1
@@ -135,8 +157,51 @@ MODERATION: dict[str, Callable[[], str]] = {
     ModerationOutcome.APPEAL_OVERTURNED: lambda: gettext(
         "Your appeal was accepted: your note is public again."
     ),
+    ModerationOutcome.HELD: lambda: gettext(
+        "Your note is under review: only you can see it until a moderator checks it."
+    ),
+    ModerationOutcome.RULE_LIMITED: lambda: gettext(
+        "Your note is limited: it stays on your profile but is not shown in Discover."
+    ),
     "": lambda: gettext("A moderator reviewed your note."),
 }
+MODERATION_COMMENT: dict[str, Callable[[], str]] = {
+    ModerationOutcome.LIMITED: lambda: gettext(
+        "A moderator limited your comment: it stays in the thread, but nobody is notified."
+    ),
+    ModerationOutcome.REMOVED: lambda: gettext("A moderator removed your comment."),
+    ModerationOutcome.APPROVED: lambda: gettext(
+        "A moderator approved your comment: everyone can see it."
+    ),
+    ModerationOutcome.APPEAL_UPHELD: MODERATION[ModerationOutcome.APPEAL_UPHELD],
+    ModerationOutcome.APPEAL_OVERTURNED: lambda: gettext(
+        "Your appeal was accepted: your comment is visible again."
+    ),
+    ModerationOutcome.HELD: lambda: gettext(
+        "Your comment is under review: only you can see it until a moderator checks it."
+    ),
+    ModerationOutcome.RULE_LIMITED: lambda: gettext(
+        "Your comment is limited: it stays in the thread, but nobody is notified."
+    ),
+    "": lambda: gettext("A moderator reviewed your comment."),
+}
+MODERATION_BIO: dict[str, Callable[[], str]] = {
+    ModerationOutcome.LIMITED: lambda: gettext("A moderator limited your bio."),
+    ModerationOutcome.REMOVED: lambda: gettext("A moderator removed your bio."),
+    ModerationOutcome.APPROVED: lambda: gettext(
+        "A moderator approved your bio: it is on your profile."
+    ),
+    ModerationOutcome.APPEAL_UPHELD: MODERATION[ModerationOutcome.APPEAL_UPHELD],
+    ModerationOutcome.APPEAL_OVERTURNED: lambda: gettext(
+        "Your appeal was accepted: your bio is on your profile again."
+    ),
+    ModerationOutcome.HELD: lambda: gettext(
+        "Your new bio is under review: others see the previous one until a moderator checks it."
+    ),
+    ModerationOutcome.RULE_LIMITED: lambda: gettext("Your bio is limited."),
+    "": lambda: gettext("A moderator reviewed your bio."),
+}
+MODERATION_OF_TARGET = {"note": MODERATION, "comment": MODERATION_COMMENT, "bio": MODERATION_BIO}
 # Comments, replies, mentions and moderation notices each carry their own text, so they are
 # never grouped.
 GROUPABLE = set(GROUPED)

@@ -9,6 +9,7 @@ target again (like, unlike, like) does not notify twice.
 from __future__ import annotations
 
 from collections.abc import Collection
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
@@ -139,33 +140,56 @@ def notify_mentions(
 
 def notify_moderation(
     *,
-    note_id: int,
+    note_id: int | None = None,
     outcome: str,
     reason_en: str = "",
     reason_zh: str = "",
     category: str = "",
+    comment_id: int | None = None,
+    account_id: int | None = None,
 ) -> Notification | None:
-    """Tell a note's author what a moderator decided (``outcome``: a ``ModerationOutcome``),
-    with the decision's reason in both languages; the page shows the recipient's. The
-    moderation services call it (through ``tasks.moderation_outcome``) after their transaction
-    commits. No actor: moderators are not named. Nothing when the note is gone."""
+    """Tell the author of a note, a comment (``comment_id``) or a bio (``account_id``) what
+    moderation did (``outcome``: a ``ModerationOutcome``; "held" and "rule_limited" are the
+    rules' doing), with the decision's reason in both languages; the page shows the
+    recipient's. The moderation services call it (through ``tasks.moderation_outcome``)
+    after their transaction commits. No actor: moderators are not named. Nothing when the
+    content is gone. ``detail["target"]`` is "note", "comment" or "bio"."""
     if outcome not in ModerationOutcome.values:
         raise ValueError(f"unknown moderation outcome {outcome!r}")
-    note = Note.objects.filter(pk=note_id).only("pk", "author_id").first()
-    if note is None:
-        return None
+    detail = {
+        "outcome": outcome,
+        "reason_en": reason_en,
+        "reason_zh": reason_zh,
+        "category": category,
+    }
+    fields: dict[str, Any]
+    if comment_id is not None:
+        comment = Comment.objects.filter(pk=comment_id).only("pk", "author_id", "note_id").first()
+        if comment is None:
+            return None
+        fields = {"recipient_id": comment.author_id, "note_id": comment.note_id, "comment": comment}
+        detail["target"] = "comment"
+    elif account_id is not None:
+        if not User.objects.filter(pk=account_id).exists():
+            return None
+        fields = {"recipient_id": account_id}
+        detail["target"] = "bio"
+    else:
+        note = (
+            Note.objects.filter(pk=note_id).only("pk", "author_id").first()
+            if note_id is not None
+            else None
+        )
+        if note is None:
+            return None
+        fields = {"recipient_id": note.author_id, "note": note}
+        detail["target"] = "note"
     return Notification.objects.create(
-        recipient_id=note.author_id,
         actor=None,
         verb=Verb.MODERATION,
         tab=TAB_OF_VERB[Verb.MODERATION],
-        note=note,
-        detail={
-            "outcome": outcome,
-            "reason_en": reason_en,
-            "reason_zh": reason_zh,
-            "category": category,
-        },
+        detail=detail,
+        **fields,
     )
 
 

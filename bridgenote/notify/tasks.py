@@ -7,9 +7,15 @@ from bridgenote.notify import services
 
 @task()
 def moderation_outcome(
-    note_id: int, outcome: str, reason_en: str = "", reason_zh: str = "", category: str = ""
+    note_id: int | None,
+    outcome: str,
+    reason_en: str = "",
+    reason_zh: str = "",
+    category: str = "",
+    comment_id: int | None = None,
+    account_id: int | None = None,
 ) -> None:
     services.notify_moderation(
         note_id=note_id, outcome=outcome, reason_en=reason_en, reason_zh=reason_zh,
-        category=category,
+        category=category, comment_id=comment_id, account_id=account_id,
     )  # fmt: skip

@@ -136,7 +136,7 @@ def search_notes(request: SearchRequest, *, viewer: Viewer) -> NoteResults:
     window = {
         "relevance": settings.SEARCH_WINDOW,
         "latest": max(200, (start + size + 1) * 4),
-    }.get(request.sort, settings.SEARCH_WINDOW * 2)
+    }.get(request.sort, settings.SEARCH_WINDOW)
 
     def page(window: int | None) -> list[int]:
         return search.page(where, request.query, order=request.sort, offset=start,

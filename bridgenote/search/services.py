@@ -11,10 +11,10 @@ from __future__ import annotations
 import functools
 import multiprocessing
 import re
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
-from typing import Any
+from concurrent.futures import Future, ProcessPoolExecutor
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.db import connection, connections, models, transaction
@@ -37,7 +37,23 @@ from bridgenote.search.models import (
 # --- the note index -------------------------------------------------------------------------
 
 
-def _indexable(note: Note) -> bool:
+class _NoteRow(NamedTuple):
+    """The note fields the index reads (a plain row: a full re-index builds no model objects)."""
+
+    id: int
+    title: str
+    body: str
+    alt_title: str
+    alt_body: str
+    place_name: str
+    status: str
+    moderation: str
+
+
+_NOTE_FIELDS = _NoteRow._fields
+
+
+def _indexable(note: _NoteRow) -> bool:
     # Drafts and removed notes are never searchable; visibility, media readiness, limited
     # and pending states change without a re-index and are checked at query time.
     return note.status == Note.Status.PUBLISHED and note.moderation != Note.Moderation.REMOVED
@@ -97,12 +113,8 @@ def _analyse(inputs: list[tuple[int, str, str, str, str]]) -> list[Analysed]:
     ]
 
 
-def _documents(notes: list[Note], groups: dict[int, list[int]]) -> list[NoteDocument]:
-    return _to_documents(_analyse(_inputs(notes, groups)))
-
-
 def _inputs(
-    notes: list[Note], groups: dict[int, list[int]]
+    notes: list[_NoteRow], groups: dict[int, list[int]]
 ) -> list[tuple[int, str, str, str, str]]:
     topics = _topic_texts([n.id for n in notes], groups)
     # A bilingual note is found by either version: the second one joins title and body.
@@ -118,24 +130,25 @@ def _inputs(
     ]
 
 
-def _to_documents(analysed: list[Analysed]) -> list[NoteDocument]:
-    now = timezone.now()
-    return [
-        NoteDocument(note_id=i, title=t, body=b, topics=tp, place=p, indexed_at=now)
-        for i, t, b, tp, p in analysed
-    ]
-
-
-_NOTE_FIELDS = (
-    "id",
-    "title",
-    "body",
-    "alt_title",
-    "alt_body",
-    "place_name",
-    "status",
-    "moderation",
-)
+def _write_documents(analysed: list[Analysed]) -> None:
+    """Insert index entries with one executemany of plain rows (no model objects: for a full
+    re-index, building and preparing them cost more than the database's own work)."""
+    if not analysed:
+        return
+    columns = "note_id, title, body, topics, place, indexed_at"
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # COPY: one stream instead of a statement per row.
+            now = timezone.now()
+            with cursor.cursor.copy(f"COPY search_notedocument ({columns}) FROM STDIN") as copy:
+                for row in analysed:
+                    copy.write_row((*row, now))
+            return
+        stamp = connection.ops.adapt_datetimefield_value(timezone.now())
+        cursor.executemany(
+            f"INSERT INTO search_notedocument ({columns}) VALUES (%s, %s, %s, %s, %s, %s)",  # noqa: S608
+            [(*row, stamp) for row in analysed],
+        )
 
 
 @transaction.atomic
@@ -143,11 +156,12 @@ def search_index_note(*, note_id: int) -> bool:
     """Make the index entry of note ``note_id`` match the note: (re)written when the note is
     published and not removed, deleted otherwise (or when the note no longer exists).
     Returns whether the note is now indexed. Idempotent."""
-    note = Note.objects.filter(id=note_id).only(*_NOTE_FIELDS).first()
+    row = Note.objects.filter(id=note_id).values_list(*_NOTE_FIELDS).first()
     NoteDocument.objects.filter(note_id=note_id).delete()
+    note = _NoteRow(*row) if row is not None else None
     if note is None or not _indexable(note):
         return False
-    _documents([note], _alias_groups())[0].save(force_insert=True)
+    _write_documents(_analyse(_inputs([note], _alias_groups())))
     return True
 
 
@@ -168,7 +182,8 @@ def search_reindex_notes(
     ``batch_size``, each batch in its own transaction so search keeps working meanwhile.
     Entries of notes no longer indexable are dropped. ``progress(done, total)`` is called after
     each batch. With ``workers`` > 1 (and outside a transaction), text analysis runs in that
-    many forked processes while this one reads and writes. Returns how many notes are indexed."""
+    many forked processes, each on a whole batch, while this process reads the next batches
+    and writes the analysed ones. Returns how many notes are indexed."""
     groups = _alias_groups()
     pool = None
     if workers > 1 and not connection.in_atomic_block:
@@ -195,30 +210,38 @@ def _reindex_batches(
         notes = notes.filter(id__in=list(note_ids))
     total = notes.count()
     done = indexed = 0
+    # Batches read but not yet written: (their note ids, analysed rows or a worker's future).
+    pending: deque[tuple[list[int], Future[list[Analysed]] | list[Analysed]]] = deque()
+
+    def write() -> None:
+        nonlocal done, indexed
+        ids, work = pending.popleft()
+        analysed = work.result() if isinstance(work, Future) else work
+        with transaction.atomic():
+            NoteDocument.objects.filter(note_id__in=ids).delete()
+            _write_documents(analysed)
+        done += len(ids)
+        indexed += len(analysed)
+        if progress:
+            progress(done, total)
+
     last_id: int | None = None
     while True:
-        batch_qs = notes.order_by("id").only(*_NOTE_FIELDS)
+        batch_qs = notes.order_by("id").values_list(*_NOTE_FIELDS)
         if last_id is not None:
             batch_qs = batch_qs.filter(id__gt=last_id)
-        batch = list(batch_qs[:batch_size])
+        batch = [_NoteRow(*row) for row in batch_qs[:batch_size]]
         if not batch:
             break
         last_id = batch[-1].id
         inputs = _inputs([n for n in batch if _indexable(n)], groups)
-        if pool is not None and len(inputs) > 1:
-            share = -(-len(inputs) // workers)
-            chunks = [inputs[i : i + share] for i in range(0, len(inputs), share)]
-            analysed = [row for part in pool.map(_analyse, chunks) for row in part]
-        else:
-            analysed = _analyse(inputs)
-        documents = _to_documents(analysed)
-        with transaction.atomic():
-            NoteDocument.objects.filter(note_id__in=[n.id for n in batch]).delete()
-            _insert(NoteDocument, documents)
-        done += len(batch)
-        indexed += len(documents)
-        if progress:
-            progress(done, total)
+        ids = [n.id for n in batch]
+        pending.append((ids, pool.submit(_analyse, inputs) if pool else _analyse(inputs)))
+        # Keep every worker busy with a batch while the oldest finished one is written.
+        if len(pending) > workers:
+            write()
+    while pending:
+        write()
     if note_ids is None:
         NoteDocument.objects.exclude(note__status=Note.Status.PUBLISHED).delete()
     return indexed

@@ -138,7 +138,7 @@ def _translate(request: HttpRequest, text: str, target: str, source: str | None)
         )
     try:
         result = services.translate_text(
-            text=text, target=wanted, source=source, rate_key=queries.rate_key(request)
+            text=text, target=wanted, source=source, rate_key=lambda: queries.rate_key(request)
         )
     except TranslationError as error:
         return _error(error.status, error.code, error.message)

@@ -21,6 +21,10 @@ def viewer_target(request: HttpRequest, requested: str = "") -> str:
 
 
 def rate_key(request: HttpRequest) -> str:
+    """Whom uncached translations are counted against: the account, else the client IP.
+
+    Pass ``lambda: rate_key(request)`` to ``translate_text`` so that it is only worked out
+    (loading the user) when a translation is not cached."""
     user: Any = request.user
     if user.is_authenticated:
         return f"user:{user.pk}"

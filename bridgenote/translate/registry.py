@@ -10,7 +10,9 @@ An app registers a *kind* once, in its ``AppConfig.ready()``::
 
     register("note", note_texts)
 
-The resolver returns the text fields ``viewer`` may see (field name -> text) and raises
+The resolver returns the text fields ``viewer`` may see (a mapping of field name -> text,
+looked up with ``[]``, so a ``dict`` subclass with ``__missing__`` can load rarely asked
+fields only when asked) and raises
 Http404 (or ObjectDoesNotExist) for an object the viewer may not see. Every translate and
 pinyin endpoint for objects (``/translate/o/<kind>/<id>/<field>/`` and the API's
 ``/api/translate/objects/...``) goes through it, so authorization lives with the owner.
@@ -58,7 +60,10 @@ def resolve(kind: str, viewer: Any, object_id: int, field: str) -> str:
         fields = resolver(viewer, object_id)
     except ObjectDoesNotExist as exc:
         raise Http404("not found") from exc
-    text = fields.get(field)
+    try:
+        text = fields[field]  # [] rather than get(): a resolver may load some fields lazily
+    except (KeyError, ObjectDoesNotExist) as exc:
+        raise Http404("unknown field") from exc
     if not isinstance(text, str):
         raise Http404("unknown field")
     return text

@@ -6,6 +6,7 @@ import hashlib
 import logging
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import timedelta
 from typing import Any
@@ -133,15 +134,21 @@ def check_length(text: str) -> None:
 
 
 def translate_text(
-    *, text: str, target: str, source: str | None = None, rate_key: str | None = None
+    *,
+    text: str,
+    target: str,
+    source: str | None = None,
+    rate_key: str | Callable[[], str] | None = None,
 ) -> TranslationResult:
     """Translate the parts of ``text`` that are not in ``target``; keep everything else.
 
     Guarantees: URLs, @mentions, #topics, emoji and line breaks come back untouched; a
     translation is computed at most once per (text, target, provider, model) and then served
     from the Django cache or the Translation table; only uncached work counts against
-    ``rate_key`` (for example "user:42"); provider failures, timeouts, a full set of provider
-    slots and rejected output all raise TranslationError("unavailable"), never anything else.
+    ``rate_key`` (for example "user:42", or a function giving it, called only on a cache
+    miss, so a cached translation never loads the user); provider failures, timeouts, a
+    full set of provider slots and rejected output all raise TranslationError("unavailable"),
+    never anything else.
     """
     wanted = normalise_target(target)
     check_length(text)
@@ -201,8 +208,9 @@ def translate_text(
         _remember(hot_key, result)
         return result
     if rate_key is not None:
+        key = rate_key() if callable(rate_key) else rate_key
         decision = ratelimit.hit(
-            f"translate:{rate_key}", limit=settings.TRANSLATE_RATE_PER_HOUR, window=3600
+            f"translate:{key}", limit=settings.TRANSLATE_RATE_PER_HOUR, window=3600
         )
         if not decision.allowed:
             raise TranslationError(

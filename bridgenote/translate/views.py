@@ -27,7 +27,7 @@ def _translated(
     target = queries.viewer_target(request, request.POST.get("target", ""))
     try:
         result = services.translate_text(
-            text=text, target=target, source=source, rate_key=queries.rate_key(request)
+            text=text, target=target, source=source, rate_key=lambda: queries.rate_key(request)
         )
     except TranslationError as error:
         context["error"] = error.message
@@ -122,7 +122,7 @@ def translate_any(request: HttpRequest) -> HttpResponse:
         target = queries.viewer_target(request, request.POST.get("target", ""))
         try:
             context["result"] = services.translate_text(
-                text=text, target=target, rate_key=queries.rate_key(request)
+                text=text, target=target, rate_key=lambda: queries.rate_key(request)
             )
         except TranslationError as error:
             context["error"] = error.message

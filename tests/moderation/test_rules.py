@@ -205,3 +205,41 @@ def test_scan_text_never_raises_and_spans_lie_in_original(text: str) -> None:
     for m in result.matches:
         assert 0 <= m.start < m.end <= len(text)
     assert len(mask(text, result)) == len(text)
+
+
+_BATCH_RULES = [
+    {"id": 1, "term": "微信", "action": "refuse", "category": "spam", "pinyin": True},
+    {"id": 2, "term": "shit", "action": "mask", "category": "profanity"},
+    {"id": 3, "term": "sex", "action": "hold", "category": "sexual", "languages": ["en"]},
+    {"id": 4, "term": "卖淫", "action": "hold", "category": "illegal"},
+    {"id": 5, "term": "fuck*", "action": "mask", "category": "profanity"},
+    {"id": 6, "term": "buy followers", "action": "limit", "category": "spam"},
+]
+_PIECES = st.sampled_from(
+    ["微 信", "威信", "薇信", "s e x", "ｓｈｉｔ\u200b", "賣 淫", "🅵🆄🅲🅺", "微😀信", "_", " ", "\n",
+     "。", "，", "微信支付", "buy_followers", "ß", "ﬁ", "\U00020000", "\ufffe", "a", "x", "Σ"]
+)  # fmt: skip
+_BATCH_TEXT = st.lists(_PIECES | st.text(max_size=6), max_size=8).map("".join)
+
+
+@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(
+    st.lists(
+        st.tuples(_BATCH_TEXT | st.text(max_size=40), st.sampled_from([None, "en", "zh"])),
+        max_size=12,
+    )
+)
+def test_scan_many_equals_scan_one_by_one(items: list[tuple[str, str | None]]) -> None:
+    matcher = compile_rules(_BATCH_RULES, ["微信支付"])
+    texts = [text for text, _ in items]
+    languages = [language for _, language in items]
+    expected = [matcher.scan(t, language=lang) for t, lang in items]
+    assert matcher.scan_many(texts, languages=languages) == expected
+
+
+def test_scan_many_finds_what_scan_finds_in_a_batch() -> None:
+    matcher = compile_rules(_BATCH_RULES, ["微信支付"])
+    texts = ["加我微 信", "今天用微信支付", "s e x", "nice cafe", "加我威信", "\uffff微信", ""]
+    results = matcher.scan_many(texts, languages=[None, None, "en", "en", "zh", None, None])
+    assert [[m.rule_id for m in r.matches] for r in results] == [[1], [], [3], [], [1], [1], []]
+    assert results[4].matches[0].via_pinyin and results[4].matches[0].action == "hold"

@@ -60,8 +60,10 @@ def test_slow_provider_times_out_and_other_endpoints_keep_their_latency(live_ser
             "error": "unavailable",
             "message": "Translation unavailable, try again later.",
         }
-        assert elapsed < 2.5  # the 1.5 s budget (plus scheduling), never the provider's 6 s
+        # The 1.5 s budget plus scheduling on a busy shared machine; never the provider's 6 s.
+        assert elapsed < 5
     # Only two translations were ever in flight; the others failed fast instead of queueing.
     assert len(llm.requests) == 2
     assert statistics.median(during) < max(0.1, 3 * statistics.median(before))
-    assert max(during) < 0.5
+    # A ping that waited behind a translation would take the whole 1.5 s budget or more.
+    assert max(during) < 1.4

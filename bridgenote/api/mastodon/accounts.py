@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -60,16 +61,19 @@ def update_credentials(request: HttpRequest) -> HttpResponse:
     profile = Profile.objects.filter(user=me).first() or profile_create(user=me, ip="")
     display_name = params.get("display_name")
     note = params.get("note")
-    with transaction.atomic():
-        profile_update(
-            user=me,
-            display_name=profile.display_name
-            if display_name is None
-            else params.text("display_name", max_length=40),
-            bio=profile.bio if note is None else params.text("note", max_length=500),
-            languages_spoken=profile.languages_spoken,
-            languages_learning=profile.languages_learning,
-        )
+    try:
+        with transaction.atomic():
+            profile_update(
+                user=me,
+                display_name=profile.display_name
+                if display_name is None
+                else params.text("display_name", max_length=40),
+                bio=profile.bio if note is None else params.text("note", max_length=500),
+                languages_spoken=profile.languages_spoken,
+                languages_learning=profile.languages_learning,
+            )
+    except ValidationError as refused:  # a moderation rule refuses the new bio
+        raise ApiError(422, f"Validation failed: {' '.join(refused.messages)}") from None
     me.refresh_from_db()
     return respond(account(me, with_source=True))
 

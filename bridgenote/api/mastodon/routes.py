@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern, path
 from django.views.decorators.csrf import csrf_exempt
@@ -45,6 +47,7 @@ def dispatch(routes: list[Route]) -> View:
             response["Allow"] = ", ".join(sorted(by_method))
             return response
         try:
+            _check_body_size(request)
             if any("\x00" in str(value) for value in kwargs.values()):
                 # No stored name or ID contains a NUL, and PostgreSQL refuses it in a query.
                 raise ApiError(404, "Record not found")
@@ -62,10 +65,26 @@ def dispatch(routes: list[Route]) -> View:
                 raise ApiError(403, "This action is outside the authorized scopes")
             request.grant = grant  # type: ignore[attr-defined]
             return route.view(request, **kwargs)
+        except (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent):
+            return error(ApiError(413, "Request body is too large"))
         except ApiError as exc:
             return error(exc)
 
     return view
+
+
+def _check_body_size(request: HttpRequest) -> None:
+    """A body over the upload limit is refused on every route, read or not (files in a
+    multipart body have their own limits, in the media app)."""
+    if (request.content_type or "").startswith("multipart/"):
+        return
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        raise ApiError(400, "Invalid Content-Length") from None
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    if limit is not None and length > limit:
+        raise ApiError(413, "Request body is too large")
 
 
 def urlpatterns_for(routes: list[Route]) -> list[URLPattern]:
@@ -78,6 +97,12 @@ def urlpatterns_for(routes: list[Route]) -> list[URLPattern]:
         # Rails routes ignore a trailing slash, and some clients (Mastodon.py) send one.
         patterns += [path(route_path, view), path(f"{route_path}/", view)]
     return patterns
+
+
+@csrf_exempt
+def not_found(request: HttpRequest, rest: str = "") -> HttpResponse:
+    """A path under /api/v1 or /api/v2 that no route serves: JSON, as Mastodon answers."""
+    return error(ApiError(404, "Record not found"))
 
 
 def grant_of(request: HttpRequest) -> Grant | None:

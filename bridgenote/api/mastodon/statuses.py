@@ -23,6 +23,7 @@ from bridgenote.api.mastodon.http import (
 from bridgenote.api.mastodon.routes import grant_of
 from bridgenote.api.mastodon.serializers import account
 from bridgenote.api.mastodon.statuses_json import (
+    card_statuses,
     comment_status,
     media_attachment,
     note_status,
@@ -33,6 +34,7 @@ from bridgenote.engage import services as engage
 from bridgenote.engage.errors import EngageError
 from bridgenote.engage.models import Collect, Comment, Like
 from bridgenote.feeds import queries as feeds_queries
+from bridgenote.feeds.cards import following_cards
 from bridgenote.feeds.visibility import hidden_author_ids, in_following_feed
 from bridgenote.media.errors import MediaError
 from bridgenote.media.models import Attachment
@@ -480,8 +482,14 @@ def timeline_home(request: HttpRequest) -> HttpResponse:
     me = _me(request)
     bounds = page_bounds(Params(request))
     if bounds["since_id"] is None and bounds["min_id"] is None:
-        page = feeds_queries.following_page(me, cursor=bounds["max_id"], limit=bounds["limit"])
-        return _timeline(request, page.notes)
+        # The feeds' fast path: card rows, statuses from the per-note JSON cache.
+        page = feeds_queries.following_page(
+            me, cursor=bounds["max_id"], limit=bounds["limit"], fetch=following_cards
+        )
+        return respond(
+            card_statuses(page.notes, me),
+            headers=link_header(request, [n.pk for n in page.notes]),
+        )
     followees = [me.pk, *me.following_set.values_list("followee_id", flat=True)]
     notes = in_following_feed(me).filter(author_id__in=followees)
     return _timeline(request, _page(_cards(notes), bounds))

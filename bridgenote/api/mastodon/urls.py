@@ -5,7 +5,7 @@ Compare with Mastodon's route list (config/routes/api.rb); docs/api.md says what
 
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import path, re_path
 
 from bridgenote.api.mastodon import (
     account_statuses,
@@ -19,7 +19,7 @@ from bridgenote.api.mastodon import (
     translation,
     trends,
 )
-from bridgenote.api.mastodon.routes import APP, PUBLIC, USER, Route, urlpatterns_for
+from bridgenote.api.mastodon.routes import APP, PUBLIC, USER, Route, not_found, urlpatterns_for
 
 ROUTES: list[Route] = [
     # Apps and OAuth
@@ -212,4 +212,6 @@ urlpatterns = [
     path(".well-known/oauth-authorization-server", oauth.metadata),
     path(".well-known/nodeinfo", instance.nodeinfo_links),
     path("nodeinfo/2.0", instance.nodeinfo),
+    # Last: any other /api/v1 or /api/v2 path is a JSON 404, not the HTML page.
+    re_path(r"^api/v[0-9]+/(?P<rest>.*)$", not_found),
 ]

@@ -3,6 +3,7 @@
 {% load translate_tags %}
 {% translatable_text "note" note.id "body" note.body %}   the text, with a pinyin toggle
 {% translate_button "note" note.id "body" note.body %}     Translate, when it is needed
+{% image_descriptions "note" note.id attachments %}       alt texts, each with both of the above
 """
 
 from __future__ import annotations
@@ -51,6 +52,24 @@ def translatable_text(kind: str, object_id: int, field: str, text: str) -> dict[
     }
 
 
+@register.inclusion_tag("translate/_image_descriptions.html", takes_context=True)
+def image_descriptions(
+    context: dict[str, Any], kind: str, object_id: int, attachments: list[Any]
+) -> dict[str, Any]:
+    """The alt texts of ``attachments`` (in their order), under "Image descriptions".
+
+    Each is readable (with the pinyin toggle) and translatable as field ``alt<position>`` of
+    the object, ``position`` counting from 0 over every attachment, as the owner's resolver
+    numbers them. Nothing is rendered when no attachment has an alt text.
+    """
+    alts = [
+        {"number": position + 1, "field": f"alt{position}", "text": text}
+        for position, attachment in enumerate(attachments)
+        if (text := (getattr(attachment, "alt_text", "") or "").strip())
+    ]
+    return {"request": context["request"], "kind": kind, "object_id": object_id, "alts": alts}
+
+
 @register.inclusion_tag("translate/_attribution.html")
 def translate_attribution() -> dict[str, Any]:
     """CC-CEDICT's CC BY-SA notice and the configured provider, for the about page."""
@@ -72,7 +91,8 @@ def _word_html(word: str, gloss_url: str) -> str:
     url = escape(f"{gloss_url}?{urlencode({'word': word})}")
     return (
         f'<button type="button" class="tr-word" lang="zh-Hans" hx-get="{url}" '
-        f'hx-target="next .tr-gloss" title="{escape(token.gloss)}"><ruby>{chars}</ruby></button>'
+        f'hx-target="next .tr-gloss" hx-swap="innerHTML" title="{escape(token.gloss)}">'
+        f"<ruby>{chars}</ruby></button>"
     )
 
 

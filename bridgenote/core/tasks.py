@@ -1,0 +1,13 @@
+"""Job entry points of the core app."""
+
+from __future__ import annotations
+
+from django_tasks import task
+
+
+@task()
+def task_results_prune() -> int:
+    """Delete finished job results older than ``TASK_RESULTS_KEEP_DAYS`` (periodic)."""
+    from bridgenote.core.scheduler import task_results_prune as prune
+
+    return prune()
