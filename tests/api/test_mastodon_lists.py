@@ -45,6 +45,10 @@ WHOLE = {
     "api/v1/instance/rules",
     "api/v1/filters",
     "api/v2/filters",
+    "api/v1/follow_requests",
+    "api/v1/lists",
+    "api/v1/followed_tags",
+    "api/v1/announcements",
     "api/v1/trends/links",
 }
 

@@ -87,6 +87,12 @@ ROUTES: list[Route] = [
     # Bridgenote has no keyword filters of its own; clients call both versions at start-up.
     Route("GET", "api/v1/filters", accounts.empty_list, "read:filters", USER),
     Route("GET", "api/v2/filters", accounts.empty_list, "read:filters", USER),
+    # Clients ask for these at start-up too; Bridgenote has none of them (accounts are never
+    # locked, there are no lists, announcements or followed hashtags), so they are empty.
+    Route("GET", "api/v1/follow_requests", accounts.empty_list, "read:follows", USER),
+    Route("GET", "api/v1/lists", accounts.empty_list, "read:lists", USER),
+    Route("GET", "api/v1/followed_tags", accounts.empty_list, "read:follows", USER),
+    Route("GET", "api/v1/announcements", accounts.empty_list, "read", USER),
     # Media
     Route("POST", "api/v2/media", statuses.media_create, "write:media", USER),
     Route("POST", "api/v1/media", statuses.media_create, "write:media", USER),
