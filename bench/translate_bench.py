@@ -166,6 +166,25 @@ def main() -> None:
     )
     assert len(FAKE.requests) == results["provider_calls"], "a cached call reached the provider"
 
+    # The note resolver's visibility check alone, for a signed-in reader who is not the
+    # author: the full queryset (what it used to run) against the one-note check it runs now.
+    from bridgenote.notes.queries import visible_note
+
+    reader = User.objects.filter(handle="translate_bench_reader").first()
+    if reader is None:
+        reader = User.objects.create_user("translate_bench_reader", None)
+    assert visible_note(note.pk, reader) is not None
+    results["visibility_queryset"] = summary(
+        timed(lambda: Note.objects.visible_to(reader).filter(pk=note.pk).first(), args.runs)
+    )
+    results["visibility_one_note"] = summary(
+        timed(lambda: visible_note(note.pk, reader), args.runs)
+    )
+    for key in ("p50_ms", "p99_ms"):
+        results["visibility_one_note"][key.replace("_ms", "_vs_queryset")] = round(
+            results["visibility_one_note"][key] / results["visibility_queryset"][key], 2
+        )
+
     # Pinyin and glosses of a 1,000-character note: cold (no word seen yet in this process)
     # and warm, and rendered as ruby HTML; reference: one plain pypinyin call on the same text.
     def annotate_cold() -> None:

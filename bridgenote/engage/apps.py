@@ -10,14 +10,12 @@ def comment_texts(viewer: Any, comment_id: int) -> dict[str, str]:
     from django.http import Http404
 
     from bridgenote.engage.errors import NotFound
-    from bridgenote.engage.queries import comment_for
+    from bridgenote.engage.queries import comment_for_translation
 
     try:
-        comment = comment_for(viewer, comment_id)
+        comment = comment_for_translation(viewer, comment_id)
     except NotFound:
         raise Http404 from None
-    if comment.is_deleted:
-        raise Http404
     return {"body": comment.body}
 
 

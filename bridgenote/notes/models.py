@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import models
@@ -46,16 +47,12 @@ class NoteQuerySet(models.QuerySet["Note"]):
         """
         from bridgenote.engage.models import Block, Follow
 
-        shown = Q(
-            status=Note.Status.PUBLISHED,
-            media_ready=True,
-            moderation__in=[Note.Moderation.PUBLISHED, Note.Moderation.LIMITED],
-        )
+        shown = Q(**{f"{field}__in": values for field, values in SHOWN_RULE.items()})
         if viewer is None or not viewer.is_authenticated:
-            return self.filter(shown, visibility=Note.Visibility.PUBLIC)
+            return self.filter(shown, visibility__in=OPEN_TO_ALL)
         followed = Follow.objects.filter(follower=viewer).values("followee")
-        audience = Q(visibility=Note.Visibility.PUBLIC) | Q(
-            visibility=Note.Visibility.FOLLOWERS, author__in=followed
+        audience = Q(visibility__in=OPEN_TO_ALL) | Q(
+            visibility__in=OPEN_TO_FOLLOWERS, author__in=followed
         )
         blocked = Q(author__in=Block.objects.filter(blocker=viewer).values("blocked")) | Q(
             author__in=Block.objects.filter(blocked=viewer).values("blocker")
@@ -169,11 +166,43 @@ class Note(SnowflakeModel):
     def is_shown_to_others(self) -> bool:
         """Whether anyone but the author can open this note (visibility rules aside):
         published, its media ready, and not held or removed by moderation."""
-        return (
-            self.status == self.Status.PUBLISHED
-            and self.media_ready
-            and self.moderation in (self.Moderation.PUBLISHED, self.Moderation.LIMITED)
-        )
+        return all(getattr(self, field) in allowed for field, allowed in SHOWN_RULE.items())
+
+
+# The visibility rules, in one place: ``NoteQuerySet.visible_to`` turns them into SQL for
+# lists, ``admits`` applies them in Python to one note's columns (``queries.note_visible_to``).
+# Columns a note must hold for anyone but its author to open it: field -> allowed values.
+SHOWN_RULE: dict[str, tuple[object, ...]] = {
+    "status": (Note.Status.PUBLISHED,),
+    "media_ready": (True,),
+    "moderation": (Note.Moderation.PUBLISHED, Note.Moderation.LIMITED),
+}
+OPEN_TO_ALL = (Note.Visibility.PUBLIC,)  # anyone, signed out too
+OPEN_TO_FOLLOWERS = (Note.Visibility.FOLLOWERS,)  # the author's followers (private: nobody)
+# The columns ``admits`` reads.
+RULE_FIELDS = ("author_id", *SHOWN_RULE, "visibility")
+
+
+def admits(
+    values: Mapping[str, Any],
+    viewer_id: int | None,
+    relations: Callable[[int, int], tuple[bool, bool]],
+) -> bool:
+    """Whether the viewer may open the note whose ``RULE_FIELDS`` are ``values``: the rules
+    of ``NoteQuerySet.visible_to``. ``relations(viewer_id, author_id)`` answers
+    ``(viewer follows author, either blocks the other)``; it is called only when the answer
+    depends on it (never for the author, a signed-out viewer or a hidden note)."""
+    if viewer_id is not None and values["author_id"] == viewer_id:
+        return True
+    if any(values[field] not in allowed for field, allowed in SHOWN_RULE.items()):
+        return False
+    open_to_all = values["visibility"] in OPEN_TO_ALL
+    if viewer_id is None:
+        return open_to_all
+    if not open_to_all and values["visibility"] not in OPEN_TO_FOLLOWERS:
+        return False
+    follows, blocked = relations(viewer_id, values["author_id"])
+    return not blocked and (open_to_all or follows)
 
 
 class NoteAttachment(models.Model):
