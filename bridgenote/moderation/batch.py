@@ -19,7 +19,6 @@ with ``normalize``'s own hint pattern). Everything else is, character for charac
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 from typing import Any
 
@@ -44,8 +43,10 @@ def _tables() -> tuple[Any, Any, Any]:
     for lo, hi in ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0x20000, 0x3FFFF)):
         han[lo : hi + 1] = True
     everything = "".join(map(chr, range(size)))
-    noise = np.zeros(size, dtype=bool)
-    noise[[m.start() for m in re.finditer(r"[^\w\n。]", everything)]] = True
+    # ``[^\w\n。]``: the regex engine's ``\w`` is ``str.isalnum`` or ``_`` (one pass with
+    # ``map`` instead of a regex match per character: 0.1 s instead of ~2 s).
+    noise = ~np.fromiter(map(str.isalnum, everything), dtype=bool, count=size)
+    noise[[ord("_"), ord("\n"), ord("。")]] = False
     fold = np.full(size, _MANY, dtype=np.int32)
     fold[:0x80] = np.frombuffer(
         "".join(map(chr, range(0x80))).lower().replace("_", " ").encode("ascii"), dtype=np.uint8

@@ -936,30 +936,68 @@ def rescan_step(*, job_id: int, batch_size: int | None = None) -> BatchResult:
         )  # fmt: skip
         if not claimed:
             return BatchResult(0, 0, False)  # another worker took this batch
-        for note_id, action, matches in flagged:
-            _flag_note(note_id, action, matches)
+        if flagged:
+            _flag_notes(flagged)
     return BatchResult(len(rows), len(flagged), False)
 
 
-def _flag_note(note_id: int, action: str, matches: list[dict[str, Any]]) -> None:
-    note = Note.objects.get(pk=note_id)
-    case = case_open_for_note(note=note, matches=matches, source="rescan")
-    state = Note.Moderation.LIMITED if action == "limit" else Note.Moderation.PENDING
-    changed = Note.objects.filter(pk=note_id, moderation=Note.Moderation.PUBLISHED).update(
-        moderation=state
-    )
-    _note_changed(note_id)
-    if changed:
-        _tell_author(
-            note_id=note_id, outcome="held" if state == Note.Moderation.PENDING else "rule_limited",
-            category=case_category(case),
-        )  # fmt: skip
-    ModerationDecision.objects.create(
-        note=note,
-        action=ModerationDecision.Action.LIMIT
-        if action == "limit"
-        else ModerationDecision.Action.HOLD,
-        reason_en="rescan",
+def _flag_notes(flagged: list[tuple[int, str, list[dict[str, Any]]]]) -> None:
+    """What ``_flag_note`` does for each note, with a few queries for the whole batch: the
+    open cases in one read (new ones in one insert), the states in one UPDATE per state, the
+    audit log in one insert. Only the flagged notes of a batch come here."""
+    ids = [row[0] for row in flagged]
+    open_cases = {
+        case.note_id: case
+        for case in ModerationCase.objects.select_for_update().filter(note_id__in=ids).open()
+    }
+    new_cases = []
+    cases: dict[int, ModerationCase] = {}
+    for note_id, _action, matches in flagged:
+        case = open_cases.get(note_id)
+        if case is None:
+            case = ModerationCase(note_id=note_id, source="rescan", matches=matches)
+            new_cases.append(case)
+        else:
+            known = {(m["field"], m["start"], m["end"], m["rule_id"]) for m in case.matches}
+            merged = case.matches + [
+                m for m in matches if (m["field"], m["start"], m["end"], m["rule_id"]) not in known
+            ]
+            if merged != case.matches:
+                case.matches = merged
+                case.save(update_fields=["matches"])
+        cases[note_id] = case
+    ModerationCase.objects.bulk_create(new_cases)
+    by_state: dict[str, list[int]] = {}
+    for note_id, action, _matches in flagged:
+        state = Note.Moderation.LIMITED if action == "limit" else Note.Moderation.PENDING
+        by_state.setdefault(state, []).append(note_id)
+    changed: set[int] = set()
+    for state, state_ids in by_state.items():
+        still = list(
+            Note.objects.select_for_update()
+            .filter(pk__in=state_ids, moderation=Note.Moderation.PUBLISHED)
+            .values_list("pk", flat=True)
+        )
+        Note.objects.filter(pk__in=still).update(moderation=state)
+        changed.update(still)
+    for note_id, action, _matches in flagged:
+        _note_changed(note_id)
+        if note_id in changed:
+            _tell_author(
+                note_id=note_id, outcome="rule_limited" if action == "limit" else "held",
+                category=case_category(cases[note_id]),
+            )  # fmt: skip
+    ModerationDecision.objects.bulk_create(
+        [
+            ModerationDecision(
+                note_id=note_id,
+                action=ModerationDecision.Action.LIMIT
+                if action == "limit"
+                else ModerationDecision.Action.HOLD,
+                reason_en="rescan",
+            )
+            for note_id, action, _matches in flagged
+        ]
     )
 
 
