@@ -19,12 +19,8 @@ with ``normalize``'s own hint pattern). Everything else is, character for charac
 
 from __future__ import annotations
 
-import hashlib
 import os
-import sys
-import unicodedata
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -40,28 +36,11 @@ _DELETE = -1
 _MANY = -2  # folds to several characters, or was not precomputed
 
 
-def _cache_path() -> Path | None:
-    """Where the tables are kept between processes: ``DATA_DIR/cache``, under a name that
-    changes with anything they are derived from (this module, ``normalize``, the Unicode
-    database, Python and numpy). None outside a configured Django project."""
-    try:
-        from django.conf import settings
-
-        folder = Path(settings.DATA_DIR) / "cache"
-    except Exception:
-        return None
-    digest = hashlib.sha256()
-    for module in (__file__, _n.__file__):
-        digest.update(Path(module).read_bytes())
-    digest.update(f"{unicodedata.unidata_version} {sys.version} {np.__version__}".encode())
-    return folder / f"moderation-tables-{digest.hexdigest()[:16]}.npz"
-
-
 @lru_cache(maxsize=1)
 def _tables() -> tuple[Any, Any, Any]:
     """(is Han, is noise, fold) for every code point: built once (~3 s of CPU, the larger
-    part of a worker's one-time cost), then loaded from ``_cache_path`` (~0.05 s)."""
-    path = _cache_path()
+    part of a worker's one-time cost), then loaded from ``normalize.cache_file`` (~0.05 s)."""
+    path = _n.cache_file("tables", ".npz")
     if path is not None and path.exists():
         try:
             with np.load(path, allow_pickle=False) as saved:
