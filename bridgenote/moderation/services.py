@@ -969,8 +969,8 @@ def _flag_notes(flagged: list[tuple[int, str, list[dict[str, Any]]]]) -> None:
     ModerationCase.objects.bulk_create(new_cases)
     by_state: dict[str, list[int]] = {}
     for note_id, action, _matches in flagged:
-        state = Note.Moderation.LIMITED if action == "limit" else Note.Moderation.PENDING
-        by_state.setdefault(state, []).append(note_id)
+        new_state = Note.Moderation.LIMITED if action == "limit" else Note.Moderation.PENDING
+        by_state.setdefault(new_state, []).append(note_id)
     changed: set[int] = set()
     for state, state_ids in by_state.items():
         still = list(
