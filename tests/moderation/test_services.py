@@ -359,3 +359,39 @@ def test_rescan_equals_the_one_note_path_for_a_mixed_batch(
         assert decision.action == ("limit" if action == "limit" else "hold")
         assert decision.reason_en == "rescan"
     assert Notification.objects.count() - before == len(flagged)
+
+
+def test_rescan_splits_into_chunk_jobs_that_run_in_any_order(
+    settings: object, django_capture_on_commit_callbacks: object
+) -> None:
+    """Chunks cover every note once; interleaved steps of different chunks (as parallel
+    workers would run them) give the same outcome; the job is done when the last one is."""
+    from itertools import pairwise
+
+    from bridgenote.moderation.models import RescanChunk
+
+    settings.MODERATION_RESCAN_CHUNK = 3  # type: ignore[attr-defined]
+    author = ava()
+    notes = [_note(author, body=f"brunch {i}") for i in range(7)]
+    bad = [_note(author, body="buy followers here"), _note(author, body="more buy followers")]
+    services.rule_save(term="buy followers", category="spam", action="hold")
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:  # type: ignore[operator]
+        job = services.rescan_start()
+    chunks = list(RescanChunk.objects.filter(job=job).order_by("last_id"))
+    assert len(chunks) == len(callbacks) == 3  # one job per chunk
+    assert chunks[0].last_id < notes[0].pk and chunks[-1].end_id == bad[-1].pk
+    assert all(a.end_id == b.last_id for a, b in pairwise(chunks))
+    # Interleave: one batch of each chunk in turn, the last chunk first.
+    pending = [c.pk for c in reversed(chunks)]
+    while pending:
+        for pk in list(pending):
+            if services.rescan_step(job_id=job.pk, chunk_id=pk, batch_size=2).done:
+                pending.remove(pk)
+                job.refresh_from_db()
+                assert (job.state == "done") == (not pending)
+    job.refresh_from_db()
+    assert (job.total, job.processed, job.flagged) == (9, 9, 2)
+    assert {n.pk for n in Note.objects.filter(moderation="pending")} == {b.pk for b in bad}
+    assert ModerationDecision.objects.filter(reason_en="rescan").count() == 2
+    # A chunk that is done stays done; running the whole job again scans nothing more.
+    assert services.rescan_run(job_id=job.pk).processed == 9
