@@ -1,7 +1,7 @@
 """Benchmark: scanning short notes against 10,000 keyword rules, normalisation included.
 
     /work/main/.venv/bin/python bench/moderation_bench.py [--notes 50000] [--rules 10000]
-    /work/main/.venv/bin/python bench/moderation_bench.py --rescan 20000 [--workers 2]   (the rescan job)
+    /work/main/.venv/bin/python bench/moderation_bench.py --rescan 20000 [--workers 2]  (rescan)
 
 Prints notes per second for, on the same texts in the same run:
   - reference A: ``text.lower()`` then the automaton alone (no normalisation, no spans),
@@ -412,8 +412,8 @@ def rescan_bench(count: int, workers: int = 1) -> None:
     print(f"  CPU time of the worker(s): {cpu:.1f} s = {job.processed / cpu:,.0f} notes/s per core")
     print(f"reference (reading the same notes in the same batches, no scan): {reference:.1f} s; "
           f"rescan = {elapsed / reference:.1f} x reference")  # fmt: skip
-    print(f"1,000,000 notes at this rate: {1_000_000 / (job.processed / elapsed) / 60:.0f} min "
-          f"wall clock, {1_000_000 / (job.processed / cpu) / 60:.1f} min of CPU")  # fmt: skip
+    print(f"1,000,000 notes at this rate: {1_000_000 / (job.processed / elapsed):.0f} s "
+          f"wall clock, {1_000_000 / (job.processed / cpu):.0f} s of CPU")  # fmt: skip
 
 
 if __name__ == "__main__" and "--rescan" in sys.argv:
