@@ -509,6 +509,8 @@ MODERATION_REPORTS_PER_HOUR = env.integer("MODERATION_REPORTS_PER_HOUR", 20, min
 MODERATION_REPORTS_TO_HOLD = env.integer("MODERATION_REPORTS_TO_HOLD", 0, minimum=0)
 # Notes per batch of a rescan job.
 MODERATION_RESCAN_BATCH = env.integer("MODERATION_RESCAN_BATCH", 1000, minimum=1)
+# Notes per chunk job of a rescan (chunks run in parallel on the workers there are).
+MODERATION_RESCAN_CHUNK = env.integer("MODERATION_RESCAN_CHUNK", 100_000, minimum=1)
 # The public moderation log at /moderation/public-log/ (moderators' decisions and reasons,
 # never who decided, whose content or the content); off: 404.
 MODERATION_PUBLIC_LOG = env.boolean("MODERATION_PUBLIC_LOG", False)

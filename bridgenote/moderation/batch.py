@@ -19,7 +19,7 @@ with ``normalize``'s own hint pattern). Everything else is, character for charac
 
 from __future__ import annotations
 
-import re
+import os
 from functools import lru_cache
 from typing import Any
 
@@ -38,14 +38,37 @@ _MANY = -2  # folds to several characters, or was not precomputed
 
 @lru_cache(maxsize=1)
 def _tables() -> tuple[Any, Any, Any]:
-    """(is Han, is noise, fold) for every code point."""
+    """(is Han, is noise, fold) for every code point: built once (~3 s of CPU, the larger
+    part of a worker's one-time cost), then loaded from ``normalize.cache_file`` (~0.05 s)."""
+    path = _n.cache_file("tables", ".npz")
+    if path is not None and path.exists():
+        try:
+            with np.load(path, allow_pickle=False) as saved:
+                return saved["han"], saved["noise"], saved["fold"]
+        except (OSError, ValueError, KeyError):
+            pass  # a damaged file: build again and overwrite it
+    han, noise, fold = _build_tables()
+    if path is not None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            partial = path.with_suffix(f".{os.getpid()}.tmp.npz")
+            np.savez(partial, han=han, noise=noise, fold=fold)
+            os.replace(partial, path)  # atomic: a concurrent reader sees all or nothing
+        except OSError:
+            pass
+    return han, noise, fold
+
+
+def _build_tables() -> tuple[Any, Any, Any]:
     size = 0x110000
     han = np.zeros(size, dtype=bool)
     for lo, hi in ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0x20000, 0x3FFFF)):
         han[lo : hi + 1] = True
     everything = "".join(map(chr, range(size)))
-    noise = np.zeros(size, dtype=bool)
-    noise[[m.start() for m in re.finditer(r"[^\w\n。]", everything)]] = True
+    # ``[^\w\n。]``: the regex engine's ``\w`` is ``str.isalnum`` or ``_`` (one pass with
+    # ``map`` instead of a regex match per character: 0.1 s instead of ~2 s).
+    noise = ~np.fromiter(map(str.isalnum, everything), dtype=bool, count=size)
+    noise[[ord("_"), ord("\n"), ord("。")]] = False
     fold = np.full(size, _MANY, dtype=np.int32)
     fold[:0x80] = np.frombuffer(
         "".join(map(chr, range(0x80))).lower().replace("_", " ").encode("ascii"), dtype=np.uint8

@@ -352,3 +352,16 @@ class RescanJob(models.Model):
 
     def __str__(self) -> str:
         return f"rescan {self.id} {self.processed}/{self.total}"
+
+
+class RescanChunk(models.Model):
+    """One id range of a rescan, advanced by its own job, so several workers rescan in
+    parallel. Its cursor (``last_id``) is claimed like the job's: conditional UPDATE."""
+
+    job = models.ForeignKey(RescanJob, on_delete=models.CASCADE, related_name="chunks")
+    last_id = models.BigIntegerField()  # exclusive: the next batch starts after it
+    end_id = models.BigIntegerField()  # inclusive
+    done = models.BooleanField(default=False)
+
+    def __str__(self) -> str:
+        return f"rescan {self.job_id} chunk ({self.last_id}, {self.end_id}]"

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Max, Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,6 +25,7 @@ from bridgenote.moderation.models import (
     ModerationDecision,
     ReasonTemplate,
     Report,
+    RescanChunk,
     RescanJob,
     RuleSetVersion,
 )
@@ -850,17 +851,40 @@ def appeal_decide(*, appeal: Appeal, moderator: User, overturn: bool, outcome: s
 def rescan_start(*, started_by: User | None = None) -> RescanJob:
     """Queue a rescan of every published note against the current rules."""
     from bridgenote.core.jobs import enqueue_on_commit
-    from bridgenote.moderation.tasks import rescan_run
+    from bridgenote.moderation.tasks import rescan_chunk_run, rescan_run
 
-    job = RescanJob.objects.create(
-        rules_version=current_version(),
-        total=Note.objects.filter(
-            status=Note.Status.PUBLISHED, moderation=Note.Moderation.PUBLISHED
-        ).count(),
-        started_by=started_by,
+    published = Note.objects.filter(
+        status=Note.Status.PUBLISHED, moderation=Note.Moderation.PUBLISHED
     )
-    enqueue_on_commit(rescan_run, job.pk)
+    total = published.count()
+    job = RescanJob.objects.create(
+        rules_version=current_version(), total=total, started_by=started_by
+    )
+    chunks = _rescan_chunks(job, published, total)
+    if not chunks:
+        enqueue_on_commit(rescan_run, job.pk)  # nothing to scan: the run marks it done
+    for chunk in chunks:
+        enqueue_on_commit(rescan_chunk_run, job.pk, chunk.pk)
     return job
+
+
+def _rescan_chunks(job: RescanJob, published: Any, total: int) -> list[RescanChunk]:
+    """``MODERATION_RESCAN_CHUNK`` notes or so per chunk: the id span split evenly."""
+    bounds = published.aggregate(low=Min("id"), high=Max("id"))
+    if not total or bounds["low"] is None:
+        return []
+    low, high = bounds["low"] - 1, bounds["high"]
+    count = max(1, -(-total // settings.MODERATION_RESCAN_CHUNK))
+    step = -(-(high - low) // count)
+    ends = [min(low + step * (i + 1), high) for i in range(count)]
+    starts = [low, *ends[:-1]]
+    return RescanChunk.objects.bulk_create(
+        [
+            RescanChunk(job=job, last_id=start, end_id=end)
+            for start, end in zip(starts, ends, strict=True)
+            if end > start
+        ]
+    )
 
 
 @dataclass
@@ -870,7 +894,9 @@ class BatchResult:
     done: bool
 
 
-def rescan_step(*, job_id: int, batch_size: int | None = None) -> BatchResult:
+def rescan_step(
+    *, job_id: int, batch_size: int | None = None, chunk_id: int | None = None
+) -> BatchResult:
     """Scan the next id-ordered batch of published notes. The batch is claimed with a
     conditional UPDATE on ``last_id``, so concurrent workers never scan the same notes and a
     crashed job resumes after its last committed batch. Hold/refuse/limit matches open a
@@ -879,20 +905,35 @@ def rescan_step(*, job_id: int, batch_size: int | None = None) -> BatchResult:
     job = RescanJob.objects.get(pk=job_id)
     if job.state in (RescanJob.State.DONE, RescanJob.State.FAILED):
         return BatchResult(0, 0, True)
+    # The cursor: the chunk's (a chunk job) or the job's own (one job over every note).
+    cursor: Any = job if chunk_id is None else RescanChunk.objects.get(pk=chunk_id, job=job)
+    notes = Note.objects.filter(
+        id__gt=cursor.last_id, status=Note.Status.PUBLISHED, moderation=Note.Moderation.PUBLISHED
+    )
+    if chunk_id is not None:
+        if cursor.done:
+            return BatchResult(0, 0, True)
+        notes = notes.filter(id__lte=cursor.end_id)
     rows = list(
-        Note.objects.filter(
-            id__gt=job.last_id, status=Note.Status.PUBLISHED,
-            moderation=Note.Moderation.PUBLISHED,
-        )
-        .order_by("id")
-        .values_list("id", "title", "body", "language", "alt_language", "alt_title", "alt_body")[
-            :size
-        ]
-    )  # fmt: skip
+        notes.order_by("id").values_list(
+            "id", "title", "body", "language", "alt_language", "alt_title", "alt_body"
+        )[:size]
+    )
     if not rows:
-        RescanJob.objects.filter(pk=job.pk, last_id=job.last_id).update(
-            state=RescanJob.State.DONE, finished_at=timezone.now()
-        )
+        if chunk_id is None:
+            RescanJob.objects.filter(pk=job.pk, last_id=job.last_id).update(
+                state=RescanJob.State.DONE, finished_at=timezone.now()
+            )
+        else:
+            with transaction.atomic():
+                # The job's row lock makes the last two chunks to finish take turns here, so
+                # one of them sees every chunk done.
+                RescanJob.objects.select_for_update().filter(pk=job.pk).first()
+                RescanChunk.objects.filter(pk=chunk_id, last_id=cursor.last_id).update(done=True)
+                if not RescanChunk.objects.filter(job=job, done=False).exists():
+                    RescanJob.objects.filter(pk=job.pk).exclude(state=RescanJob.State.DONE).update(
+                        state=RescanJob.State.DONE, finished_at=timezone.now()
+                    )
         return BatchResult(0, 0, True)
     from bridgenote.notes.models import NoteAttachment
 
@@ -930,44 +971,99 @@ def rescan_step(*, job_id: int, batch_size: int | None = None) -> BatchResult:
             matches = [{"field": f, **m.as_dict()} for f, r in results for m in r.matches]
             flagged.append((note_id, action, matches))
     with transaction.atomic():
-        claimed = RescanJob.objects.filter(pk=job.pk, last_id=job.last_id).update(
-            last_id=rows[-1][0], processed=F("processed") + len(rows),
-            flagged=F("flagged") + len(flagged), state=RescanJob.State.RUNNING,
-        )  # fmt: skip
+        progress = {
+            "processed": F("processed") + len(rows), "flagged": F("flagged") + len(flagged),
+            "state": RescanJob.State.RUNNING,
+        }  # fmt: skip
+        if chunk_id is None:
+            claimed = RescanJob.objects.filter(pk=job.pk, last_id=job.last_id).update(
+                last_id=rows[-1][0], **progress
+            )
+        else:
+            claimed = RescanChunk.objects.filter(pk=chunk_id, last_id=cursor.last_id).update(
+                last_id=rows[-1][0]
+            )
+            if claimed:
+                RescanJob.objects.filter(pk=job.pk).update(**progress)
         if not claimed:
             return BatchResult(0, 0, False)  # another worker took this batch
-        for note_id, action, matches in flagged:
-            _flag_note(note_id, action, matches)
+        if flagged:
+            _flag_notes(flagged)
     return BatchResult(len(rows), len(flagged), False)
 
 
-def _flag_note(note_id: int, action: str, matches: list[dict[str, Any]]) -> None:
-    note = Note.objects.get(pk=note_id)
-    case = case_open_for_note(note=note, matches=matches, source="rescan")
-    state = Note.Moderation.LIMITED if action == "limit" else Note.Moderation.PENDING
-    changed = Note.objects.filter(pk=note_id, moderation=Note.Moderation.PUBLISHED).update(
-        moderation=state
-    )
-    _note_changed(note_id)
-    if changed:
-        _tell_author(
-            note_id=note_id, outcome="held" if state == Note.Moderation.PENDING else "rule_limited",
-            category=case_category(case),
-        )  # fmt: skip
-    ModerationDecision.objects.create(
-        note=note,
-        action=ModerationDecision.Action.LIMIT
-        if action == "limit"
-        else ModerationDecision.Action.HOLD,
-        reason_en="rescan",
+def _flag_notes(flagged: list[tuple[int, str, list[dict[str, Any]]]]) -> None:
+    """What ``_flag_note`` does for each note, with a few queries for the whole batch: the
+    open cases in one read (new ones in one insert), the states in one UPDATE per state, the
+    audit log in one insert. Only the flagged notes of a batch come here."""
+    ids = [row[0] for row in flagged]
+    open_cases = {
+        case.note_id: case
+        for case in ModerationCase.objects.select_for_update().filter(note_id__in=ids).open()
+    }
+    new_cases = []
+    cases: dict[int, ModerationCase] = {}
+    for note_id, _action, matches in flagged:
+        case = open_cases.get(note_id)
+        if case is None:
+            case = ModerationCase(note_id=note_id, source="rescan", matches=matches)
+            new_cases.append(case)
+        else:
+            known = {(m["field"], m["start"], m["end"], m["rule_id"]) for m in case.matches}
+            merged = case.matches + [
+                m for m in matches if (m["field"], m["start"], m["end"], m["rule_id"]) not in known
+            ]
+            if merged != case.matches:
+                case.matches = merged
+                case.save(update_fields=["matches"])
+        cases[note_id] = case
+    ModerationCase.objects.bulk_create(new_cases)
+    by_state: dict[str, list[int]] = {}
+    for note_id, action, _matches in flagged:
+        new_state = Note.Moderation.LIMITED if action == "limit" else Note.Moderation.PENDING
+        by_state.setdefault(new_state, []).append(note_id)
+    changed: set[int] = set()
+    for state, state_ids in by_state.items():
+        still = list(
+            Note.objects.select_for_update()
+            .filter(pk__in=state_ids, moderation=Note.Moderation.PUBLISHED)
+            .values_list("pk", flat=True)
+        )
+        Note.objects.filter(pk__in=still).update(moderation=state)
+        changed.update(still)
+    for note_id, action, _matches in flagged:
+        _note_changed(note_id)
+        if note_id in changed:
+            _tell_author(
+                note_id=note_id, outcome="rule_limited" if action == "limit" else "held",
+                category=case_category(cases[note_id]),
+            )  # fmt: skip
+    ModerationDecision.objects.bulk_create(
+        [
+            ModerationDecision(
+                note_id=note_id,
+                action=ModerationDecision.Action.LIMIT
+                if action == "limit"
+                else ModerationDecision.Action.HOLD,
+                reason_en="rescan",
+            )
+            for note_id, action, _matches in flagged
+        ]
     )
 
 
-def rescan_run(*, job_id: int) -> RescanJob:
-    """Run a rescan job to the end, batch by batch (the job entry point calls this)."""
+def rescan_run(*, job_id: int, chunk_id: int | None = None) -> RescanJob:
+    """Run a rescan (or one chunk of it) to the end, batch by batch (the job entry points
+    call this). A job with chunks run here runs every chunk left, one after the other."""
     try:
-        while not rescan_step(job_id=job_id).done:
-            pass
+        chunks = [chunk_id]
+        if chunk_id is None and RescanChunk.objects.filter(job_id=job_id).exists():
+            chunks = list(
+                RescanChunk.objects.filter(job_id=job_id, done=False).values_list("pk", flat=True)
+            )
+        for chunk in chunks:
+            while not rescan_step(job_id=job_id, chunk_id=chunk).done:
+                pass
     except Exception as error:
         RescanJob.objects.filter(pk=job_id).update(
             state=RescanJob.State.FAILED, error=str(error)[:200], finished_at=timezone.now()

@@ -292,3 +292,106 @@ def test_masked_filter_hides_mask_terms() -> None:
         Context({"body": "oh shit <b>"})
     )
     assert rendered == "oh **** &lt;b&gt;"
+
+
+def test_rescan_equals_the_one_note_path_for_a_mixed_batch(
+    django_capture_on_commit_callbacks: object,
+) -> None:
+    """The batched rescan (values_list reads, scan_texts, bulk writes) gives every note of a
+    mixed batch the state, case matches, audit entry and notice the one-note path gives it."""
+    from bridgenote.media.models import Attachment
+    from bridgenote.notes.models import NoteAttachment
+    from bridgenote.notify.models import Notification
+
+    author, other = ava(), liwei()
+    services.rule_save(term="buy followers", category="spam", action="hold")
+    services.rule_save(term="赌博", category="illegal", action="limit")
+    services.rule_save(term="damn", category="profanity", action="mask")
+    services.rule_save(term="微信", category="spam", action="refuse", pinyin=True)
+    services.allow_phrase_save(phrase="buy followers guide")
+    notes = [
+        _note(author, body="brunch with friends"),
+        _note(author, title="buy followers", body="cheap"),
+        _note(other, body="网上赌 博 平台"),
+        _note(author, body="damn good noodles"),
+        _note(other, body="read the buy followers guide first"),
+        _note(author, body="加我威信聊"),
+        _note(other, body="微 信 号 123"),
+        _note(author, body="赌博 and buy followers both"),
+        _note(author, body="ｂｕｙ　ｆｏｌｌｏｗｅｒｓ"),
+    ]
+    alt_lang = _note(other, body="hello")
+    alt_lang.alt_language, alt_lang.alt_body = "zh-hans", "这里有赌博"
+    alt_lang.save()
+    pictured = _note(author, body="a photo")
+    attachment = Attachment.objects.create(owner=author, kind="image", alt_text="buy followers")
+    NoteAttachment.objects.create(note=pictured, attachment=attachment, position=0)
+    # One already has an open case (from a report): the rescan merges into it.
+    reported = _note(other, body="buy followers now")
+    services.case_open_for_note(note=reported, matches=[], source="report")
+    notes += [alt_lang, pictured, reported]
+    expected = {}
+    for note in notes:
+        matches = services.note_matches(note)
+        action = services.decide(
+            [services.scan_text(t, language=lang) for _, t, lang in services.note_texts(note)]
+        ).action
+        expected[note.pk] = (action, matches)
+    before = Notification.objects.count()
+    with django_capture_on_commit_callbacks(execute=True):  # type: ignore[operator]
+        job = services.rescan_start()
+    job.refresh_from_db()
+    flagged = {pk for pk, (action, _) in expected.items() if action in ("hold", "limit", "refuse")}
+    assert (job.processed, job.flagged) == (len(notes), len(flagged))
+    assert len(flagged) >= 7
+    for note in notes:
+        note.refresh_from_db()
+        action, matches = expected[note.pk]
+        if note.pk not in flagged:
+            assert note.moderation == "published", note.body
+            assert not ModerationCase.objects.filter(note=note).exists()
+            continue
+        state = "limited" if action == "limit" else "pending"
+        assert note.moderation == state, note.body
+        case = ModerationCase.objects.get(note=note, state="open")
+        assert case.matches == matches, note.body
+        decision = ModerationDecision.objects.get(note=note)
+        assert decision.action == ("limit" if action == "limit" else "hold")
+        assert decision.reason_en == "rescan"
+    assert Notification.objects.count() - before == len(flagged)
+
+
+def test_rescan_splits_into_chunk_jobs_that_run_in_any_order(
+    settings: object, django_capture_on_commit_callbacks: object
+) -> None:
+    """Chunks cover every note once; interleaved steps of different chunks (as parallel
+    workers would run them) give the same outcome; the job is done when the last one is."""
+    from itertools import pairwise
+
+    from bridgenote.moderation.models import RescanChunk
+
+    settings.MODERATION_RESCAN_CHUNK = 3  # type: ignore[attr-defined]
+    author = ava()
+    notes = [_note(author, body=f"brunch {i}") for i in range(7)]
+    bad = [_note(author, body="buy followers here"), _note(author, body="more buy followers")]
+    services.rule_save(term="buy followers", category="spam", action="hold")
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:  # type: ignore[operator]
+        job = services.rescan_start()
+    chunks = list(RescanChunk.objects.filter(job=job).order_by("last_id"))
+    assert len(chunks) == len(callbacks) == 3  # one job per chunk
+    assert chunks[0].last_id < notes[0].pk and chunks[-1].end_id == bad[-1].pk
+    assert all(a.end_id == b.last_id for a, b in pairwise(chunks))
+    # Interleave: one batch of each chunk in turn, the last chunk first.
+    pending = [c.pk for c in reversed(chunks)]
+    while pending:
+        for pk in list(pending):
+            if services.rescan_step(job_id=job.pk, chunk_id=pk, batch_size=2).done:
+                pending.remove(pk)
+                job.refresh_from_db()
+                assert (job.state == "done") == (not pending)
+    job.refresh_from_db()
+    assert (job.total, job.processed, job.flagged) == (9, 9, 2)
+    assert {n.pk for n in Note.objects.filter(moderation="pending")} == {b.pk for b in bad}
+    assert ModerationDecision.objects.filter(reason_en="rescan").count() == 2
+    # A chunk that is done stays done; running the whole job again scans nothing more.
+    assert services.rescan_run(job_id=job.pk).processed == 9
