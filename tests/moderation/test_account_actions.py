@@ -168,9 +168,7 @@ def test_suspended_user_cannot_sign_in_and_their_notes_404(
         note.pk: "published", limited.pk: "limited",
     }  # fmt: skip
     assert reader_client.get(f"/notes/{note.pk}/").status_code == 200
-    actions = list(
-        ModerationDecision.objects.filter(account=user).values_list("action", flat=True)
-    )
+    actions = list(ModerationDecision.objects.filter(account=user).values_list("action", flat=True))
     assert sorted(actions) == ["suspend", "unsuspend"]
 
 
