@@ -1005,7 +1005,7 @@ ACCOUNT_ACTIONS = (
     ModerationDecision.Action.SUSPEND,
     ModerationDecision.Action.UNSUSPEND,
 )
-_OUTCOME_OF_ACCOUNT_ACTION = {
+_OUTCOME_OF_ACCOUNT_ACTION: dict[str, str] = {
     ModerationDecision.Action.WARN: "warned",
     ModerationDecision.Action.LIMIT_ACCOUNT: "account_limited",
     ModerationDecision.Action.UNLIMIT_ACCOUNT: "account_unlimited",

@@ -94,6 +94,8 @@ def _case_account_id(case: ModerationCase) -> int | None:
         return case.note.author_id if case.note else None
     from bridgenote.engage.models import Comment
 
+    if case.comment_id is None:
+        return None
     return Comment.objects.filter(pk=case.comment_id).values_list("author_id", flat=True).first()
 
 
