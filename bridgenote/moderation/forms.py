@@ -89,3 +89,36 @@ class AppealForm(forms.Form):
         widget=forms.Textarea,
         error_messages={"required": _("Tell the moderators why the decision is wrong.")},
     )
+
+
+ACCOUNT_ACTION_CHOICES = [
+    (ModerationDecision.Action.WARN, _("Warn")),
+    (ModerationDecision.Action.LIMIT_ACCOUNT, _("Limit the account")),
+    (ModerationDecision.Action.UNLIMIT_ACCOUNT, _("Lift the limit")),
+    (ModerationDecision.Action.SUSPEND, _("Suspend")),
+    (ModerationDecision.Action.UNSUSPEND, _("Lift the suspension")),
+]
+
+
+class AccountActionForm(forms.Form):
+    """Warn, limit or suspend an account (or lift a limit or suspension), always with a reason."""
+
+    action = forms.ChoiceField(label=_("Action"), choices=ACCOUNT_ACTION_CHOICES)
+    template = forms.ModelChoiceField(
+        label=_("Reason"),
+        queryset=ReasonTemplate.objects.filter(enabled=True),
+        required=False,
+        empty_label=_("(no template)"),
+    )
+    reason_en = forms.CharField(
+        label=_("Reason in English"), required=False, max_length=2000, widget=forms.Textarea
+    )
+    reason_zh = forms.CharField(
+        label=_("Reason in Chinese"), required=False, max_length=2000, widget=forms.Textarea
+    )
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean() or {}
+        if not (data.get("template") or data.get("reason_en") or data.get("reason_zh")):
+            raise forms.ValidationError(_("Give the account a reason: pick one or write one."))
+        return data

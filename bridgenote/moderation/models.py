@@ -246,6 +246,12 @@ class ModerationDecision(models.Model):
         LIMIT = "limit", _("Limit")
         REMOVE = "remove", _("Remove")
         HOLD = "hold", _("Hold for review")
+        # Account actions (on the account itself, ``account`` set, no case needed).
+        WARN = "warn", _("Warn the account")
+        LIMIT_ACCOUNT = "limit_account", _("Limit the account")
+        UNLIMIT_ACCOUNT = "unlimit_account", _("Lift the account's limit")
+        SUSPEND = "suspend", _("Suspend the account")
+        UNSUSPEND = "unsuspend", _("Lift the suspension")
 
     case = models.ForeignKey(
         ModerationCase, null=True, blank=True, on_delete=models.SET_NULL, related_name="decisions"
@@ -262,7 +268,7 @@ class ModerationDecision(models.Model):
     moderator = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    action = models.CharField(max_length=8, choices=Action.choices)
+    action = models.CharField(max_length=16, choices=Action.choices)
     template = models.ForeignKey(
         ReasonTemplate, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -365,3 +371,27 @@ class RescanChunk(models.Model):
 
     def __str__(self) -> str:
         return f"rescan {self.job_id} chunk ({self.last_id}, {self.end_id}]"
+
+
+class AccountStanding(models.Model):
+    """An account's restrictions set by moderators (no row: none).
+
+    ``limited``: the account's notes are kept out of Discover, search and topic pages (they
+    are set to the "limited" moderation state; ``limited_notes`` lists the ids this changed,
+    so lifting the limit publishes exactly those again). ``suspended``: ``User.is_active`` is
+    False (no sign-in, no API token, sessions ended) and the account's notes are removed;
+    ``suspended_notes`` maps note id -> the state before, restored on unsuspension."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, primary_key=True, on_delete=models.CASCADE,
+        related_name="moderation_standing",
+    )  # fmt: skip
+    limited = models.BooleanField(default=False)
+    limited_notes = models.JSONField(default=list, blank=True)
+    suspended = models.BooleanField(default=False)
+    suspended_notes = models.JSONField(default=dict, blank=True)
+    warnings = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"standing of {self.user_id}"

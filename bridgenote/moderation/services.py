@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from bridgenote.moderation.models import (
+    AccountStanding,
     AllowPhrase,
     Appeal,
     KeywordRule,
@@ -273,6 +274,8 @@ def after_note_saved(*, note: Note, decision: Decision | None = None) -> Decisio
             decision = decision.stricter("hold", "new_account")
     if note.moderation in (Note.Moderation.LIMITED, Note.Moderation.REMOVED):
         return decision
+    if decision.action in ("allow", "mask") and _limit_if_account_limited(note):
+        return decision
     # Image alt texts are saved with the attachments, not the note: check them here too.
     alt = decide([scan_text(t) for f, t, _l in note_texts(note) if f.startswith("alt_text:")])
     if _RANK_OF[alt.action] > _RANK_OF[decision.action]:
@@ -402,9 +405,10 @@ def _tell_author(
     category: str = "",
     comment_id: int | None = None,
     account_id: int | None = None,
+    target: str = "",
 ) -> None:
     """After commit: a moderation notification to the author of the note, the comment or
-    the bio (``account_id``) (notify app)."""
+    the bio (``account_id``), or about the account itself (``target="account"``)."""
     from bridgenote.core.jobs import enqueue_on_commit
     from bridgenote.notify.tasks import moderation_outcome
 
@@ -413,6 +417,8 @@ def _tell_author(
         extra["comment_id"] = comment_id
     if account_id is not None:
         extra["account_id"] = account_id
+    if target:
+        extra["target"] = target
     enqueue_on_commit(
         moderation_outcome, note_id, outcome, reason_en=reason_en, reason_zh=reason_zh,
         category=category, **extra,
@@ -1085,3 +1091,141 @@ __all__ = [
     "report_create",
     "rescan_start",
 ]
+
+
+# --- account actions ----------------------------------------------------------------------
+ACCOUNT_ACTIONS = (
+    ModerationDecision.Action.WARN,
+    ModerationDecision.Action.LIMIT_ACCOUNT,
+    ModerationDecision.Action.UNLIMIT_ACCOUNT,
+    ModerationDecision.Action.SUSPEND,
+    ModerationDecision.Action.UNSUSPEND,
+)
+_OUTCOME_OF_ACCOUNT_ACTION: dict[str, str] = {
+    ModerationDecision.Action.WARN: "warned",
+    ModerationDecision.Action.LIMIT_ACCOUNT: "account_limited",
+    ModerationDecision.Action.UNLIMIT_ACCOUNT: "account_unlimited",
+    ModerationDecision.Action.SUSPEND: "suspended",
+    ModerationDecision.Action.UNSUSPEND: "unsuspended",
+}
+
+
+def account_standing(account: User) -> AccountStanding:
+    """The account's restrictions (an unsaved empty row when it has none)."""
+    return AccountStanding.objects.filter(user=account).first() or AccountStanding(user=account)
+
+
+def _limit_if_account_limited(note: Note) -> bool:
+    """A new or edited note of a limited account is limited too (no case: the account's
+    limit is the decision). True when it was."""
+    standing = (
+        AccountStanding.objects.select_for_update().filter(user_id=note.author_id, limited=True)
+    ).first()
+    if standing is None or note.moderation != Note.Moderation.PUBLISHED:
+        return False
+    Note.objects.filter(pk=note.pk).update(moderation=Note.Moderation.LIMITED)
+    note.moderation = Note.Moderation.LIMITED
+    if note.pk not in standing.limited_notes:
+        standing.limited_notes = [*standing.limited_notes, note.pk]
+        standing.save(update_fields=["limited_notes"])
+    return True
+
+
+def _end_sessions(account_id: int) -> int:
+    """Delete the account's database sessions (Django also refuses an inactive user's
+    session on every request, so this is belt and braces). Returns how many."""
+    from django.contrib.sessions.models import Session
+
+    ended = 0
+    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator(1000):
+        if str(session.get_decoded().get("_auth_user_id")) == str(account_id):
+            session.delete()
+            ended += 1
+    return ended
+
+
+@transaction.atomic
+def account_action(
+    *,
+    account: User,
+    moderator: User,
+    action: str,
+    template: ReasonTemplate | None = None,
+    reason_en: str = "",
+    reason_zh: str = "",
+) -> ModerationDecision:
+    """A moderator's action on an account: warn (a notice only), limit / unlimit (its notes
+    out of / back in Discover, search and topic pages), suspend / unsuspend (no sign-in, no
+    API, sessions ended, its notes removed from everyone else's views / all restored).
+    Every action needs a reason (template or text), writes the audit entry and tells the
+    account after commit, in its language."""
+    from bridgenote.accounts.models import User as UserModel
+
+    if not (moderator.is_moderator or moderator.is_staff):
+        raise ModerationError("forbidden", _("Only moderators can decide."))
+    if action not in ACCOUNT_ACTIONS:
+        raise ModerationError("bad_action", _("Choose warn, limit or suspend."))
+    if account.pk == moderator.pk:
+        raise ModerationError("self", _("You can't act on your own account."))
+    if template is None and not (reason_en.strip() or reason_zh.strip()):
+        raise ModerationError("no_reason", _("Give a reason: pick a template or write one."))
+    AccountStanding.objects.get_or_create(user=account)
+    standing = AccountStanding.objects.select_for_update().get(user=account)
+    changed: list[int] = []
+    if action == ModerationDecision.Action.LIMIT_ACCOUNT:
+        if standing.limited:
+            raise ModerationError("already", _("This account is already limited."))
+        published = Note.objects.filter(author=account, moderation=Note.Moderation.PUBLISHED)
+        changed = list(published.values_list("pk", flat=True))
+        published.filter(pk__in=changed).update(moderation=Note.Moderation.LIMITED)
+        standing.limited, standing.limited_notes = True, changed
+    elif action == ModerationDecision.Action.UNLIMIT_ACCOUNT:
+        if not standing.limited:
+            raise ModerationError("already", _("This account is not limited."))
+        notes = Note.objects.filter(pk__in=standing.limited_notes, author=account)
+        limited = notes.filter(moderation=Note.Moderation.LIMITED)
+        changed = list(limited.values_list("pk", flat=True))
+        limited.update(moderation=Note.Moderation.PUBLISHED)
+        standing.limited, standing.limited_notes = False, []
+    elif action == ModerationDecision.Action.SUSPEND:
+        if standing.suspended:
+            raise ModerationError("already", _("This account is already suspended."))
+        shown = Note.objects.filter(
+            author=account,
+            moderation__in=[Note.Moderation.PUBLISHED, Note.Moderation.LIMITED],
+        )
+        before = dict(shown.values_list("pk", "moderation"))
+        shown.filter(pk__in=list(before)).update(moderation=Note.Moderation.REMOVED)
+        changed = list(before)
+        standing.suspended = True
+        standing.suspended_notes = {str(pk): state for pk, state in before.items()}
+        UserModel.objects.filter(pk=account.pk).update(is_active=False)
+        account.is_active = False
+        _end_sessions(account.pk)
+    elif action == ModerationDecision.Action.UNSUSPEND:
+        if not standing.suspended:
+            raise ModerationError("already", _("This account is not suspended."))
+        for pk_text, state in standing.suspended_notes.items():
+            if Note.objects.filter(
+                pk=int(pk_text), author=account, moderation=Note.Moderation.REMOVED
+            ).update(moderation=state):
+                changed.append(int(pk_text))
+        standing.suspended, standing.suspended_notes = False, {}
+        UserModel.objects.filter(pk=account.pk).update(is_active=True)
+        account.is_active = True
+    else:
+        standing.warnings += 1
+    standing.updated_at = timezone.now()
+    standing.save()
+    for note_id in changed:
+        _note_changed(note_id)
+    decision = ModerationDecision.objects.create(
+        account=account, moderator=moderator, action=action, template=template,
+        reason_en=_join_reason(template.text_en if template else "", reason_en),
+        reason_zh=_join_reason(template.text_zh if template else "", reason_zh),
+    )  # fmt: skip
+    _tell_author(
+        account_id=account.pk, target="account", outcome=_OUTCOME_OF_ACCOUNT_ACTION[action],
+        reason_en=decision.reason_en, reason_zh=decision.reason_zh,
+    )  # fmt: skip
+    return decision

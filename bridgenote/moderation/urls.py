@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.queue, name="queue"),
     path("cases/<int:case_id>/", views.case_detail, name="case"),
     path("bulk/", views.bulk, name="bulk"),
+    path("accounts/<int:user_id>/", views.account, name="account"),
     path("log/", views.log, name="log"),
     path("appeals/", views.appeals, name="appeals"),
     path("appeals/<int:appeal_id>/decide/", views.appeal_decide, name="appeal_decide"),

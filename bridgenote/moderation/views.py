@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from bridgenote.moderation import queries, services
 from bridgenote.moderation.forms import (
+    AccountActionForm,
     AppealDecisionForm,
     AppealForm,
     BulkForm,
@@ -79,7 +80,57 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
         {
             "case": case, "preview": queries.case_preview(case), "form": form,
             "reports": case.reports.select_related("reporter").order_by("created_at"),
-            "nav": "me",
+            "account_id": _case_account_id(case), "nav": "me",
+        },
+        status=400 if request.method == "POST" else 200,
+    )  # fmt: skip
+
+
+def _case_account_id(case: ModerationCase) -> int | None:
+    """The account a case's content belongs to (for the account actions link)."""
+    if case.account_id is not None:
+        return case.account_id
+    if case.note_id is not None:
+        return case.note.author_id if case.note else None
+    from bridgenote.engage.models import Comment
+
+    if case.comment_id is None:
+        return None
+    return Comment.objects.filter(pk=case.comment_id).values_list("author_id", flat=True).first()
+
+
+@moderator_required
+def account(request: HttpRequest, user_id: int) -> HttpResponse:
+    """An account's standing, its moderation history, and the account actions (warn, limit,
+    suspend and their reversal), each with a reason from the templates."""
+    from bridgenote.accounts.models import User
+    from bridgenote.moderation.models import ModerationDecision
+
+    target = get_object_or_404(User.objects.select_related("profile"), pk=user_id)
+    form = AccountActionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.account_action(
+                account=target, moderator=request.user,  # type: ignore[arg-type]
+                action=form.cleaned_data["action"], template=form.cleaned_data["template"],
+                reason_en=form.cleaned_data["reason_en"], reason_zh=form.cleaned_data["reason_zh"],
+            )  # fmt: skip
+        except services.ModerationError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("Account action recorded."))
+            return redirect("moderation:account", user_id=target.pk)
+    history = (
+        ModerationDecision.objects.filter(account=target, action__in=services.ACCOUNT_ACTIONS)
+        .select_related("moderator")
+        .order_by("-created_at")[:50]
+    )
+    return render(
+        request,
+        "moderation/account.html",
+        {
+            "target": target, "standing": services.account_standing(target), "form": form,
+            "history": history, "nav": "me",
         },
         status=400 if request.method == "POST" else 200,
     )  # fmt: skip

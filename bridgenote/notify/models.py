@@ -28,6 +28,12 @@ class ModerationOutcome(models.TextChoices):
     APPEAL_OVERTURNED = "appeal_overturned"
     HELD = "held"  # a rule held it for review (not a moderator)
     RULE_LIMITED = "rule_limited"  # a rule limited it (not a moderator)
+    # Account actions (``detail["target"] == "account"``).
+    WARNED = "warned"
+    ACCOUNT_LIMITED = "account_limited"
+    ACCOUNT_UNLIMITED = "account_unlimited"
+    SUSPENDED = "suspended"
+    UNSUSPENDED = "unsuspended"
 
 
 class Tab(models.TextChoices):

@@ -201,7 +201,29 @@ MODERATION_BIO: dict[str, Callable[[], str]] = {
     ModerationOutcome.RULE_LIMITED: lambda: gettext("Your bio is limited."),
     "": lambda: gettext("A moderator reviewed your bio."),
 }
-MODERATION_OF_TARGET = {"note": MODERATION, "comment": MODERATION_COMMENT, "bio": MODERATION_BIO}
+MODERATION_ACCOUNT: dict[str, Callable[[], str]] = {
+    ModerationOutcome.WARNED: lambda: gettext(
+        "A moderator warned you about your activity on Bridgenote."
+    ),
+    ModerationOutcome.ACCOUNT_LIMITED: lambda: gettext(
+        "A moderator limited your account: your notes stay on your profile and reach your "
+        "followers, but are not shown in Discover, search or topic pages."
+    ),
+    ModerationOutcome.ACCOUNT_UNLIMITED: lambda: gettext(
+        "A moderator lifted the limit on your account: your notes can appear in Discover again."
+    ),
+    ModerationOutcome.SUSPENDED: lambda: gettext(
+        "A moderator suspended your account: you can't sign in and your notes are hidden."
+    ),
+    ModerationOutcome.UNSUSPENDED: lambda: gettext(
+        "A moderator lifted the suspension of your account: your notes are visible again."
+    ),
+    "": lambda: gettext("A moderator reviewed your account."),
+}
+MODERATION_OF_TARGET = {
+    "note": MODERATION, "comment": MODERATION_COMMENT, "bio": MODERATION_BIO,
+    "account": MODERATION_ACCOUNT,
+}  # fmt: skip
 # Comments, replies, mentions and moderation notices each carry their own text, so they are
 # never grouped.
 GROUPABLE = set(GROUPED)

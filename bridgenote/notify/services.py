@@ -147,13 +147,15 @@ def notify_moderation(
     category: str = "",
     comment_id: int | None = None,
     account_id: int | None = None,
+    target: str = "",
 ) -> Notification | None:
     """Tell the author of a note, a comment (``comment_id``) or a bio (``account_id``) what
     moderation did (``outcome``: a ``ModerationOutcome``; "held" and "rule_limited" are the
     rules' doing), with the decision's reason in both languages; the page shows the
     recipient's. The moderation services call it (through ``tasks.moderation_outcome``)
     after their transaction commits. No actor: moderators are not named. Nothing when the
-    content is gone. ``detail["target"]`` is "note", "comment" or "bio"."""
+    content is gone. ``detail["target"]`` is "note", "comment" or "bio", or "account" (with
+    ``account_id`` and ``target="account"``: an account action, warn, limit or suspend)."""
     if outcome not in ModerationOutcome.values:
         raise ValueError(f"unknown moderation outcome {outcome!r}")
     detail = {
@@ -173,7 +175,7 @@ def notify_moderation(
         if not User.objects.filter(pk=account_id).exists():
             return None
         fields = {"recipient_id": account_id}
-        detail["target"] = "bio"
+        detail["target"] = "account" if target == "account" else "bio"
     else:
         note = (
             Note.objects.filter(pk=note_id).only("pk", "author_id").first()

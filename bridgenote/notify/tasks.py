@@ -14,8 +14,9 @@ def moderation_outcome(
     category: str = "",
     comment_id: int | None = None,
     account_id: int | None = None,
+    target: str = "",
 ) -> None:
     services.notify_moderation(
         note_id=note_id, outcome=outcome, reason_en=reason_en, reason_zh=reason_zh,
-        category=category, comment_id=comment_id, account_id=account_id,
+        category=category, comment_id=comment_id, account_id=account_id, target=target,
     )  # fmt: skip

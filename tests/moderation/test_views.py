@@ -45,6 +45,8 @@ def _urls(case: ModerationCase, appeal_id: int) -> list[tuple[str, str]]:
         ("get", reverse("moderation:appeals")),
         ("post", reverse("moderation:appeal_decide", args=[appeal_id])),
         ("post", reverse("moderation:rescan")),
+        ("get", reverse("moderation:account", args=[case.note.author_id])),
+        ("post", reverse("moderation:account", args=[case.note.author_id])),
     ]
 
 
@@ -61,6 +63,7 @@ def test_every_console_url_is_hidden_from_normal_users_and_anonymous(
         assert response.status_code == 404, url
     case.refresh_from_db()
     assert case.state == "open"
+    assert User.objects.get(pk=case.note.author_id).is_active  # no account action either
 
 
 def test_queue_lists_case_with_escaped_highlight(

@@ -1,0 +1,206 @@
+"""Account actions from the moderator console: warn, limit, suspend (and lifting them)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import secrets
+from typing import Any
+
+import pytest
+from django.apps import apps
+from django.contrib.auth import authenticate
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone, translation
+from oauth2_provider.models import AccessToken, set_token_value
+
+from bridgenote.accounts.models import Profile, User
+from bridgenote.api.models import OAuthApplication
+from bridgenote.moderation import services
+from bridgenote.moderation.models import AccountStanding, ModerationDecision, ReasonTemplate
+from bridgenote.notes.models import Note
+from bridgenote.notify import queries
+from bridgenote.notify.models import Notification
+from tests.factories import UserFactory, ava, liwei
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def account_templates(db: None) -> None:
+    migration = importlib.import_module("bridgenote.moderation.migrations.0005_account_actions")
+    migration.add_account_templates(apps, None)
+
+
+@pytest.fixture
+def moderator() -> User:
+    return UserFactory(handle="mod", is_moderator=True)
+
+
+@pytest.fixture
+def moderator_client(client: Client, moderator: User) -> Client:
+    client.force_login(moderator)
+    return client
+
+
+def _template(code: str = "account_spam") -> ReasonTemplate:
+    return ReasonTemplate.objects.get(code=code)
+
+
+def _note(author: User, title: str = "Brunch") -> Note:
+    return Note.objects.create(
+        author=author, title=title, body="x", status=Note.Status.PUBLISHED, media_ready=True,
+        published_at=timezone.now(),
+    )  # fmt: skip
+
+
+def _act(client: Client, account: User, action: str, **extra: Any) -> Any:
+    data = {"action": action, "template": _template().pk, "reason_en": "", "reason_zh": ""}
+    data.update(extra)
+    return client.post(reverse("moderation:account", args=[account.pk]), data)
+
+
+def _notice(user: User) -> tuple[str, str]:
+    user = User.objects.select_related("profile").get(pk=user.pk)
+    page = queries.notification_page(user=user, tab="comments", cursor=None)
+    group = page.groups[0]
+    return group.sentence, group.reason
+
+
+@pytest.mark.parametrize(
+    "language,sentence,reason",
+    [
+        ("en", "A moderator warned you", "This account posts advertising"),
+        ("zh-hans", "管理员就你在 Bridgenote 上的行为向你发出了警告", "该账号发布广告"),
+    ],
+)
+def test_warn_tells_the_user_in_their_language(
+    language: str, sentence: str, reason: str, moderator_client: Client,
+    django_capture_on_commit_callbacks: Any,
+) -> None:  # fmt: skip
+    user = liwei()
+    Profile.objects.filter(user=user).update(ui_language=language)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _act(moderator_client, user, "warn")
+    assert response.status_code == 302
+    notice = Notification.objects.get(recipient=user)
+    assert notice.detail["target"] == "account" and notice.detail["outcome"] == "warned"
+    other = "en" if language == "zh-hans" else "zh-hans"
+    with translation.override(other):  # the recipient's language wins
+        text, shown_reason = _notice(user)
+    assert text.startswith(sentence)
+    assert shown_reason.startswith(reason)
+    assert AccountStanding.objects.get(user=user).warnings == 1
+    log = moderator_client.get(reverse("moderation:log")).content.decode()
+    assert "This account posts advertising" in log
+
+
+def test_limited_account_notes_leave_discover_and_come_back(
+    moderator: User, django_capture_on_commit_callbacks: Any
+) -> None:
+    author, reader = ava(), liwei()
+    old = _note(author)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.account_action(
+            account=author, moderator=moderator, action="limit_account", template=_template()
+        )
+    new = _note(author, title="New brunch")  # what notes.services does after saving:
+    services.after_note_saved(note=new, decision=services.note_check_submission(
+        author=author, title=new.title, body=new.body))  # fmt: skip
+    assert {old.pk: "limited", new.pk: "limited"} == dict(
+        Note.objects.filter(author=author).values_list("pk", "moderation")
+    )
+    assert not Note.objects.visible_to(reader).discoverable().filter(author=author).exists()
+    # still reachable by link and from the profile
+    client = Client()
+    client.force_login(reader)
+    assert client.get(f"/notes/{old.pk}/").status_code == 200
+    assert Notification.objects.get(recipient=author).detail["outcome"] == "account_limited"
+    services.account_action(
+        account=author, moderator=moderator, action="unlimit_account", reason_en="Lifted."
+    )
+    assert set(Note.objects.visible_to(reader).discoverable().filter(author=author)) == {old, new}
+
+
+def test_suspended_user_cannot_sign_in_and_their_notes_404(
+    moderator_client: Client, django_capture_on_commit_callbacks: Any
+) -> None:
+    user, reader = ava(), liwei()
+    user.set_password("a long passphrase 42")
+    user.save()
+    note = _note(user)
+    limited = _note(user, title="limited one")
+    Note.objects.filter(pk=limited.pk).update(moderation="limited")
+    session = Client()
+    session.force_login(user)
+    assert session.get("/notifications/").status_code == 200
+    app = OAuthApplication.objects.create(
+        name="Elk", redirect_uris="https://elk.example/callback", scopes="read",
+        client_type="confidential", authorization_grant_type="authorization-code",
+    )  # fmt: skip
+    raw = secrets.token_urlsafe(32)
+    token = AccessToken(user=user, application=app, scope="read",
+                        expires=timezone.now() + dt.timedelta(days=1))  # fmt: skip
+    set_token_value(token, raw)
+    token.save()
+    bearer = {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
+    assert Client().get("/api/v1/accounts/verify_credentials", **bearer).status_code == 200
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert _act(moderator_client, user, "suspend").status_code == 302
+    user.refresh_from_db()
+    assert not user.is_active
+    assert authenticate(username="ava", password="a long passphrase 42") is None
+    assert session.get("/notifications/").status_code == 302  # signed out
+    assert Client().get("/api/v1/accounts/verify_credentials", **bearer).status_code == 401
+    reader_client = Client()
+    reader_client.force_login(reader)
+    assert reader_client.get(f"/notes/{note.pk}/").status_code == 404
+    assert not Note.objects.visible_to(reader).filter(author=user).exists()
+    assert Notification.objects.get(recipient=user).detail["outcome"] == "suspended"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert _act(moderator_client, user, "unsuspend").status_code == 302
+    user.refresh_from_db()
+    assert user.is_active
+    assert dict(Note.objects.filter(author=user).values_list("pk", "moderation")) == {
+        note.pk: "published", limited.pk: "limited",
+    }  # fmt: skip
+    assert reader_client.get(f"/notes/{note.pk}/").status_code == 200
+    actions = list(ModerationDecision.objects.filter(account=user).values_list("action", flat=True))
+    assert sorted(actions) == ["suspend", "unsuspend"]
+
+
+def test_account_action_needs_a_reason_and_a_valid_action(moderator_client: Client) -> None:
+    user = ava()
+    response = _act(moderator_client, user, "suspend", template="")
+    assert response.status_code == 400
+    assert "reason" in response.content.decode()
+    assert _act(moderator_client, user, "delete").status_code == 400
+    assert _act(moderator_client, user, "unsuspend").status_code == 400  # not suspended
+    assert User.objects.get(pk=user.pk).is_active
+    assert not ModerationDecision.objects.filter(account=user).exists()
+
+
+def test_account_page_in_chinese_and_linked_from_a_report_case(
+    moderator_client: Client, moderator: User
+) -> None:
+    user, reporter = ava(), liwei()
+    services.report_create(reporter=reporter, account=user, category="spam", text="")
+    case = services.ModerationCase.objects.get(account=user)
+    html = moderator_client.get(reverse("moderation:case", args=[case.pk])).content.decode()
+    assert reverse("moderation:account", args=[user.pk]) in html
+    page = moderator_client.get(
+        reverse("moderation:account", args=[user.pk]), HTTP_ACCEPT_LANGUAGE="zh-hans"
+    ).content.decode()
+    assert "警告" in page and "暂停" in page
+
+
+def test_normal_users_cannot_act(client: Client) -> None:
+    user, other = ava(), liwei()
+    client.force_login(other)
+    assert _act(client, user, "suspend").status_code == 404
+    with pytest.raises(services.ModerationError):
+        services.account_action(account=user, moderator=other, action="warn", template=_template())
+    assert User.objects.get(pk=user.pk).is_active
