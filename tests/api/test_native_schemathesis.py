@@ -9,7 +9,9 @@ import secrets
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from django.test import Client
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
@@ -73,6 +75,19 @@ def operations() -> list[tuple[str, str, GenerationMode]]:
             if op.get("parameters") or op.get("requestBody"):
                 found.append((method.upper(), path, GenerationMode.NEGATIVE))
     return found
+
+
+@pytest.fixture(autouse=True)
+def keep_the_test_connection():
+    """Schemathesis calls the WSGI handler itself, whose request signals close "old" database
+    connections: on PostgreSQL (no persistent connections in tests) that would close the test's
+    own connection in the middle of its transaction. Django's test client detaches the same
+    handlers while it runs a request."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @pytest.fixture(scope="module")
