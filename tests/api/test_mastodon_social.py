@@ -1,17 +1,12 @@
 """Follows, blocks and mutes, an account's statuses, search, trends and translation through
 the Mastodon API; and the IDOR sweep over every ID-taking route of the route table."""
 
-import datetime as dt
 import re
-import secrets
 
 import pytest
-from django.utils import timezone
-from oauth2_provider.models import AccessToken, set_token_value
 
 from bridgenote.accounts.models import Profile
 from bridgenote.api.mastodon.urls import ROUTES
-from bridgenote.api.models import OAuthApplication
 from bridgenote.engage.models import Block, Follow, Mute
 from bridgenote.engage.services import comment_create, follow_create, like_create
 from bridgenote.feeds.services import discover_refresh
@@ -23,24 +18,6 @@ from bridgenote.search.services import search_index_note, search_index_topic, se
 from tests.factories import UserFactory, ava, liwei
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def bearer():
-    app = OAuthApplication.objects.create(
-        name="Elk", redirect_uris="https://elk.example/callback", scopes="read write follow",
-        client_type="confidential", authorization_grant_type="authorization-code",
-    )  # fmt: skip
-
-    def make(user, scopes: str = "read write follow") -> dict[str, str]:
-        raw = secrets.token_urlsafe(32)
-        token = AccessToken(user=user, application=app, scope=scopes,
-                            expires=timezone.now() + dt.timedelta(days=1))  # fmt: skip
-        set_token_value(token, raw)
-        token.save()
-        return {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
-
-    return make
 
 
 def image(user, alt_text=""):

@@ -1,16 +1,12 @@
 """Statuses, media and timelines of the Mastodon API through the Django test client."""
 
-import datetime as dt
 import re
 import secrets
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import timezone
-from oauth2_provider.models import AccessToken, set_token_value
 
 from bridgenote.api.mastodon.statuses import split_status
-from bridgenote.api.models import OAuthApplication
 from bridgenote.engage.models import Collect, Comment, Follow, Like
 from bridgenote.engage.services import comment_create
 from bridgenote.media.models import Attachment
@@ -20,24 +16,6 @@ from tests.factories import UserFactory, ava, liwei
 from tests.media.conftest import photo
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def bearer():
-    app = OAuthApplication.objects.create(
-        name="Elk", redirect_uris="https://elk.example/callback", scopes="read write follow",
-        client_type="confidential", authorization_grant_type="authorization-code",
-    )  # fmt: skip
-
-    def make(user, scopes: str = "read write follow") -> dict[str, str]:
-        raw = secrets.token_urlsafe(32)
-        token = AccessToken(user=user, application=app, scope=scopes,
-                            expires=timezone.now() + dt.timedelta(days=1))  # fmt: skip
-        set_token_value(token, raw)
-        token.save()
-        return {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
-
-    return make
 
 
 def image(user, **fields):
