@@ -21,8 +21,8 @@ from django.template.loader import get_template
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
+from bridgenote.core.fastsql import Precompiled, padded
 from bridgenote.feeds import localcache
-from bridgenote.feeds.fastsql import Precompiled, padded
 from bridgenote.feeds.visibility import discoverable, following_visible, without_hidden
 from bridgenote.notes.models import Note
 

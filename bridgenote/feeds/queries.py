@@ -12,9 +12,9 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Count
 
+from bridgenote.core.fastsql import Precompiled
 from bridgenote.engage.models import Follow
 from bridgenote.feeds import inbox_cache, localcache
-from bridgenote.feeds.fastsql import Precompiled
 from bridgenote.feeds.models import HybridAuthor, InboxEntry
 from bridgenote.feeds.services import inbox_boundary, trending_since
 from bridgenote.feeds.visibility import discoverable, following_visible
@@ -56,7 +56,7 @@ def _note_instances(viewer_id: int, ids: Sequence[int]) -> dict[int, Any]:
     return {n.pk: n for n in _cards(following_visible(viewer_id).filter(pk__in=ids))}
 
 
-# The hot reads, compiled once per process (see fastsql.py).
+# The hot reads, compiled once per process (see core/fastsql.py).
 _INBOX = Precompiled(
     lambda user, before, floor, limit: (
         InboxEntry.objects.filter(user_id=user, note_id__lt=before, note_id__gte=floor)

@@ -15,7 +15,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import render
@@ -25,8 +24,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 from bridgenote.feeds import localcache
-from bridgenote.feeds.fastsql import Precompiled
-from bridgenote.notify.models import Notification
+from bridgenote.notify.queries import unread_count
 
 _CSRF = "\x00csrf\x00"
 _BODY = "\x00body\x00"
@@ -34,24 +32,6 @@ SHELL_MAX = 2000
 _shells: OrderedDict[tuple[Any, ...], str] = OrderedDict()
 _lock = threading.Lock()
 localcache.on_clear(_shells.clear)
-
-_UNREAD = Precompiled(
-    lambda user: (
-        Notification.objects.filter(recipient_id=user, is_read=False)
-        .order_by()
-        .values("recipient_id")
-        .annotate(n=Count("id"))
-        .values_list("n")
-    )
-)
-
-
-def unread_count(user: Any) -> int:
-    """Same count as ``notify.queries.unread_count`` (one indexed COUNT), precompiled."""
-    if not user.is_authenticated:
-        return 0
-    rows = _UNREAD.rows(user=user.pk)
-    return int(rows[0][0]) if rows else 0
 
 
 def render_page(
@@ -74,7 +54,7 @@ def render_page(
         get_language(),
         user.is_authenticated,
         request.get_full_path(),
-        unread_count(user),
+        unread_count(user),  # notify's badge count
         key,
     )
     with _lock:

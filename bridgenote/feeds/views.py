@@ -13,9 +13,9 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.views.decorators.http import require_POST
 
+from bridgenote.core.fastsql import Precompiled
 from bridgenote.feeds import localcache, ranking
 from bridgenote.feeds.cards import card_html, discover_cards, following_cards
-from bridgenote.feeds.fastsql import Precompiled
 from bridgenote.feeds.forms import FeedPreferencesForm
 from bridgenote.feeds.models import FeedPreferences
 from bridgenote.feeds.presenters import why_lines

@@ -12,16 +12,29 @@ from django.utils import translation
 from django.utils.translation import gettext, ngettext
 
 from bridgenote.accounts.models import User
+from bridgenote.core.fastsql import Precompiled
 from bridgenote.engage.models import Comment
 from bridgenote.notes.models import Note
 from bridgenote.notify.models import ModerationOutcome, Notification, Tab, Verb
+
+# Asked on every signed-in page (the badge): compiled once per process.
+_UNREAD = Precompiled(
+    lambda user: (
+        Notification.objects.filter(recipient_id=user, is_read=False)
+        .order_by()
+        .values("recipient_id")
+        .annotate(n=Count("id"))
+        .values_list("n")
+    )
+)
 
 
 def unread_count(user: Any) -> int:
     """One indexed COUNT over the partial index of unread notifications."""
     if not getattr(user, "is_authenticated", False):
         return 0
-    return Notification.objects.filter(recipient_id=user.pk, is_read=False).count()
+    rows = _UNREAD.rows(user=user.pk)
+    return int(rows[0][0]) if rows else 0
 
 
 def unread_by_tab(user: Any) -> dict[str, int]:

@@ -13,9 +13,9 @@ from django.utils import timezone
 from oauth2_provider.models import AccessToken, set_token_value
 
 from bridgenote.api.models import OAuthApplication
+from bridgenote.core.fastsql import Precompiled, padded
 from bridgenote.engage.models import Block, Like
 from bridgenote.feeds.cards import following_cards
-from bridgenote.feeds.fastsql import Precompiled, padded
 from bridgenote.notes.models import Note
 from bridgenote.notify.models import Notification
 from tests.factories import UserFactory, ava, liwei

@@ -20,9 +20,9 @@ from django.utils.html import escape
 from bridgenote.accounts.models import User
 from bridgenote.api.mastodon.http import isotime
 from bridgenote.api.mastodon.serializers import absolute, account
+from bridgenote.core.fastsql import Precompiled, padded
 from bridgenote.engage.models import Collect, Comment, CommentLike, Like
 from bridgenote.feeds.cards import SIZES
-from bridgenote.feeds.fastsql import Precompiled, padded
 from bridgenote.media.models import Attachment
 from bridgenote.notes.models import Note, NoteAttachment
 from bridgenote.notes.parsing import tokenize
