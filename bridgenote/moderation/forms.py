@@ -12,8 +12,11 @@ DECISION_CHOICES = [
 ]
 
 
-class DecisionForm(forms.Form):
-    action = forms.ChoiceField(label=_("Decision"), choices=DECISION_CHOICES)
+class ReasonForm(forms.Form):
+    """A decision's reason: a template and/or free text in English and Chinese. Subclasses
+    declare ``action``, shown first."""
+
+    field_order = ["action"]
     template = forms.ModelChoiceField(
         label=_("Reason"),
         queryset=ReasonTemplate.objects.filter(enabled=True),
@@ -27,12 +30,18 @@ class DecisionForm(forms.Form):
         label=_("Reason in Chinese"), required=False, max_length=2000, widget=forms.Textarea
     )
 
+    @staticmethod
+    def has_reason(data: dict[str, object]) -> bool:
+        return bool(data.get("template") or data.get("reason_en") or data.get("reason_zh"))
+
+
+class DecisionForm(ReasonForm):
+    action = forms.ChoiceField(label=_("Decision"), choices=DECISION_CHOICES)
+
     def clean(self) -> dict[str, object]:
         data = super().clean() or {}
         action = data.get("action")
-        if action in ("limit", "remove") and not (
-            data.get("template") or data.get("reason_en") or data.get("reason_zh")
-        ):
+        if action in ("limit", "remove") and not self.has_reason(data):
             raise forms.ValidationError(_("Give the author a reason: pick one or write one."))
         return data
 
@@ -100,25 +109,13 @@ ACCOUNT_ACTION_CHOICES = [
 ]
 
 
-class AccountActionForm(forms.Form):
+class AccountActionForm(ReasonForm):
     """Warn, limit or suspend an account (or lift a limit or suspension), always with a reason."""
 
     action = forms.ChoiceField(label=_("Action"), choices=ACCOUNT_ACTION_CHOICES)
-    template = forms.ModelChoiceField(
-        label=_("Reason"),
-        queryset=ReasonTemplate.objects.filter(enabled=True),
-        required=False,
-        empty_label=_("(no template)"),
-    )
-    reason_en = forms.CharField(
-        label=_("Reason in English"), required=False, max_length=2000, widget=forms.Textarea
-    )
-    reason_zh = forms.CharField(
-        label=_("Reason in Chinese"), required=False, max_length=2000, widget=forms.Textarea
-    )
 
     def clean(self) -> dict[str, object]:
         data = super().clean() or {}
-        if not (data.get("template") or data.get("reason_en") or data.get("reason_zh")):
+        if not self.has_reason(data):
             raise forms.ValidationError(_("Give the account a reason: pick one or write one."))
         return data
