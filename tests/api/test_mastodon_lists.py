@@ -14,7 +14,7 @@ from bridgenote.engage.services import (
     like_create,
 )
 from bridgenote.feeds.services import discover_refresh
-from tests.api.test_mastodon_social import bearer, note_of  # noqa: F401
+from tests.api.test_mastodon_social import note_of
 from tests.factories import UserFactory, ava, liwei
 
 pytestmark = pytest.mark.django_db
@@ -54,14 +54,14 @@ WHOLE = {
 
 
 @pytest.fixture
-def world(bearer, django_capture_on_commit_callbacks):  # noqa: F811
+def world(bearer, django_capture_on_commit_callbacks):
     """At least two items in every list, as seen by ava (with the after-commit jobs run, as
     the Following feed is filled by them)."""
     with django_capture_on_commit_callbacks(execute=True):
         return _world(bearer)
 
 
-def _world(bearer):  # noqa: F811
+def _world(bearer):
     me, li = ava(), liwei()
     fans = [UserFactory() for _ in range(2)]
     mine = [note_of(me, title=f"Walk {i}", body="#walk #stroll") for i in range(2)]

@@ -7,13 +7,13 @@ import pytest
 from bridgenote.api.models import Marker
 from bridgenote.engage.services import comment_create, follow_create, like_create
 from bridgenote.notify.models import Notification
-from tests.api.test_mastodon_statuses import bearer, note_of  # noqa: F401 (fixture)
+from tests.api.test_mastodon_statuses import note_of
 from tests.factories import UserFactory, ava, liwei
 
 pytestmark = pytest.mark.django_db
 
 
-def test_notifications_map_likes_follows_and_comments(client, bearer):  # noqa: F811
+def test_notifications_map_likes_follows_and_comments(client, bearer):
     me, li = ava(), liwei()
     note = note_of(me)
     follow_create(follower=li, followee=me)
@@ -37,7 +37,7 @@ def test_notifications_map_likes_follows_and_comments(client, bearer):  # noqa: 
     assert [n["type"] for n in without] == ["favourite"]
 
 
-def test_notifications_paginate_dismiss_and_clear(client, bearer):  # noqa: F811
+def test_notifications_paginate_dismiss_and_clear(client, bearer):
     me = ava()
     fans = [UserFactory() for _ in range(3)]
     for fan in fans:
@@ -56,7 +56,7 @@ def test_notifications_paginate_dismiss_and_clear(client, bearer):  # noqa: F811
     assert client.get("/api/v1/notifications", **headers).json() == []
 
 
-def test_someone_elses_notification_is_404(client, bearer):  # noqa: F811
+def test_someone_elses_notification_is_404(client, bearer):
     me, li = ava(), liwei()
     follow_create(follower=me, followee=li)
     theirs = Notification.objects.get(recipient=li)
@@ -66,7 +66,7 @@ def test_someone_elses_notification_is_404(client, bearer):  # noqa: F811
     assert Notification.objects.filter(pk=theirs.pk).exists()
 
 
-def test_markers_are_saved_versioned_and_read(client, bearer):  # noqa: F811
+def test_markers_are_saved_versioned_and_read(client, bearer):
     me, li = ava(), liwei()
     follow_create(follower=li, followee=me)
     headers = bearer(me)
