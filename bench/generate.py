@@ -482,6 +482,8 @@ def main(argv: list[str] | None = None) -> int:
                     "user_id": user_ids[i],
                     "display_name": f"用户{i}" if speaks_zh[i] else f"User {i}",
                     "bio": "",
+                    "bio_pending": "",
+                    "bio_moderation": "published",
                     "avatar": "",
                     "languages_spoken": '["zh"]' if speaks_zh[i] else '["en"]',
                     "languages_learning": '["en"]' if speaks_zh[i] else '["zh"]',
@@ -566,6 +568,7 @@ def main(argv: list[str] | None = None) -> int:
         "is_pinned": False,
         "is_deleted": False,
         "deleted_at": None,
+        "moderation": "published",
         "created_at": now_ts,
     }
     writer.write(
