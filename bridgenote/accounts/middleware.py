@@ -5,7 +5,7 @@ from functools import partial
 from typing import Any, TypeGuard
 
 from django.conf import settings
-from django.contrib.auth import (
+from django.contrib.auth import (  # type: ignore[attr-defined]
     BACKEND_SESSION_KEY,
     HASH_SESSION_KEY,
     _get_user_session_key,
@@ -165,5 +165,5 @@ class AuthenticationMiddleware(django_auth_middleware.AuthenticationMiddleware):
     def process_request(self, request: HttpRequest) -> None:
         if not hasattr(request, "session"):
             raise ImproperlyConfigured("AuthenticationMiddleware needs SessionMiddleware first.")
-        request.user = SimpleLazyObject(lambda: get_user(request))
-        request.auser = partial(django_auth_middleware.auser, request)  # type: ignore[attr-defined]
+        request.user = SimpleLazyObject(lambda: get_user(request))  # type: ignore[assignment]
+        request.auser = partial(django_auth_middleware.auser, request)

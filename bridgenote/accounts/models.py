@@ -80,8 +80,9 @@ class User(AbstractBaseUser, PermissionsMixin):  # type: ignore[django-manager-m
         # A new password (set_password, which a hash upgrade at log-in does not count as) or
         # none at all: the account's API tokens stop working with it (Django's session hash
         # already ends the other sessions).
+        new_password = getattr(self, "_password", None) is not None
         changed = not self._state.adding and (
-            self._password is not None or getattr(self, "_credentials_changed", False)
+            new_password or getattr(self, "_credentials_changed", False)
         )
         super().save(*args, **kwargs)
         if changed:

@@ -189,7 +189,7 @@ def test_the_token_user_is_the_whole_account(app):
 
 
 def test_an_unknown_token_of_the_right_shape_is_refused(app):
-    client, _ = signed_in(app, ava())
+    signed_in(app, ava())
     stranger = Mastodon(access_token="x" * 43, api_base_url=app["base"])
     with pytest.raises(MastodonUnauthorizedError):
         stranger.account_verify_credentials()
