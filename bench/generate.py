@@ -570,6 +570,7 @@ def main(argv: list[str] | None = None) -> int:
         "is_pinned": False,
         "is_deleted": False,
         "deleted_at": None,
+        "moderation": "published",
         "created_at": now_ts,
     }
     writer.write(

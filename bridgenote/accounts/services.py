@@ -177,6 +177,27 @@ def _ui_language(value: str) -> str:
 
 
 @transaction.atomic
+def api_access_revoke(*, user_id: int) -> int:
+    """End every OAuth credential of the account: access and refresh tokens, unused
+    authorization codes. Called when its password changes or is removed (``User.save``), as
+    Mastodon revokes an account's access then; apps must be authorized again. Returns how many
+    access tokens went."""
+    from oauth2_provider.models import (
+        get_access_token_model,
+        get_grant_model,
+        get_id_token_model,
+        get_refresh_token_model,
+    )
+
+    access_token = get_access_token_model()
+    _, deleted = access_token.objects.filter(user_id=user_id).delete()
+    get_refresh_token_model().objects.filter(user_id=user_id).delete()
+    get_grant_model().objects.filter(user_id=user_id).delete()
+    get_id_token_model().objects.filter(user_id=user_id).delete()
+    return deleted.get(access_token._meta.label, 0)
+
+
+@transaction.atomic
 def user_sign_up(
     *,
     handle: str,
