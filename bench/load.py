@@ -226,6 +226,12 @@ def main(argv: list[str] | None = None) -> int:
         help='comma-separated scenario names ("following, longest history": both parts)',
     )
     parser.add_argument("--json", default="", help="also write the results to this file")
+    parser.add_argument(
+        "--cpu",
+        action="store_true",
+        help="also report each scenario's CPU time per request and GC pauses, measured inside"
+        " the server (bench/cpu_wsgi.py): figures that do not depend on the machine's load",
+    )
     args = parser.parse_args(argv)
     random.seed(7)
     django_setup()
@@ -261,6 +267,11 @@ def main(argv: list[str] | None = None) -> int:
         command += ["--workers", str(args.workers)]
     if args.server_threads:
         command += ["--threads", str(args.server_threads)]
+    cpu_dir = ""
+    if args.cpu:
+        cpu_dir = tempfile.mkdtemp(prefix="bench-cpu-")
+        env["BRIDGENOTE_BENCH_CPU_DIR"] = cpu_dir
+        command += ["--app", "bench.cpu_wsgi:application"]
     server = subprocess.Popen(
         command,
         cwd=ROOT,
@@ -367,9 +378,11 @@ def main(argv: list[str] | None = None) -> int:
         for name, requests in scenarios.items():
             if not requests or (only and not selected(name, only) and not name.startswith("floor")):
                 continue
+            window = time.monotonic()
             results[name] = run_wrk(
                 base, requests, duration=args.duration, clients=args.clients, threads=args.threads
             )
+            results[name]["window"] = (window, time.monotonic())
             print(f"  measured {name}: {results[name]['rps']:.0f} req/s", flush=True)
 
         # --- publish: time until every follower has the note, while reads go on -----------------
@@ -407,6 +420,7 @@ def main(argv: list[str] | None = None) -> int:
                 for label, row in (("hybrid (read-time merge)", hybrid_author), ("fan-out", fanned))
                 if row is not None
             ]
+            window = time.monotonic()
             reader.start()
             time.sleep(2)
             for publish in publishes:
@@ -415,6 +429,7 @@ def main(argv: list[str] | None = None) -> int:
             for publish in publishes:
                 publish.clean_up()
             background["rps"] = background["requests"] / background["seconds"]
+            background["window"] = (window, time.monotonic())
             results["following page during publish"] = background
         floor = results["floor /api/ping"]["rps"]
         print()
@@ -428,6 +443,10 @@ def main(argv: list[str] | None = None) -> int:
             )
         for line in publish_report:
             print(line)
+        if cpu_dir:
+            cpu = cpu_report(base, cpu_dir, results)
+            for name, row in cpu.items():
+                results[name]["cpu"] = row
         if missing:
             print("not measured (no HTTP endpoint served yet): " + ", ".join(missing))
         if args.json:
@@ -439,6 +458,76 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         stop_server(server)
     return 0
+
+
+def cpu_report(
+    base: str, cpu_dir: str, results: dict[str, dict[str, Any]]
+) -> dict[str, dict[str, Any]]:
+    """Per scenario, from the server's meter (bench/cpu_wsgi.py): CPU milliseconds per request
+    (mean, p50, p99) of the requests that ended in the scenario's window, and the garbage
+    collections in that window (count and CPU ms by generation, the longest)."""
+    import httpx
+
+    time.sleep(0.7)
+    for _ in range(40):  # each process writes its buffer on its next request
+        with contextlib.suppress(httpx.HTTPError):
+            httpx.get(f"{base}/api/ping", timeout=5)
+    requests: list[tuple[float, float, str]] = []
+    collections: list[tuple[float, int, float]] = []
+    for log in Path(cpu_dir).glob("*.log"):
+        for line in log.read_text().splitlines():
+            kind, *fields = line.split(" ", 3)
+            if kind == "request":
+                requests.append((float(fields[0]), float(fields[1]), fields[2]))
+            elif kind == "gc":
+                collections.append((float(fields[0]), int(fields[1]), float(fields[2])))
+    floor_path = "/api/ping"
+    out: dict[str, dict[str, Any]] = {}
+    floor_mean = None
+    print()
+    print(
+        f"{'scenario (CPU in the server)':<32} {'ms/req':>7} {'ratio':>7} {'p50':>6} {'p99':>6}"
+        f" {'max':>6} {'GC n':>5} {'GC ms':>7} {'GC max':>7} {'gen2 n':>6} {'gen2 max':>8}"
+    )
+    for name, result in results.items():
+        start, end = result["window"]
+        cpu = sorted(
+            spent * 1000
+            for at, spent, path in requests
+            if start <= at <= end and (path == floor_path) == name.startswith("floor")
+        )
+        gcs = [(gen, spent * 1000) for at, gen, spent in collections if start <= at <= end]
+        if not cpu:
+            continue
+        mean = sum(cpu) / len(cpu)
+        if name.startswith("floor"):
+            floor_mean = mean
+        gen2 = [spent for gen, spent in gcs if gen == 2]
+        row = {
+            "requests": len(cpu),
+            "mean_ms": mean,
+            "p50_ms": cpu[len(cpu) // 2],
+            "p99_ms": cpu[min(len(cpu) - 1, int(len(cpu) * 0.99))],
+            "max_ms": cpu[-1],
+            "gc_count": len(gcs),
+            "gc_ms": sum(spent for _gen, spent in gcs),
+            "gc_max_ms": max((spent for _gen, spent in gcs), default=0.0),
+            "gen2_count": len(gen2),
+            "gen2_max_ms": max(gen2, default=0.0),
+            "seconds": end - start,
+        }
+        out[name] = row
+        ratio = f"{floor_mean / mean:.1%}" if floor_mean else ""
+        print(
+            f"{name:<32} {mean:>7.2f} {ratio:>7} {row['p50_ms']:>6.2f} {row['p99_ms']:>6.2f}"
+            f" {row['max_ms']:>6.1f} {row['gc_count']:>5} {row['gc_ms']:>7.1f}"
+            f" {row['gc_max_ms']:>7.1f} {row['gen2_count']:>6} {row['gen2_max_ms']:>8.1f}"
+        )
+    print(
+        "(ratio: the floor's CPU per request over the scenario's, the req/s ratio a CPU-bound"
+        " server would reach)"
+    )
+    return out
 
 
 def selected(name: str, only: set[str]) -> bool:

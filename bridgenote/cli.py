@@ -48,6 +48,11 @@ def serve(argv: list[str]) -> int:
         help="request threads per web process (default 2)",
     )
     parser.add_argument("--no-worker", action="store_true", help="do not start the job worker")
+    parser.add_argument(
+        "--app",
+        default="bridgenote.wsgi:application",
+        help="the WSGI application (module:attribute; bench/load.py --cpu wraps it in a meter)",
+    )
     args = parser.parse_args(argv)
 
     _django_setup()
@@ -61,7 +66,7 @@ def serve(argv: list[str]) -> int:
         "--workers", str(args.workers),
         "--blocking-threads", str(args.threads),
         "--no-ws",
-        "bridgenote.wsgi:application",
+        args.app,
     ]  # fmt: skip
     children = [subprocess.Popen(web)]  # noqa: S603
     if settings.EMBEDDED_WORKER and not args.no_worker:

@@ -36,8 +36,13 @@ localcache.on_clear(_shells.clear)
 
 def fill_csrf(html: str, request: HttpRequest) -> SafeString:
     """``html``, rendered once with ``csrf_token`` = ``CSRF_SLOT`` (by a template of ours),
-    with this request's CSRF token in the slot."""
-    return mark_safe(html.replace(CSRF_SLOT, escape(get_token(request))))  # noqa: S308 - our template, an escaped token
+    with this request's CSRF token in the slot (masked once per request: masking draws 32
+    random characters)."""
+    token = getattr(request, "_feeds_csrf_html", None)
+    if token is None:
+        token = escape(get_token(request))
+        request._feeds_csrf_html = token  # type: ignore[attr-defined]
+    return mark_safe(html.replace(CSRF_SLOT, token))  # noqa: S308 - our template, an escaped token
 
 
 def render_page(

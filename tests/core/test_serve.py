@@ -71,9 +71,12 @@ def test_serve_caps_default_workers_and_takes_explicit_values(
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(32)))
     assert cli.default_workers() == 4
     assert cli.serve(["--workers", "3", "--threads", "1", "--no-worker"]) == 0
-    (web,) = started
+    assert cli.serve(["--no-worker", "--app", "bench.cpu_wsgi:application"]) == 0
+    web, metered = started
     assert _option(web, "--workers") == "3"
     assert _option(web, "--blocking-threads") == "1"
+    assert web[-1] == "bridgenote.wsgi:application"
+    assert metered[-1] == "bench.cpu_wsgi:application"
 
 
 def test_worker_nice_lowers_its_priority(monkeypatch: pytest.MonkeyPatch) -> None:
