@@ -181,6 +181,11 @@ else:
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # `bridgenote serve` starts one job worker in the same command unless this is false.
 EMBEDDED_WORKER = env.boolean("EMBEDDED_WORKER", True)
+# The embedded worker runs at this niceness (0-19), so fan-out and other jobs take the CPU the
+# web workers leave rather than competing with page requests (docs/operations.md).
+EMBEDDED_WORKER_NICE = env.integer("EMBEDDED_WORKER_NICE", 10, minimum=0, maximum=19)
+# Web processes freeze their long-lived objects out of garbage collection (bridgenote/wsgi.py).
+GC_FREEZE = env.boolean("GC_FREEZE", True)
 # Periodic jobs (core/scheduler.py): each `bridgenote worker` runs the scheduler; a row per job in
 # the database makes sure one worker enqueues each run. Interval in minutes, 0 turns a job off.
 SCHEDULER_ENABLED = env.boolean("SCHEDULER", True)
