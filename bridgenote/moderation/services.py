@@ -957,10 +957,16 @@ def rescan_step(
                 owners.append((note_id, field))
                 texts.append(text)
                 languages.append(lang or None)
+    # The batch's id range rather than a list of 1,000 ids (preparing each value of an IN
+    # list costs the ORM more than the query); notes of the range outside the batch (not
+    # published) are skipped here.
+    batch_ids = {row[0] for row in rows}
     alts = NoteAttachment.objects.filter(
-        note_id__in=[row[0] for row in rows], attachment__alt_text__gt=""
+        note_id__gte=rows[0][0], note_id__lte=rows[-1][0], attachment__alt_text__gt=""
     ).values_list("note_id", "position", "attachment__alt_text")
     for note_id, position, alt in alts:
+        if note_id not in batch_ids:
+            continue
         owners.append((note_id, f"alt_text:{position}"))
         texts.append(alt)
         languages.append(None)
@@ -1037,13 +1043,23 @@ def _flag_notes(flagged: list[tuple[int, str, list[dict[str, Any]]]]) -> None:
         )
         Note.objects.filter(pk__in=still).update(moderation=state)
         changed.update(still)
-    for note_id, action, _matches in flagged:
-        _note_changed(note_id)
-        if note_id in changed:
-            _tell_author(
-                note_id=note_id, outcome="rule_limited" if action == "limit" else "held",
-                category=case_category(cases[note_id]),
-            )  # fmt: skip
+    # The follow-ups of the whole batch in two jobs after commit (feeds and search, the
+    # authors' notices), not two per flagged note: enqueuing is a database write each.
+    from bridgenote.core.jobs import enqueue_on_commit
+    from bridgenote.notes.services import notes_changed
+    from bridgenote.notify.tasks import moderation_outcomes
+
+    notes_changed(note_ids=ids)
+    notices = [
+        {
+            "note_id": note_id, "outcome": "rule_limited" if action == "limit" else "held",
+            "category": case_category(cases[note_id]),
+        }  # fmt: skip
+        for note_id, action, _matches in flagged
+        if note_id in changed
+    ]
+    if notices:
+        enqueue_on_commit(moderation_outcomes, notices)
     ModerationDecision.objects.bulk_create(
         [
             ModerationDecision(
