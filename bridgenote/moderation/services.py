@@ -1052,9 +1052,10 @@ def _flag_notes(flagged: list[tuple[int, str, list[dict[str, Any]]]]) -> None:
     notes_changed(note_ids=ids)
     notices = [
         {
-            "note_id": note_id, "outcome": "rule_limited" if action == "limit" else "held",
+            "note_id": note_id,
+            "outcome": "rule_limited" if action == "limit" else "held",
             "category": case_category(cases[note_id]),
-        }  # fmt: skip
+        }
         for note_id, action, _matches in flagged
         if note_id in changed
     ]
