@@ -380,7 +380,15 @@ class AccountStanding(models.Model):
     are set to the "limited" moderation state; ``limited_notes`` lists the ids this changed,
     so lifting the limit publishes exactly those again). ``suspended``: ``User.is_active`` is
     False (no sign-in, no API token, sessions ended) and the account's notes are removed;
-    ``suspended_notes`` maps note id -> the state before, restored on unsuspension."""
+    ``suspended_notes`` maps note id -> the state before, restored on unsuspension.
+
+    Comments and the bio follow the issue's states: limiting makes the account's published
+    comments "limited" (they stay in threads, on the profile and by link, and tell nobody;
+    ``limited_comments`` lists them, and new comments are limited too) and its published
+    bio "limited" (``limited_bio``; a bio appears in no feed, search or topic page anyway);
+    suspending removes its shown comments from everyone (``suspended_comments``: id -> the
+    state before) and hides the bio with the profile (an inactive account's profile, API
+    account and bio translation are not found)."""
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, primary_key=True, on_delete=models.CASCADE,
@@ -390,6 +398,9 @@ class AccountStanding(models.Model):
     limited_notes = models.JSONField(default=list, blank=True)
     suspended = models.BooleanField(default=False)
     suspended_notes = models.JSONField(default=dict, blank=True)
+    limited_comments = models.JSONField(default=list, blank=True)
+    limited_bio = models.BooleanField(default=False)
+    suspended_comments = models.JSONField(default=dict, blank=True)
     warnings = models.PositiveIntegerField(default=0)
     updated_at = models.DateTimeField(default=timezone.now)
 
