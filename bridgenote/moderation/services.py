@@ -478,11 +478,16 @@ def decision_record(
     case.state = ModerationCase.State.CLOSED
     case.closed_at = timezone.now()
     case.save(update_fields=["state", "closed_at"])
+    kind = (
+        "comment" if case.comment_id is not None
+        else "bio" if case.account_id is not None
+        else "note"
+    )  # fmt: skip
     decision = ModerationDecision.objects.create(
         case=case, note_id=case.note_id, comment_id=case.comment_id, account_id=case.account_id,
         moderator=moderator, action=action, template=template,
-        reason_en=_join_reason(template.text_en if template else "", reason_en),
-        reason_zh=_join_reason(template.text_zh if template else "", reason_zh),
+        reason_en=_join_reason(template.text_for("en", kind) if template else "", reason_en),
+        reason_zh=_join_reason(template.text_for("zh", kind) if template else "", reason_zh),
     )  # fmt: skip
     if notify_author and (action != "approve" or before != Note.Moderation.PUBLISHED):
         _tell_author(
@@ -1321,8 +1326,8 @@ def account_action(
         _note_changed(note_id)
     decision = ModerationDecision.objects.create(
         account=account, moderator=moderator, action=action, template=template,
-        reason_en=_join_reason(template.text_en if template else "", reason_en),
-        reason_zh=_join_reason(template.text_zh if template else "", reason_zh),
+        reason_en=_join_reason(template.text_for("en", "account") if template else "", reason_en),
+        reason_zh=_join_reason(template.text_for("zh", "account") if template else "", reason_zh),
     )  # fmt: skip
     _tell_author(
         account_id=account.pk, target="account", outcome=_OUTCOME_OF_ACCOUNT_ACTION[action],
