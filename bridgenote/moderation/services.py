@@ -39,6 +39,7 @@ from bridgenote.moderation.rules import (
     current_version,
     decide,
     forget_matcher,
+    get_matcher,
     scan_image_hash,
     scan_text,
     scan_texts,
@@ -867,6 +868,10 @@ def rescan_start(*, started_by: User | None = None) -> RescanJob:
     from bridgenote.core.jobs import enqueue_on_commit
     from bridgenote.moderation.tasks import rescan_chunk_run, rescan_run
 
+    # Compile the current rules here (the moderator's request) so that the matcher cache
+    # file exists before the chunk jobs start: each worker then reads it instead of
+    # compiling the same rules itself (``rules.compile_cached``).
+    get_matcher()
     published = Note.objects.filter(
         status=Note.Status.PUBLISHED, moderation=Note.Moderation.PUBLISHED
     )
