@@ -354,7 +354,20 @@ def _cache_path(rules: list[dict[str, Any]], phrases: list[str]) -> Path | None:
 
 def _parts_from_json(text: str) -> _Parts:
     saved = json.loads(text)
-    compiled = [CompiledRule(*r[:5], frozenset(r[5]), *r[6:]) for r in saved["rules"]]
+    compiled = [
+        CompiledRule(
+            id=r[0],
+            term=r[1],
+            normalized=r[2],
+            action=r[3],
+            category=r[4],
+            languages=frozenset(r[5]),
+            prefix=r[6],
+            latin_start=r[7],
+            latin_end=r[8],
+        )
+        for r in saved["rules"]
+    ]
     exact = {key: (indexes, flags) for key, indexes, flags in saved["exact"]}
     pinyin = dict(saved["pinyin"])
     return compiled, exact, pinyin
