@@ -515,7 +515,7 @@ MODERATION_REPORTS_PER_HOUR = env.integer("MODERATION_REPORTS_PER_HOUR", 20, min
 # Distinct reports after which a published note is hidden until reviewed (0: never).
 MODERATION_REPORTS_TO_HOLD = env.integer("MODERATION_REPORTS_TO_HOLD", 0, minimum=0)
 # Notes per batch of a rescan job.
-MODERATION_RESCAN_BATCH = env.integer("MODERATION_RESCAN_BATCH", 1000, minimum=1)
+MODERATION_RESCAN_BATCH = env.integer("MODERATION_RESCAN_BATCH", 5000, minimum=1)
 # Notes per chunk job of a rescan (chunks run in parallel on the workers there are).
 MODERATION_RESCAN_CHUNK = env.integer("MODERATION_RESCAN_CHUNK", 100_000, minimum=1)
 # The public moderation log at /moderation/public-log/ (moderators' decisions and reasons,

@@ -7,6 +7,9 @@ no-op), and calls the notify services itself (no signals). Errors are ``engage.e
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Collection, Iterable
+
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -19,7 +22,17 @@ from bridgenote.core import ratelimit
 from bridgenote.core.text import detect_language
 from bridgenote.engage import queries
 from bridgenote.engage.errors import Forbidden, Invalid, NotFound, RateLimited
-from bridgenote.engage.models import Block, Board, Collect, Comment, CommentLike, Follow, Like, Mute
+from bridgenote.engage.models import (
+    SHOWN_STATES,
+    Block,
+    Board,
+    Collect,
+    Comment,
+    CommentLike,
+    Follow,
+    Like,
+    Mute,
+)
 from bridgenote.moderation.rules import Decision
 from bridgenote.notes.models import Note
 from bridgenote.notify import services as notify
@@ -412,6 +425,39 @@ def comment_reply(
     )
 
 
+def comments_moderation_set(
+    *, comment_ids: Iterable[int], state: str, only_from: Collection[str] | None = None
+) -> dict[int, str]:
+    """Set the moderation state of comments (the moderation app's only way to), keeping the
+    counters to what readers can see: a comment leaving ``SHOWN_STATES`` (held, removed)
+    no longer counts in its note's ``comment_count`` nor its root's ``reply_count``, and
+    counts again when it comes back. ``only_from``: change only comments in these states.
+    Returns each changed comment's state before."""
+    with transaction.atomic():
+        rows = Comment.objects.select_for_update().filter(pk__in=list(comment_ids))
+        if only_from is not None:
+            rows = rows.filter(moderation__in=list(only_from))
+        found = list(rows.values_list("pk", "moderation", "note_id", "root_id", "is_deleted"))
+        if not found:
+            return {}
+        Comment.objects.filter(pk__in=[row[0] for row in found]).update(moderation=state)
+        notes: Counter[int] = Counter()
+        roots: Counter[int] = Counter()
+        for _pk, before, note_id, root_id, is_deleted in found:
+            delta = (state in SHOWN_STATES) - (before in SHOWN_STATES)
+            if delta and not is_deleted:
+                notes[note_id] += delta
+                if root_id is not None:
+                    roots[root_id] += delta
+        for note_id, delta in notes.items():
+            if delta:
+                Note.objects.filter(pk=note_id).update(comment_count=F("comment_count") + delta)
+        for root_id, delta in roots.items():
+            if delta:
+                Comment.objects.filter(pk=root_id).update(reply_count=F("reply_count") + delta)
+    return {pk: str(before) for pk, before, *_ in found}
+
+
 def comment_delete(*, user: User, comment: Comment) -> bool:
     """Delete a comment: its author or the note's author may. The row stays, emptied and
     marked deleted, so replies keep their place ("comment deleted"). -1 to the note's comment
@@ -425,9 +471,10 @@ def comment_delete(*, user: User, comment: Comment) -> bool:
         Comment.objects.filter(pk=comment.pk).update(
             is_deleted=True, is_pinned=False, body="", deleted_at=timezone.now()
         )
-        Note.objects.filter(pk=comment.note_id).update(comment_count=F("comment_count") - 1)
-        if comment.root_id is not None:
-            Comment.objects.filter(pk=comment.root_id).update(reply_count=F("reply_count") - 1)
+        if comment.moderation in SHOWN_STATES:  # a held or removed one was not counted
+            Note.objects.filter(pk=comment.note_id).update(comment_count=F("comment_count") - 1)
+            if comment.root_id is not None:
+                Comment.objects.filter(pk=comment.root_id).update(reply_count=F("reply_count") - 1)
         notify.notifications_forget_comment(comment=comment)
     return True
 

@@ -195,6 +195,47 @@ def notify_moderation(
     )
 
 
+def notify_moderation_many(items: list[dict[str, Any]]) -> int:
+    """``notify_moderation(**item)`` for each item, with the notes' authors read in one query
+    and the notifications written in one insert (a moderation rescan's batch); items about
+    comments or accounts go one by one. Returns how many notifications were written."""
+    for item in items:
+        if item.get("outcome") not in ModerationOutcome.values:
+            raise ValueError(f"unknown moderation outcome {item.get('outcome')!r}")
+    about_notes = [
+        item for item in items if item.get("comment_id") is None and item.get("account_id") is None
+    ]
+    written = 0
+    for item in items:
+        if item.get("comment_id") is not None or item.get("account_id") is not None:
+            written += notify_moderation(**item) is not None
+    authors = dict(
+        Note.objects.filter(pk__in=[item.get("note_id") for item in about_notes]).values_list(
+            "pk", "author_id"
+        )
+    )
+    rows = [
+        Notification(
+            recipient_id=authors[item["note_id"]],
+            note_id=item["note_id"],
+            actor=None,
+            verb=Verb.MODERATION,
+            tab=TAB_OF_VERB[Verb.MODERATION],
+            detail={
+                "outcome": item["outcome"],
+                "reason_en": item.get("reason_en", ""),
+                "reason_zh": item.get("reason_zh", ""),
+                "category": item.get("category", ""),
+                "target": "note",
+            },
+        )
+        for item in about_notes
+        if item.get("note_id") in authors
+    ]
+    Notification.objects.bulk_create(rows)
+    return written + len(rows)
+
+
 def notifications_forget_between(*, a: User, b: User) -> None:
     """After a block: remove what each of the two was told about the other."""
     Notification.objects.filter(Q(recipient=a, actor=b) | Q(recipient=b, actor=a)).delete()
