@@ -34,6 +34,7 @@ from bridgenote.search.models import (
     SuggestPrefix,
     TopicAlias,
 )
+from bridgenote.search.queries import forget_suggestions
 
 # --- the note index -------------------------------------------------------------------------
 
@@ -292,6 +293,7 @@ def _prefix_rows(
 def search_index_user(*, user_id: int) -> None:
     """Make the suggestion entries of a person match their handle and display name (with
     pinyin), weighted by followers; none for a deactivated or deleted account."""
+    forget_suggestions()
     SuggestPrefix.objects.filter(kind=SuggestPrefix.Kind.USER, object_id=user_id).delete()
     user = User.objects.filter(id=user_id, is_active=True).select_related("profile").first()
     if user is None:
@@ -314,6 +316,7 @@ def search_index_topic(*, topic_id: int) -> None:
     from bridgenote.search.queries import topic_group_ids
 
     group = topic_group_ids(topic_id)
+    forget_suggestions()
     SuggestPrefix.objects.filter(kind=SuggestPrefix.Kind.TOPIC, object_id__in=group).delete()
     SuggestPrefix.objects.bulk_create(_topic_rows(group))
 
@@ -331,6 +334,7 @@ def _topic_rows(group: list[int]) -> list[SuggestPrefix]:
 
 def search_reindex_suggestions(*, progress: Callable[[int, int], None] | None = None) -> int:
     """Rebuild the topic and people suggestion entries from scratch. Returns the row count."""
+    forget_suggestions()
     groups = _alias_groups()
     aliases = {t for group in groups.values() for t in group[1:]}
     with transaction.atomic():
@@ -407,6 +411,7 @@ def _record(user: User | None, query: Query, normalised: str) -> None:
     threshold = settings.SEARCH_SUGGEST_MIN_COUNT
     # Refresh the suggestion weight when it first qualifies, then every tenth search.
     if log.count == threshold or (log.count > threshold and log.count % 10 == 0):
+        forget_suggestions()
         SuggestPrefix.objects.filter(kind=SuggestPrefix.Kind.QUERY, object_id=log.pk).delete()
         key = "".join(normalised.split())
         SuggestPrefix.objects.bulk_create(
