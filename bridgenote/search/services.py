@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.db import connection, connections, models, transaction
-from django.db.models import F, Sum
+from django.db.models import Sum
 from django.utils import timezone
 
 from bridgenote.accounts.models import User
@@ -30,7 +30,6 @@ from bridgenote.search.backends import backend
 from bridgenote.search.models import (
     NoteDocument,
     SearchHistory,
-    SearchQueryLog,
     SuggestPrefix,
     TopicAlias,
 )
@@ -389,33 +388,35 @@ def search_record(*, user: User | None, query: Query) -> None:
     normalised = _normalised(query)
     if query.is_empty or not normalised:
         return
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
-            # A count or a history line lost in a crash is harmless: don't make the searcher
-            # wait for this commit to reach the disk (the only write of a search).
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL synchronous_commit TO OFF")
-        _record(user, query, normalised)
+    if connection.vendor == "postgresql":
+        # A count or a history line lost in a crash is harmless: don't make the searcher
+        # wait for this commit to reach the disk (the only write of a search).
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+    _record(user, query, normalised)
 
 
 def _record(user: User | None, query: Query, normalised: str) -> None:
     display = " ".join(query.text.split())[:100]
-    log, created = SearchQueryLog.objects.get_or_create(
-        query=normalised, defaults={"display": display, "count": 1}
-    )
-    if not created:
-        SearchQueryLog.objects.filter(pk=log.pk).update(
-            count=F("count") + 1, last_searched_at=timezone.now()
+    # One statement (an upsert, on both databases) instead of a read, an update and a re-read.
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO search_searchquerylog (query, display, count, last_searched_at)"
+            " VALUES (%s, %s, 1, %s) ON CONFLICT (query) DO UPDATE"
+            " SET count = search_searchquerylog.count + 1,"
+            " last_searched_at = excluded.last_searched_at RETURNING id, count",
+            [normalised, display, now],
         )
-        log.refresh_from_db(fields=["count"])
+        log_id, count = cursor.fetchone()
     threshold = settings.SEARCH_SUGGEST_MIN_COUNT
     # Refresh the suggestion weight when it first qualifies, then every tenth search.
-    if log.count == threshold or (log.count > threshold and log.count % 10 == 0):
+    if count == threshold or (count > threshold and count % 10 == 0):
         forget_suggestions()
-        SuggestPrefix.objects.filter(kind=SuggestPrefix.Kind.QUERY, object_id=log.pk).delete()
+        SuggestPrefix.objects.filter(kind=SuggestPrefix.Kind.QUERY, object_id=log_id).delete()
         key = "".join(normalised.split())
         SuggestPrefix.objects.bulk_create(
-            _prefix_rows(SuggestPrefix.Kind.QUERY, log.pk, [key], log.count)
+            _prefix_rows(SuggestPrefix.Kind.QUERY, log_id, [key], count)
         )
     if user is not None and user.is_authenticated:
         SearchHistory.objects.update_or_create(
