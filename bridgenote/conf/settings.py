@@ -532,6 +532,8 @@ SEARCH_SUGGEST_MIN_COUNT = env.integer("SEARCH_SUGGEST_MIN_COUNT", 5, minimum=1)
 # a full pass when that leaves a page short): a word in a third of all notes then costs what a
 # rare one does.
 SEARCH_WINDOW = env.integer("SEARCH_WINDOW", 2000, minimum=100)
+# Suggestions for a prefix are kept this long in each process (0: not kept).
+SEARCH_SUGGEST_CACHE_SECONDS = env.integer("SEARCH_SUGGEST_CACHE_SECONDS", 30, minimum=0)
 SEARCH_HISTORY_MAX = env.integer("SEARCH_HISTORY_MAX", 50, minimum=1, maximum=1000)
 SEARCH_REINDEX_BATCH = env.integer("SEARCH_REINDEX_BATCH", 2000, minimum=10, maximum=100000)
 # Searches (pages and API calls, not suggestions) per client per minute.
