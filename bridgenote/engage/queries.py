@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import connection
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.utils.translation import gettext_lazy as _
@@ -91,6 +93,75 @@ def note_state(viewer: Any, note: Note) -> NoteState:
         liked=Like.objects.filter(user_id=viewer_id, note=note).exists(),
         collected=Collect.objects.filter(user_id=viewer_id, note=note).exists(),
     )
+
+
+@dataclass
+class PageRelations:
+    """Everything the note page asks about the viewer and the note's author, in one query."""
+
+    follow: FollowState
+    note: NoteState
+
+
+@functools.cache
+def _page_relations_sql(vendor: str) -> str:
+    """One statement of EXISTS tests (viewer follows author, author follows viewer, viewer
+    blocks / is blocked by / mutes author, viewer liked / collected the note), built once per
+    database vendor from the models' table and column names; values are parameters."""
+    quote = connection.ops.quote_name
+
+    def table(model: Any) -> str:
+        return str(quote(model._meta.db_table))
+
+    def column(model: Any, name: str) -> str:
+        return str(quote(model._meta.get_field(name).column))
+
+    def exists(model: Any, a: str, b: str) -> str:
+        return (
+            f"EXISTS(SELECT 1 FROM {table(model)} WHERE {column(model, a)} = %s"  # noqa: S608
+            f" AND {column(model, b)} = %s)"
+        )
+
+    tests = [
+        exists(Follow, "follower", "followee"),
+        exists(Follow, "follower", "followee"),
+        exists(Block, "blocker", "blocked"),
+        exists(Block, "blocker", "blocked"),
+        exists(Mute, "muter", "muted"),
+        exists(Like, "user", "note"),
+        exists(Collect, "user", "note"),
+    ]
+    return "SELECT " + ", ".join(tests)
+
+
+def page_relations(viewer: Any, author_id: int, note_id: int) -> PageRelations:
+    """``follow_state(viewer, author)`` and ``note_state(viewer, note)`` in one query."""
+    viewer_id = _uid(viewer)
+    if viewer_id is None:
+        return PageRelations(FollowState(), NoteState())
+    if viewer_id == author_id:
+        follow = FollowState(is_self=True)
+        with connection.cursor() as cursor:
+            cursor.execute(_page_relations_sql(connection.vendor), [0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                           viewer_id, note_id, viewer_id, note_id])  # fmt: skip
+            row = cursor.fetchone()
+        return PageRelations(follow, NoteState(liked=bool(row[5]), collected=bool(row[6])))
+    params = [
+        viewer_id, author_id,
+        author_id, viewer_id,
+        viewer_id, author_id,
+        author_id, viewer_id,
+        viewer_id, author_id,
+        viewer_id, note_id,
+        viewer_id, note_id,
+    ]  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.execute(_page_relations_sql(connection.vendor), params)
+        row = [bool(value) for value in cursor.fetchone()]
+    follow = FollowState(
+        following=row[0], followed_by=row[1], blocking=row[2], blocked_by=row[3], muting=row[4]
+    )
+    return PageRelations(follow, NoteState(liked=row[5], collected=row[6]))
 
 
 @dataclass

@@ -11,6 +11,7 @@ page address as slots, and each request fills the slots in. Entries live
 
 from __future__ import annotations
 
+import secrets
 import threading
 import time
 from collections import OrderedDict
@@ -21,9 +22,16 @@ from django.utils.html import escape
 
 from bridgenote.feeds import localcache
 
-# Slots: plain letters, so that escaping and URL-encoding leave them as they are.
-CSRF_SLOT = "zzbncsrfslotzz"
-HERE_SLOT = "zzbnhereslotzz"
+
+def slot(name: str) -> str:
+    """A slot marker: letters and digits (escaping and URL-encoding leave it as it is), with a
+    random part drawn when the process starts, so no text a user writes can contain it."""
+    return f"bnslot{_SECRET}{name}"
+
+
+_SECRET = secrets.token_hex(8)
+CSRF_SLOT = slot("csrf")
+HERE_SLOT = slot("here")
 
 
 class RenderMemo:

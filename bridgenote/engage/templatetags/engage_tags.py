@@ -3,7 +3,6 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
-from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timesince import timesince
@@ -14,16 +13,24 @@ from bridgenote.notes.rendermemo import CSRF_SLOT, HERE_SLOT, RenderMemo, fill
 
 register = template.Library()
 _comments = RenderMemo(20_000)
+_lists = RenderMemo(4_000)
 
 
 @register.simple_tag(takes_context=True)
 def note_engagement(context: dict[str, Any], note: Any) -> queries.NoteState:
-    """Whether the viewer liked / collected ``note`` (two indexed lookups)."""
+    """Whether the viewer liked / collected ``note`` (two indexed lookups, unless the view
+    looked it up already: ``note_state`` in the context)."""
+    known = context.get("note_state")
+    if known is not None and context.get("note_state_of") == note.pk:
+        return known  # type: ignore[no-any-return]
     return queries.note_state(context.get("user"), note)
 
 
 @register.simple_tag(takes_context=True)
 def follow_state(context: dict[str, Any], target: Any) -> queries.FollowState:
+    known = context.get("follow_state")
+    if known is not None and context.get("follow_state_of") == target.pk:
+        return known  # type: ignore[no-any-return]
     return queries.follow_state(context.get("user"), target)
 
 
@@ -80,18 +87,37 @@ def _comment_key(comment: Any, note: Any, viewer_id: int | None) -> tuple[Any, .
     )
 
 
+def _viewer_id(context: Any) -> int | None:
+    user = context.get("user")
+    return int(user.pk) if user is not None and user.is_authenticated else None
+
+
+def _csrf(context: Any, viewer_id: int | None) -> str:
+    """The CSRF token of the context (signed-in viewers only: others see no forms)."""
+    value = str(context.get("csrf_token") or "") if viewer_id is not None else ""
+    return "" if value == "NOTPROVIDED" else value
+
+
+def _held_for_viewer(comment: Any, viewer_id: int | None) -> bool:
+    """The viewer's own held or removed comment: shown with its moderation notice, which is
+    looked up per request and never kept."""
+    return comment.moderation not in ("published", "limited") and viewer_id == comment.author_id
+
+
 @register.simple_tag(takes_context=True)
 def rendered_comment(context: Any, comment: Any) -> SafeString:
     """``engage/_comment.html`` for ``comment``, rendered once per key (``_comment_key``) and
-    kept in process memory; the CSRF token and the page address are filled in per request.
+    kept in process memory; the CSRF token and the page address are filled in per request
+    (``csrf_token`` and ``here`` of the context when set, e.g. to slots by ``comment_list``).
     The author's own held or removed comment (with its moderation notice) is never kept."""
     request = context.get("request")
     user = context.get("user")
     note = context["note"]
-    viewer_id = user.pk if user is not None and user.is_authenticated else None
-    here = back_url(context)
+    viewer_id = _viewer_id(context)
+    here = context.get("here") or back_url(context)
+    csrf = _csrf(context, viewer_id)
 
-    def render(csrf: str, address: str) -> str:
+    def render(token: str, address: str) -> str:
         return render_to_string(
             "engage/_comment.html",
             {
@@ -99,15 +125,57 @@ def rendered_comment(context: Any, comment: Any) -> SafeString:
                 "note": note,
                 "user": user,
                 "request": request,
-                "csrf_token": csrf,
+                "csrf_token": token,
                 "here": address,
             },
         )
 
-    csrf = get_token(request) if request is not None and viewer_id is not None else ""
-    if comment.moderation not in ("published", "limited") or request is None:
+    if _held_for_viewer(comment, viewer_id) or request is None:
         return mark_safe(render(csrf, here))  # noqa: S308 - our autoescaping template
     html = _comments.get(
         _comment_key(comment, note, viewer_id), lambda: render(CSRF_SLOT, HERE_SLOT)
     )
+    return mark_safe(fill(html, csrf=csrf, here=here))  # noqa: S308 - slots filled escaped
+
+
+@register.simple_tag(takes_context=True)
+def comment_list(context: Any, thread: Any) -> SafeString:
+    """``engage/_comment_page.html`` for ``thread`` (the list items of a page of comments),
+    kept in process memory by the key of every comment in it, the threads' "more replies"
+    cursors and the next page's cursor; the CSRF token and the page address are filled in
+    per request."""
+    note = context["note"]
+    viewer_id = _viewer_id(context)
+    here = context.get("here") or back_url(context)
+    csrf = _csrf(context, viewer_id)
+
+    def render(token: str, address: str) -> str:
+        return render_to_string(
+            "engage/_comment_page.html",
+            {
+                "thread": thread,
+                "note": note,
+                "user": context.get("user"),
+                "request": context.get("request"),
+                "csrf_token": token,
+                "here": address,
+            },
+        )
+
+    everyone = [c for root in thread.roots for c in (root, *root.reply_list)]
+    if any(_held_for_viewer(c, viewer_id) for c in everyone) or context.get("request") is None:
+        return mark_safe(render(csrf, here))  # noqa: S308 - our autoescaping template
+    key = (
+        note.pk,
+        thread.next_cursor,
+        tuple(
+            (
+                _comment_key(root, note, viewer_id),
+                root.replies_cursor,
+                tuple(_comment_key(reply, note, viewer_id) for reply in root.reply_list),
+            )
+            for root in thread.roots
+        ),
+    )
+    html = _lists.get(key, lambda: render(CSRF_SLOT, HERE_SLOT))
     return mark_safe(fill(html, csrf=csrf, here=here))  # noqa: S308 - slots filled escaped
