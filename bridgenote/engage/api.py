@@ -199,8 +199,10 @@ def _str_or_none(value: int | None) -> str | None:
 
 
 def _counts(request: HttpRequest, note_id: int) -> dict[str, Any]:
+    """The note's counters and the viewer's liked / collected state, read again after a
+    change (two small queries; ``note_id`` was checked visible by the caller)."""
     note = queries.note_for(request.user, note_id)
-    state = queries.note_state(request.user, note)
+    state = queries.page_relations(request.user, note.author_id, note.pk).note
     return {
         "id": str(note.pk),
         "liked": state.liked,

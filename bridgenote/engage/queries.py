@@ -65,8 +65,13 @@ def visible_notes(viewer: Any) -> QuerySet[Note]:
 
 
 def note_for(viewer: Any, note_id: int) -> Note:
-    """The note, if the viewer may see it; NotFound otherwise (a hidden note looks missing)."""
-    note = visible_notes(viewer).select_related("author").filter(pk=note_id).first()
+    """The note, if the viewer may see it; NotFound otherwise (a hidden note looks missing).
+    The rules of ``visible_notes`` for one note (``notes.queries.visible_note``: one
+    precompiled query, plus one for follows and blocks when they matter); the author is
+    loaded when it is used."""
+    from bridgenote.notes.queries import visible_note
+
+    note = visible_note(note_id, viewer)
     if note is None:
         raise NotFound("note_not_found", _("This note does not exist or is not visible to you."))
     return note
