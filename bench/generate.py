@@ -285,6 +285,7 @@ def main(argv: list[str] | None = None) -> int:
     progress = Progress("users", n_users * 2)
     cols = table_columns(User)
     defaults = {
+        **plain_defaults(User),
         "password": "!",
         "last_login": None,
         "is_superuser": False,
@@ -300,7 +301,7 @@ def main(argv: list[str] | None = None) -> int:
         User,
         cols,
         (
-            [{"id": uid, "handle": f"u{i}", **defaults}[c] for c in cols]
+            [{**defaults, "id": uid, "handle": f"u{i}"}[c] for c in cols]
             for i, uid in enumerate(user_ids)
         ),
         progress,
@@ -530,12 +531,14 @@ def main(argv: list[str] | None = None) -> int:
     for u, _n in collects:
         board_size[u] += 1
     cols = table_columns(Board)
+    board_defaults = plain_defaults(Board)
     writer.write(
         Board,
         cols,
         (
             [
                 {
+                    **board_defaults,
                     "id": board_of[i],
                     "owner_id": user_ids[i],
                     "name": "Default",
