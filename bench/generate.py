@@ -473,12 +473,14 @@ def main(argv: list[str] | None = None) -> int:
     for follower, _followee in follows:
         following_count[follower] += 1
     cols = table_columns(Profile)
+    profile_defaults = plain_defaults(Profile)
     writer.write(
         Profile,
         cols,
         (
             [
                 {
+                    **profile_defaults,
                     "user_id": user_ids[i],
                     "display_name": f"用户{i}" if speaks_zh[i] else f"User {i}",
                     "bio": "",
@@ -532,6 +534,7 @@ def main(argv: list[str] | None = None) -> int:
         (
             [
                 {
+                    **plain_defaults(Board),
                     "id": board_of[i],
                     "owner_id": user_ids[i],
                     "name": "Default",
@@ -558,6 +561,7 @@ def main(argv: list[str] | None = None) -> int:
     cols = table_columns(Comment)
     comment_base = id_at(now - 1)
     comment_defaults = {
+        **plain_defaults(Comment),
         "root_id": None,
         "reply_to_id": None,
         "reply_to_user_id": None,
