@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
@@ -51,6 +52,8 @@ from bridgenote.notes.models import Note, NoteTopic
 COMMUNITIES = ("zh", "en")
 RANKED_MAX = 600  # cards per arranged list (30 pages of 20)
 LOOKAHEAD = 50  # how far down a queue interleaving looks for a card by another author
+RECENT_SIGNALS = 200  # the newest likes (and collects) that make a viewer's affinities
+OWN_NOTES = 50  # the viewer's own newest notes whose topics count
 SESSION_SECONDS = 3600
 VIEWER_SECONDS = 120
 POOL_RELOAD_SECONDS = 30  # without a version in the cache, reload the pool this often
@@ -94,44 +97,57 @@ class Viewer:
 
 
 # --- the candidate pool -----------------------------------------------------------------------
-class PoolIndex:
-    """The viewer-independent part of ranking, built once per pool (and process): candidates
-    in score order per home community, and which candidates each author, topic and help
-    language touches. Ranking a viewer then only weighs the candidates their affinities touch
-    and merges them with the top of the untouched ones, which are already in order."""
+_LANGUAGE_CODES = {language: code for code, language in enumerate(COMMUNITIES)}
+_ANY_COMMUNITY = len(COMMUNITIES)  # mixed and undetected notes: home for everyone
 
-    __slots__ = ("_orders", "by_author", "by_help", "by_topic", "candidates", "neg")
+
+class PoolIndex:
+    """The viewer-independent part of ranking, built once per pool (and process) as numpy
+    arrays: each candidate's score, author, community and help language, and its topics as
+    (candidate, topic) pairs. Weighing a viewer is then a few array operations over the pool
+    instead of a Python loop over 3,000 candidates."""
+
+    __slots__ = (
+        "author_codes",
+        "authors",
+        "candidates",
+        "community",
+        "help_codes",
+        "helps",
+        "pair_candidate",
+        "pair_topic",
+        "scores",
+        "topics",
+    )
 
     def __init__(self, candidates: Sequence[Candidate]) -> None:
         self.candidates = list(candidates)
-        self.neg = [-c.score for c in self.candidates]
-        self.by_author: dict[int, list[int]] = {}
-        self.by_topic: dict[int, list[int]] = {}
-        self.by_help: dict[str, list[int]] = {}
+        self.authors: dict[int, int] = {}  # author id -> code
+        self.topics: dict[int, int] = {}  # topic id -> code
+        self.helps: dict[str, int] = {}  # help language -> code (from 1; 0: none)
+        pair_candidate: list[int] = []
+        pair_topic: list[int] = []
+        author_codes: list[int] = []
+        help_codes: list[int] = []
         for position, c in enumerate(self.candidates):
-            self.by_author.setdefault(c.author_id, []).append(position)
+            author_codes.append(self.authors.setdefault(c.author_id, len(self.authors)))
             for topic_id in c.topic_ids:
-                self.by_topic.setdefault(topic_id, []).append(position)
-            if c.help_language:
-                self.by_help.setdefault(c.help_language, []).append(position)
-        self._orders: dict[frozenset[str], tuple[list[int], list[int]]] = {}
-
-    def orders(self, home: frozenset[str]) -> tuple[list[int], list[int]]:
-        """Positions of the home and the other community's candidates for viewers whose home
-        is ``home``, each by score (ties in pool order, as a stable sort leaves them)."""
-        found = self._orders.get(home)
-        if found is None:
-            neg = self.neg
-            ranked = sorted(range(len(self.candidates)), key=lambda p: (neg[p], p))
-            pool = self.candidates
-            found = (
-                [p for p in ranked
-                 if pool[p].language not in COMMUNITIES or pool[p].language in home],
-                [p for p in ranked
-                 if pool[p].language in COMMUNITIES and pool[p].language not in home],
-            )  # fmt: skip
-            self._orders[home] = found
-        return found
+                pair_candidate.append(position)
+                pair_topic.append(self.topics.setdefault(topic_id, len(self.topics)))
+            help_codes.append(
+                self.helps.setdefault(c.help_language, len(self.helps) + 1)
+                if c.help_language
+                else 0
+            )
+        self.scores = np.array([c.score for c in self.candidates], dtype=np.float64)
+        self.author_codes = np.array(author_codes, dtype=np.intp)
+        self.help_codes = np.array(help_codes, dtype=np.intp)
+        self.community = np.array(
+            [_LANGUAGE_CODES.get(c.language, _ANY_COMMUNITY) for c in self.candidates],
+            dtype=np.intp,
+        )
+        self.pair_candidate = np.array(pair_candidate, dtype=np.intp)
+        self.pair_topic = np.array(pair_topic, dtype=np.intp)
 
 
 _pool_lock = threading.Lock()
@@ -326,64 +342,95 @@ def _viewer_from_state(user_id: int, state: dict[str, Any], fallback: frozenset[
     )
 
 
+def _recent(model: Any, user: int, n: int) -> Any:
+    return model.objects.filter(user_id=user).order_by("-pk").values("note_id")[:n]
+
+
+def _own(user: int) -> Any:
+    return Note.objects.filter(author_id=user).order_by("-id").values("id")[:OWN_NOTES]
+
+
+# The signals, each one query compiled once per process (subqueries, no id lists to send).
+_SIGNALS = {
+    "languages": Precompiled(
+        lambda user: Profile.objects.filter(user_id=user).values_list(
+            "languages_spoken", "languages_learning"
+        )
+    ),
+    "mix": Precompiled(
+        lambda user: FeedPreferences.objects.filter(user_id=user).values_list("language_mix")
+    ),
+    "interests": Precompiled(
+        lambda user: FeedPreferences.interests.through.objects.filter(
+            feedpreferences_id=user
+        ).values_list("topic_id")
+    ),
+    "followees": Precompiled(
+        lambda user: Follow.objects.filter(follower_id=user).values_list("followee_id")
+    ),
+    "own topics": Precompiled(
+        lambda user: NoteTopic.objects.filter(note_id__in=_own(user)).values_list("topic_id")
+    ),
+    "liked topics": Precompiled(
+        lambda user: NoteTopic.objects.filter(
+            note_id__in=_recent(Like, user, RECENT_SIGNALS)
+        ).values_list("topic_id")
+    ),
+    "liked authors": Precompiled(
+        lambda user: Note.objects.filter(id__in=_recent(Like, user, RECENT_SIGNALS)).values_list(
+            "author_id"
+        )
+    ),
+    "collected topics": Precompiled(
+        lambda user: NoteTopic.objects.filter(
+            note_id__in=_recent(Collect, user, RECENT_SIGNALS)
+        ).values_list("topic_id")
+    ),
+    "collected authors": Precompiled(
+        lambda user: Note.objects.filter(id__in=_recent(Collect, user, RECENT_SIGNALS)).values_list(
+            "author_id"
+        )
+    ),
+}
+
+
+def _signal(name: str, user_id: int) -> list[Any]:
+    return [row[0] if len(row) == 1 else row for row in _SIGNALS[name].rows(user=user_id)]
+
+
 def _build_state(user: Any) -> dict[str, Any]:
-    """Compute ``user``'s state from their signals (a handful of indexed queries): languages,
-    chosen mix and interests, followed authors, authors and topics of their likes and
-    collects and of their own notes, and the accounts hidden from them (blocks, mutes)."""
-    languages = (
-        Profile.objects.filter(user_id=user.pk)
-        .values_list("languages_spoken", "languages_learning")
-        .first()
-    )
-    spoken, learning = languages or ([], [])
-    prefs = FeedPreferences.objects.filter(user_id=user.pk).values_list("language_mix").first()
-    mix = prefs[0] if prefs is not None else None
-    interests = (
-        list(FeedPreferences.interests.through.objects.filter(feedpreferences_id=user.pk)
-             .values_list("topic_id", flat=True))
-        if prefs is not None
-        else []
-    )  # fmt: skip
-    followees = sorted(
-        Follow.objects.filter(follower_id=user.pk).values_list("followee_id", flat=True)
-    )
+    """Compute ``user``'s state from their signals (ten indexed queries): languages, chosen
+    mix and interests, followed authors, topics of their own recent notes, authors and topics
+    of their recent likes and collects, and the accounts hidden from them (blocks, mutes)."""
+    user_id = user.pk
+    languages = _signal("languages", user_id)
+    spoken, learning = languages[0] if languages else ([], [])
+    mix_rows = _signal("mix", user_id)
+    mix = mix_rows[0] if mix_rows else None
+    interests = _signal("interests", user_id) if mix_rows else []
+    followees = sorted(_signal("followees", user_id))
     followed = set(followees)
     authors: dict[int, float] = {}
     topics: dict[int, float] = dict.fromkeys(interests, 1.0)
-    own = list(
-        Note.objects.filter(author_id=user.pk).order_by("-id").values_list("id", flat=True)[:50]
-    )
-    _add_topics(topics, own, 0.3)
-    for model, weight in ((Like, 0.2), (Collect, 0.4)):
-        recent = list(
-            model.objects.filter(user_id=user.pk)
-            .order_by("-pk")
-            .values_list("note_id", flat=True)[:200]
-        )
-        _add_topics(topics, recent, weight)
-        counts = Counter(Note.objects.filter(id__in=recent).values_list("author_id", flat=True))
-        for author_id, n in counts.items():
-            authors[author_id] = min(1.0, authors.get(author_id, 0) + weight * n)
+    _add(topics, _signal("own topics", user_id), 0.3, 2.0)
+    for kind, weight in (("liked", 0.2), ("collected", 0.4)):
+        _add(topics, _signal(f"{kind} topics", user_id), weight, 2.0)
+        _add(authors, _signal(f"{kind} authors", user_id), weight, 1.0)
     return {
-        "s": list(spoken),
-        "l": list(learning),
+        "s": list(spoken or []),
+        "l": list(learning or []),
         "m": mix,
         "f": followees,
         # Followed authors weigh 1.0 (the maximum) whatever else they earned.
         "a": sorted([a, round(w, 4)] for a, w in authors.items() if a not in followed),
         "t": sorted([t, round(w, 4)] for t, w in topics.items()),
-        "x": sorted(hidden_author_ids(user.pk)),
+        "x": sorted(hidden_author_ids(user_id)),
     }
 
 
-def _add_topics(topics: dict[int, float], note_ids: list[int], weight: float) -> None:
-    if not note_ids:
-        return
-    counts = Counter(
-        NoteTopic.objects.filter(note_id__in=note_ids).values_list("topic_id", flat=True)
-    )
-    for topic_id, n in counts.items():
-        topics[topic_id] = min(2.0, topics.get(topic_id, 0) + weight * n)
+def _add(weights: dict[int, float], ids: list[int], weight: float, cap: float) -> None:
+    for key, n in Counter(ids).items():
+        weights[key] = min(cap, weights.get(key, 0) + weight * n)
 
 
 # --- arranging --------------------------------------------------------------------------------
@@ -399,59 +446,57 @@ def can_help(viewer: Viewer, c: Candidate) -> bool:
 
 def rank(viewer: Viewer, candidates: Iterable[Candidate] | PoolIndex, *,
          channel_topic: int | None = None) -> list[tuple[int, str, str]]:  # fmt: skip
-    """Arrange ``candidates`` (in score order) for ``viewer``: a list of (note_id, why code,
-    why argument).
+    """Arrange ``candidates`` (a pool in score order) for ``viewer``: a list of (note_id, why
+    code, why argument).
 
-    A candidate's weight is 1 + 2 × author affinity + topic affinity (at most 1.5), × 1.5 when
-    it asks for help with a language the viewer speaks; each community is ranked by score ×
-    weight and the two are interleaved to the viewer's mix. Only the candidates the viewer's
-    affinities touch get a weight other than 1, so only they are weighed; they are merged with
-    the first ``RANKED_MAX + LOOKAHEAD`` untouched candidates of each community (already in
-    score order), which is all interleaving can reach. The result is that of weighing and
-    sorting the whole pool, ties in pool order."""
+    A candidate's weight is 1 + 2 × author affinity + topic affinity (the sum over its topics,
+    at most 1.5), × 1.5 when it asks for help with a language the viewer speaks (it then
+    counts as home); each community is ordered by score × weight (ties in pool order) and the
+    two are interleaved to the viewer's mix. The weighing and ordering are array operations
+    on the pool's ``PoolIndex``; only the first ``RANKED_MAX + LOOKAHEAD`` of each community,
+    all that interleaving can reach, become Python objects."""
     index = candidates if isinstance(candidates, PoolIndex) else PoolIndex(list(candidates))
-    pool = index.candidates
-    excluded: set[int] = set()
-    for author_id in viewer.hidden:
-        excluded.update(index.by_author.get(author_id, ()))
-    if viewer.user_id is not None:
-        excluded.update(index.by_author.get(viewer.user_id, ()))
-    touched: set[int] = set()
-    by_author, by_topic = index.by_author, index.by_topic
-    for author_id in viewer.authors:
-        touched.update(by_author.get(author_id, ()))
-    for topic_id in viewer.topics:
-        touched.update(by_topic.get(topic_id, ()))
-    for language in viewer.spoken:
-        touched.update(index.by_help.get(language, ()))
-    touched -= excluded
-    keys: tuple[list[tuple[float, int]], list[tuple[float, int]]] = ([], [])
-    topics, authors = viewer.topics, viewer.authors
-    for position in touched:
-        c = pool[position]
-        topic_affinity = min(1.5, sum(topics.get(t, 0.0) for t in c.topic_ids))
-        weight = 1.0 + 2.0 * authors.get(c.author_id, 0.0) + topic_affinity
-        helps = can_help(viewer, c)
-        if helps:
-            weight *= HELP_BOOST
-        queue = 0 if helps or is_home(viewer, c.language) else 1
-        keys[queue].append((-(c.score * weight), position))
+    size = len(index.candidates)
+    if size == 0:
+        return []
+    author_affinity = np.zeros(len(index.authors) + 1)  # the last slot: nobody
+    excluded_authors = np.zeros(len(index.authors) + 1, dtype=bool)
+    codes = index.authors
+    for author_id, affinity in viewer.authors.items():
+        code = codes.get(author_id)
+        if code is not None:
+            author_affinity[code] = affinity
+    for hidden_id in (*viewer.hidden, viewer.user_id):
+        hidden_code = codes.get(hidden_id) if hidden_id is not None else None
+        if hidden_code is not None:
+            excluded_authors[hidden_code] = True
+    topic_weights = np.zeros(len(index.topics) + 1)
+    for topic_id, affinity in viewer.topics.items():
+        topic_code = index.topics.get(topic_id)
+        if topic_code is not None:
+            topic_weights[topic_code] = affinity
+    # Summed in each candidate's topic order, as a Python sum would (the same floats).
+    topic_affinity = np.minimum(
+        1.5,
+        np.bincount(index.pair_candidate, weights=topic_weights[index.pair_topic], minlength=size),
+    )
+    weight = 1.0 + 2.0 * author_affinity[index.author_codes] + topic_affinity
+    help_codes = [index.helps[language] for language in viewer.spoken if language in index.helps]
+    helps = np.isin(index.help_codes, help_codes) if help_codes else np.zeros(size, dtype=bool)
+    weight[helps] *= HELP_BOOST
+    weighted = -(index.scores * weight)
+    home_communities = [_LANGUAGE_CODES[c] for c in viewer.home if c in _LANGUAGE_CODES]
+    home = helps | np.isin(index.community, [_ANY_COMMUNITY, *home_communities])
+    shown = ~excluded_authors[index.author_codes]
     need = RANKED_MAX + LOOKAHEAD
-    skip = touched | excluded
-    neg = index.neg
+    pool = index.candidates
     queues: list[list[Candidate]] = []
-    for order, queue_keys in zip(index.orders(viewer.home), keys, strict=True):
-        taken = 0
-        for position in order:
-            if position not in skip:
-                queue_keys.append((neg[position], position))
-                taken += 1
-                if taken >= need:
-                    break
-        queue_keys.sort()
-        queues.append([pool[position] for _, position in queue_keys[:need]])
+    for members in (home & shown, ~home & shown):
+        positions = np.flatnonzero(members)
+        order = positions[np.argsort(weighted[positions], kind="stable")[:need]]
+        queues.append([pool[p] for p in order.tolist()])
     arranged = interleave(queues[0], queues[1], viewer.mix, limit=RANKED_MAX)
-    return [(c.note_id, *why(viewer, c, channel_topic)) for c in arranged]
+    return whys(viewer, arranged, channel_topic)
 
 
 def interleave(home: list[Candidate], other: list[Candidate], mix: float, *, limit: int
@@ -468,10 +513,13 @@ def interleave(home: list[Candidate], other: list[Candidate], mix: float, *, lim
         )
         picked = None
         for queue in order:
-            for index, candidate in enumerate(queue[:LOOKAHEAD]):
-                if candidate.author_id != blocked:
-                    picked = queue.pop(index)
-                    break
+            if queue and queue[0].author_id != blocked:
+                picked = queue.pop(0)
+            else:
+                for index in range(1, min(LOOKAHEAD, len(queue))):
+                    if queue[index].author_id != blocked:
+                        picked = queue.pop(index)
+                        break
             if picked is not None:
                 if queue is other:
                     taken_other += 1
@@ -479,6 +527,33 @@ def interleave(home: list[Candidate], other: list[Candidate], mix: float, *, lim
         if picked is None:
             break  # only the same author is left: stop rather than break the rule
         out.append(picked)
+    return out
+
+
+def whys(viewer: Viewer, arranged: list[Candidate], channel_topic: int | None
+         ) -> list[tuple[int, str, str]]:  # fmt: skip
+    """``(note_id, *why(viewer, c, channel_topic))`` for each of ``arranged`` (the same
+    rules, with the viewer's sets looked up once)."""
+    followees, spoken, home = viewer.followees, viewer.spoken, viewer.home
+    liked = {t for t, weight in viewer.topics.items() if weight >= 0.3}
+    out: list[tuple[int, str, str]] = []
+    for c in arranged:
+        if c.author_id in followees:
+            out.append((c.note_id, WHY_FOLLOW, str(c.author_id)))
+        elif c.help_language and c.help_language in spoken:
+            out.append((c.note_id, WHY_HELP, c.help_language))
+        else:
+            topic = next((t for t in c.topic_ids if t in liked), None)
+            if topic is not None:
+                out.append((c.note_id, WHY_TOPIC, str(topic)))
+            elif c.language in COMMUNITIES and c.language not in home:
+                out.append((c.note_id, WHY_COMMUNITY, c.language))
+            elif channel_topic is not None:
+                out.append((c.note_id, WHY_POPULAR_TOPIC, str(channel_topic)))
+            elif c.topic_ids:
+                out.append((c.note_id, WHY_POPULAR_TOPIC, str(c.topic_ids[0])))
+            else:
+                out.append((c.note_id, WHY_POPULAR, ""))
     return out
 
 
