@@ -342,7 +342,16 @@ def profile_update(
         fields.append("ui_language")
     profile.save(update_fields=fields)
     _profile_changed(user.pk)
+    _languages_changed(user.pk)
     return profile
+
+
+def _languages_changed(user_id: int) -> None:
+    """The languages a user speaks and learns decide their Discover home community and mix."""
+    # Imported here: feeds reads accounts' models, so accounts must not import it at load.
+    from bridgenote.feeds.services import viewer_changed
+
+    viewer_changed(user_id=user_id)
 
 
 def _moderate_bio(profile: Profile, bio: str) -> list[str]:

@@ -64,6 +64,16 @@ def _after_follow_changed(follower: User, followee: User, created: bool) -> None
     follow_changed(follower=follower, followee=followee, created=created)
 
 
+def _after_taste_changed(*user_ids: int) -> None:
+    """Called inside the transaction of a like, collect, block or mute (and their undoing):
+    what Discover knows about these users' tastes and hidden accounts changed."""
+    # Imported here, as above.
+    from bridgenote.feeds.services import viewer_changed
+
+    for user_id in user_ids:
+        viewer_changed(user_id=user_id)
+
+
 def follow_create(*, follower: User, followee: User) -> bool:
     """``follower`` follows ``followee``. Idempotent: returns False when already following.
 
@@ -114,12 +124,15 @@ def block_create(*, blocker: User, blocked: User) -> bool:
         follow_delete(follower=blocker, followee=blocked)
         follow_delete(follower=blocked, followee=blocker)
         notify.notifications_forget_between(a=blocker, b=blocked)
+        _after_taste_changed(blocker.pk, blocked.pk)
     return True
 
 
 def block_delete(*, blocker: User, blocked: User) -> bool:
     with transaction.atomic():
         deleted, _rows = Block.objects.filter(blocker=blocker, blocked=blocked).delete()
+        if deleted:
+            _after_taste_changed(blocker.pk, blocked.pk)
     return bool(deleted)
 
 
@@ -131,13 +144,17 @@ def mute_create(*, muter: User, muted: User) -> bool:
     try:
         with transaction.atomic():
             Mute.objects.create(muter=muter, muted=muted)
+            _after_taste_changed(muter.pk)
     except IntegrityError:
         return False
     return True
 
 
 def mute_delete(*, muter: User, muted: User) -> bool:
-    deleted, _rows = Mute.objects.filter(muter=muter, muted=muted).delete()
+    with transaction.atomic():
+        deleted, _rows = Mute.objects.filter(muter=muter, muted=muted).delete()
+        if deleted:
+            _after_taste_changed(muter.pk)
     return bool(deleted)
 
 
@@ -162,6 +179,7 @@ def like_create(*, user: User, note: Note) -> bool:
             return False
         Note.objects.filter(pk=note.pk).update(like_count=F("like_count") + 1)
         _profile_add(note.author_id, likes_and_collects_count=1)
+        _after_taste_changed(user.pk)
     notify.notify_like(actor=user, note=note)
     return True
 
@@ -176,6 +194,7 @@ def like_delete(*, user: User, note: Note) -> bool:
             return False
         Note.objects.filter(pk=note.pk).update(like_count=F("like_count") - 1)
         _profile_add(note.author_id, likes_and_collects_count=-1)
+        _after_taste_changed(user.pk)
     return True
 
 
@@ -277,6 +296,7 @@ def collect_create(*, user: User, note: Note, board: Board | None = None) -> boo
             Note.objects.filter(pk=note.pk).update(collect_count=F("collect_count") + 1)
             _profile_add(note.author_id, likes_and_collects_count=1)
             notify.notify_collect(actor=user, note=note)
+        _after_taste_changed(user.pk)
     return True
 
 
@@ -298,6 +318,7 @@ def collect_delete(*, user: User, note: Note, board: Board | None = None) -> boo
         if not Collect.objects.filter(user=user, note=note).exists():
             Note.objects.filter(pk=note.pk).update(collect_count=F("collect_count") - 1)
             _profile_add(note.author_id, likes_and_collects_count=-1)
+        _after_taste_changed(user.pk)
     return True
 
 
