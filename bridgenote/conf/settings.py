@@ -218,6 +218,23 @@ for _dir in (STATIC_ROOT, MEDIA_ROOT):
     _dir.mkdir(parents=True, exist_ok=True)
 
 
+def _s3_client_config() -> object:
+    """botocore's own retries for every S3 request: "standard" mode retries connection errors,
+    timeouts, throttling (429, SlowDown) and 5xx answers with exponential backoff and jitter,
+    up to ``S3_MAX_ATTEMPTS`` tries in all. A photo job that still fails on a transient error
+    is retried later by the job itself (see MEDIA_STORAGE_RETRY_SECONDS, docs/media.md)."""
+    from botocore.config import Config
+
+    return Config(
+        retries={
+            "mode": "standard",
+            "total_max_attempts": env.integer("S3_MAX_ATTEMPTS", 4, minimum=1),
+        },
+        connect_timeout=env.integer("S3_CONNECT_TIMEOUT", 5, minimum=1),
+        read_timeout=env.integer("S3_READ_TIMEOUT", 30, minimum=1),
+    )
+
+
 def _storages(url: str | None) -> dict[str, dict[str, object]]:
     staticfiles: dict[str, object] = {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -243,6 +260,7 @@ def _storages(url: str | None) -> dict[str, dict[str, object]]:
         "querystring_auth": query.get("signed", "false") == "true",
         "file_overwrite": False,
         "default_acl": None,
+        "client_config": _s3_client_config(),
     }
     s3: dict[str, object] = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
     return {"default": s3, "staticfiles": staticfiles}
@@ -417,6 +435,10 @@ MEDIA_ORPHAN_HOURS = env.integer("MEDIA_ORPHAN_HOURS", 24, minimum=1)
 # A row left "processing" longer than this (a worker died) is handed back to the queue.
 MEDIA_PROCESSING_TIMEOUT_MINUTES = env.integer("MEDIA_PROCESSING_TIMEOUT_MINUTES", 30, minimum=1)
 MEDIA_PROCESSING_MAX_ATTEMPTS = env.integer("MEDIA_PROCESSING_MAX_ATTEMPTS", 3, minimum=1)
+# A job that meets a transient storage error (S3 down, throttled, timing out, after botocore's
+# own retries) hands its row back and runs again after this many seconds, doubled each time,
+# within MEDIA_PROCESSING_MAX_ATTEMPTS tries; then the row fails with "storage_unavailable".
+MEDIA_STORAGE_RETRY_SECONDS = env.integer("MEDIA_STORAGE_RETRY_SECONDS", 30, minimum=1)
 # Uploads per user per hour.
 MEDIA_UPLOADS_PER_HOUR = env.integer("MEDIA_UPLOADS_PER_HOUR", 300, minimum=1)
 
