@@ -91,7 +91,10 @@ def attachment_upload(*, owner: Any, file: UploadedFile, alt_text: str = "") -> 
         kind = storage_errors.classify(exc)
         if kind is None:
             raise
-        logger.warning("upload of %s not stored: %r", folder, exc, exc_info=True)
+        if kind == storage_errors.PERMANENT:
+            logger.error("upload of %s refused by storage: %r", folder, exc, exc_info=True)
+        else:
+            logger.warning("upload of %s not stored, storage unavailable: %r", folder, exc)
         with suppress(Exception):  # a partly written file (local disk) goes too
             default_storage.delete(f"{folder}/original{info.extension}")
         raise MediaError(kind) from exc
