@@ -92,6 +92,19 @@ class User(AbstractBaseUser, PermissionsMixin):  # type: ignore[django-manager-m
             api_access_revoke(user_id=self.pk)
 
 
+class UserSession(models.Model):
+    """Which account a server-side session belongs to (Django's session table has no user
+    column), so ``services.sessions_end`` deletes an account's sessions by key instead of
+    decoding every session. Written at every log-in (``apps.py``), deleted at log-out."""
+
+    session_key = models.CharField(max_length=40, primary_key=True)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"session of {self.user_id}"
+
+
 class Profile(models.Model):
     """What others see of an account. Counters are denormalised and changed with F()."""
 

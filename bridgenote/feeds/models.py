@@ -98,3 +98,27 @@ class FeedPreferences(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}: mix {self.language_mix}%"
+
+
+class DiscoverViewer(models.Model):
+    """A viewer's Discover affinities, kept across processes and restarts.
+
+    ``version`` is bumped (``services.viewer_changed``) in the transaction of anything that
+    changes what ranking knows about the viewer: a like or collect, a follow, a block or mute,
+    their Discover preferences, their profile languages, a note they publish. ``data`` is the
+    compact JSON of ``ranking._build_state`` as computed at ``data_version``; it is used only
+    while ``data_version == version`` and otherwise recomputed lazily by the next Discover read,
+    which stores it only if no bump happened meanwhile (a conditional upsert). The row is
+    derived data: deleting it loses nothing.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    version = models.BigIntegerField(default=0)
+    data_version = models.BigIntegerField(default=-1)
+    data = models.TextField(blank=True, default="")
+    computed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"viewer {self.user_id} v{self.version} (data v{self.data_version})"

@@ -13,6 +13,7 @@ from django.core.cache import cache
 from django.db.models import Count
 
 from bridgenote.core.fastsql import Precompiled
+from bridgenote.core.ids import id_at, id_time
 from bridgenote.engage.models import Follow
 from bridgenote.feeds import inbox_cache, localcache
 from bridgenote.feeds.models import HybridAuthor, InboxEntry
@@ -133,11 +134,7 @@ def following_page(
                         "followee_id", flat=True
                     ),
                 ]
-            candidates = list(
-                Note.objects.filter(author_id__in=followees, id__lt=before)
-                .order_by("-id")
-                .values_list("id", flat=True)[:want]
-            )
+            candidates = _followed_notes(followees, before=before, want=want)
             window_done = False
         if candidates:
             found = fetch(viewer_id, candidates)
@@ -153,6 +150,28 @@ def following_page(
             break
     next_cursor = str(shown[-1].pk) if len(shown) >= limit else None
     return FeedPage(notes=shown, next_cursor=next_cursor)
+
+
+BELOW_WINDOW_FIRST_SLICE = 86400.0  # seconds of notes the first read below the window covers
+
+
+def _followed_notes(followees: list[int], *, before: int, want: int) -> list[int]:
+    """The newest ``want`` notes by ``followees`` older than ``before``, read in time slices
+    of one day, then two, four, ... (note ids are time-ordered): each author's index is read
+    over the slice only, so a page reads about as many notes as it shows instead of every note
+    the followed accounts ever wrote below the cursor (then sorted)."""
+    found: list[int] = []
+    top = before
+    span = BELOW_WINDOW_FIRST_SLICE
+    while len(found) < want and top > 0:
+        floor = max(0, id_at(id_time(top) - span))
+        found.extend(
+            Note.objects.filter(author_id__in=followees, id__lt=top, id__gte=floor)
+            .order_by("-id")
+            .values_list("id", flat=True)[: want - len(found)]
+        )
+        top, span = floor, span * 2
+    return found
 
 
 def _inbox_ids(user_id: int, *, before: int, floor: int, limit: int) -> list[int]:

@@ -16,22 +16,25 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import math
 import threading
 import time
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.apps import apps
+import numpy as np
 from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
-from django.db.models import Count
 
-from bridgenote.engage.models import Follow
+from bridgenote.accounts.models import Profile
+from bridgenote.core.fastsql import Precompiled
+from bridgenote.engage.models import Collect, Follow, Like
 from bridgenote.feeds import localcache
-from bridgenote.feeds.models import DiscoverCandidate, FeedPreferences
+from bridgenote.feeds.models import DiscoverCandidate, DiscoverViewer, FeedPreferences
 from bridgenote.feeds.queries import BadCursor, FeedPage
 from bridgenote.feeds.services import (
     COLLECT_WEIGHT,
@@ -41,12 +44,16 @@ from bridgenote.feeds.services import (
     discover_refresh,
     discover_refresh_soon,
     global_score,
+    viewer_state_save,
 )
 from bridgenote.feeds.visibility import discoverable, hidden_author_ids
 from bridgenote.notes.models import Note, NoteTopic
 
 COMMUNITIES = ("zh", "en")
 RANKED_MAX = 600  # cards per arranged list (30 pages of 20)
+LOOKAHEAD = 50  # how far down a queue interleaving looks for a card by another author
+RECENT_SIGNALS = 200  # the newest likes (and collects) that make a viewer's affinities
+OWN_NOTES = 50  # the viewer's own newest notes whose topics count
 SESSION_SECONDS = 3600
 VIEWER_SECONDS = 120
 POOL_RELOAD_SECONDS = 30  # without a version in the cache, reload the pool this often
@@ -86,11 +93,65 @@ class Viewer:
     topics: dict[int, float] = field(default_factory=dict)
     hidden: frozenset[int] = frozenset()
     spoken: frozenset[str] = frozenset()
+    version: int = 0  # of the stored state (DiscoverViewer.version) this was built from
 
 
 # --- the candidate pool -----------------------------------------------------------------------
+_LANGUAGE_CODES = {language: code for code, language in enumerate(COMMUNITIES)}
+_ANY_COMMUNITY = len(COMMUNITIES)  # mixed and undetected notes: home for everyone
+
+
+class PoolIndex:
+    """The viewer-independent part of ranking, built once per pool (and process) as numpy
+    arrays: each candidate's score, author, community and help language, and its topics as
+    (candidate, topic) pairs. Weighing a viewer is then a few array operations over the pool
+    instead of a Python loop over 3,000 candidates."""
+
+    __slots__ = (
+        "author_codes",
+        "authors",
+        "candidates",
+        "community",
+        "help_codes",
+        "helps",
+        "pair_candidate",
+        "pair_topic",
+        "scores",
+        "topics",
+    )
+
+    def __init__(self, candidates: Sequence[Candidate]) -> None:
+        self.candidates = list(candidates)
+        self.authors: dict[int, int] = {}  # author id -> code
+        self.topics: dict[int, int] = {}  # topic id -> code
+        self.helps: dict[str, int] = {}  # help language -> code (from 1; 0: none)
+        pair_candidate: list[int] = []
+        pair_topic: list[int] = []
+        author_codes: list[int] = []
+        help_codes: list[int] = []
+        for position, c in enumerate(self.candidates):
+            author_codes.append(self.authors.setdefault(c.author_id, len(self.authors)))
+            for topic_id in c.topic_ids:
+                pair_candidate.append(position)
+                pair_topic.append(self.topics.setdefault(topic_id, len(self.topics)))
+            help_codes.append(
+                self.helps.setdefault(c.help_language, len(self.helps) + 1)
+                if c.help_language
+                else 0
+            )
+        self.scores = np.array([c.score for c in self.candidates], dtype=np.float64)
+        self.author_codes = np.array(author_codes, dtype=np.intp)
+        self.help_codes = np.array(help_codes, dtype=np.intp)
+        self.community = np.array(
+            [_LANGUAGE_CODES.get(c.language, _ANY_COMMUNITY) for c in self.candidates],
+            dtype=np.intp,
+        )
+        self.pair_candidate = np.array(pair_candidate, dtype=np.intp)
+        self.pair_topic = np.array(pair_topic, dtype=np.intp)
+
+
 _pool_lock = threading.Lock()
-_pool: tuple[Any, float, list[Candidate]] | None = None
+_pool: tuple[Any, float, list[Candidate], PoolIndex] | None = None
 _asked_refresh = -1e9
 
 
@@ -102,11 +163,22 @@ def _forget_refresh_ask() -> None:
 
 def candidate_pool() -> list[Candidate]:
     """The current pool, from process memory while its version is unchanged."""
-    return current_pool()[1]
+    return _current()[1]
 
 
 def current_pool() -> tuple[str, list[Candidate]]:
     """(version, candidates) of the pool, from process memory while its version holds."""
+    version, candidates, _index = _current()
+    return version, candidates
+
+
+def pool_index() -> tuple[str, PoolIndex]:
+    """(version, index) of the current pool: what ``rank`` needs, built once per version."""
+    version, _candidates, index = _current()
+    return version, index
+
+
+def _current() -> tuple[str, list[Candidate], PoolIndex]:
     global _pool, _asked_refresh
     version = cache.get(POOL_VERSION_KEY)
     now = time.monotonic()
@@ -124,15 +196,16 @@ def current_pool() -> tuple[str, list[Candidate]]:
         and current[0] == version
         and (version is not None or now - current[1] < POOL_RELOAD_SECONDS)
     ):
-        return str(current[0]), current[2]
+        return str(current[0]), current[2], current[3]
     with _pool_lock:
         pool = _load_pool()
         if not pool and version is None:
             discover_refresh()  # an empty instance: build the first pool now
             version = cache.get(POOL_VERSION_KEY)
             pool = _load_pool()
-        _pool = (version, now, pool)
-    return str(version), pool
+        index = PoolIndex(pool)
+        _pool = (version, now, pool, index)
+    return str(version), pool, index
 
 
 def _load_pool() -> list[Candidate]:
@@ -182,78 +255,182 @@ def channel_candidates(topic_id: int) -> list[Candidate]:
 
 
 # --- the viewer -------------------------------------------------------------------------------
-def _viewer_key(user_id: int) -> str:
-    return f"feeds:viewer:{user_id}"
+# A viewer's state (what ranking knows about them) is computed from their signals once per
+# version of ``DiscoverViewer`` and stored there as compact JSON, so every process and every
+# restart reads it back with one primary-key query instead of recomputing it. The process
+# keeps the parsed state for the version it saw; a bump (``services.viewer_changed``) makes
+# every process recompute or reload it on the viewer's next read.
+_STATE = Precompiled(
+    lambda user: DiscoverViewer.objects.filter(user_id=user).values_list(
+        "version", "data_version", "data"
+    )
+)
+_STATES: OrderedDict[int, tuple[int, dict[str, Any]]] = OrderedDict()
+_STATES_MAX = 20_000
+_states_lock = threading.Lock()
+
+
+@localcache.on_clear
+def _forget_states() -> None:
+    with _states_lock:
+        _STATES.clear()
 
 
 def forget_viewer(user_id: int) -> None:
-    localcache.delete(_viewer_key(user_id))
+    """Drop this process's copy of ``user_id``'s state (the stored row is the truth)."""
+    with _states_lock:
+        _STATES.pop(user_id, None)
 
 
 def viewer_for(user: Any, *, ui_language: str) -> Viewer:
-    """What ranking needs to know about ``user`` (cached for two minutes)."""
+    """What ranking needs to know about ``user``: one indexed query when the stored state is
+    current (and this process has parsed it before, no JSON either)."""
     fallback = frozenset({"zh" if ui_language.startswith("zh") else "en"})
     if user is None or not user.is_authenticated:
         return Viewer(key=f"anon-{sorted(fallback)[0]}", user_id=None, home=fallback,
                       mix=DEFAULT_MIX / 100)  # fmt: skip
-    cached = localcache.get(_viewer_key(user.pk))
-    if cached is not None:
-        return Viewer(**cached)
-    viewer = _build_viewer(user, fallback)
-    localcache.set(_viewer_key(user.pk), viewer.__dict__, timeout=VIEWER_SECONDS)
-    return viewer
+    return _viewer_from_state(user.pk, viewer_state(user), fallback)
 
 
-def _build_viewer(user: Any, fallback: frozenset[str]) -> Viewer:
-    profile = getattr(user, "profile", None)
-    spoken = set(getattr(profile, "languages_spoken", None) or [])
-    learning = set(getattr(profile, "languages_learning", None) or [])
-    home = frozenset(spoken & set(COMMUNITIES)) or fallback
-    prefs = FeedPreferences.objects.filter(user=user).first()
-    if prefs is not None:
-        mix = prefs.language_mix
-        interests = list(prefs.interests.values_list("id", flat=True))
+def viewer_state(user: Any) -> dict[str, Any]:
+    """``user``'s stored Discover state, recomputed and stored when its version moved on."""
+    user_id = user.pk
+    rows = _STATE.rows(user=user_id)
+    version, data_version, data = rows[0] if rows else (0, -1, "")
+    known = _STATES.get(user_id)
+    if known is not None and known[0] == version:
+        return known[1]
+    if data_version == version and data:
+        state = json.loads(data)
     else:
+        state = _build_state(user)
+        viewer_state_save(user_id=user_id, version=version, data=_dumps(state))
+    state["v"] = version
+    with _states_lock:
+        _STATES[user_id] = (version, state)
+        _STATES.move_to_end(user_id)
+        while len(_STATES) > _STATES_MAX:
+            _STATES.popitem(last=False)
+    return state
+
+
+def _dumps(state: dict[str, Any]) -> str:
+    return json.dumps(state, separators=(",", ":"))
+
+
+def _viewer_from_state(user_id: int, state: dict[str, Any], fallback: frozenset[str]) -> Viewer:
+    spoken = frozenset(state["s"])
+    home = frozenset(spoken & set(COMMUNITIES)) or fallback
+    mix = state["m"]
+    if mix is None:
         # A newcomer learning the other community's language sees a little more of it.
-        mix = DEFAULT_MIX + (10 if learning & (set(COMMUNITIES) - home) else 0)
-        interests = []
-    followees = frozenset(
-        Follow.objects.filter(follower=user).values_list("followee_id", flat=True)
-    )
-    authors: dict[int, float] = dict.fromkeys(followees, 1.0)
-    topics: dict[int, float] = dict.fromkeys(interests, 1.0)
-    own = Note.objects.filter(author=user).order_by("-id").values("id")[:50]
-    _add_topics(topics, NoteTopic.objects.filter(note_id__in=own), 0.3)
-    for model_name, weight in (("Like", 0.2), ("Collect", 0.4)):
-        try:
-            model = apps.get_model("engage", model_name)
-        except LookupError:
-            continue  # the engage app does not provide it (yet)
-        recent = model.objects.filter(user=user).order_by("-pk").values("note_id")[:200]
-        _add_topics(topics, NoteTopic.objects.filter(note_id__in=recent), weight)
-        liked_authors = (
-            Note.objects.filter(id__in=recent).values("author_id").annotate(n=Count("id"))
-        )
-        for row in liked_authors:
-            authors[row["author_id"]] = min(
-                1.0, authors.get(row["author_id"], 0) + weight * row["n"]
-            )
+        mix = DEFAULT_MIX + (10 if set(state["l"]) & (set(COMMUNITIES) - home) else 0)
+    followees = frozenset(state["f"])
+    authors = dict.fromkeys(followees, 1.0)
+    authors.update((a, w) for a, w in state["a"])
     return Viewer(
-        key=str(user.pk),
-        user_id=user.pk,
+        key=str(user_id),
+        user_id=user_id,
         home=home,
         mix=mix / 100,
         followees=followees,
         authors=authors,
-        topics=topics,
-        hidden=frozenset(hidden_author_ids(user)),
-        spoken=frozenset(spoken),
+        topics=dict(state["t"]),
+        hidden=frozenset(state["x"]),
+        spoken=spoken,
+        version=state.get("v", 0),
     )
 
 
-def _add_topics(topics: dict[int, float], rows: Any, weight: float) -> None:
-    for row in rows.values("topic_id").annotate(n=Count("id")):
-        topics[row["topic_id"]] = min(2.0, topics.get(row["topic_id"], 0) + weight * row["n"])
+def _recent(model: Any, user: int, n: int) -> Any:
+    return model.objects.filter(user_id=user).order_by("-pk").values("note_id")[:n]
+
+
+def _own(user: int) -> Any:
+    return Note.objects.filter(author_id=user).order_by("-id").values("id")[:OWN_NOTES]
+
+
+# The signals, each one query compiled once per process (subqueries, no id lists to send).
+_SIGNALS = {
+    "languages": Precompiled(
+        lambda user: Profile.objects.filter(user_id=user).values_list(
+            "languages_spoken", "languages_learning"
+        )
+    ),
+    "mix": Precompiled(
+        lambda user: FeedPreferences.objects.filter(user_id=user).values_list("language_mix")
+    ),
+    "interests": Precompiled(
+        lambda user: FeedPreferences.interests.through.objects.filter(
+            feedpreferences_id=user
+        ).values_list("topic_id")
+    ),
+    "followees": Precompiled(
+        lambda user: Follow.objects.filter(follower_id=user).values_list("followee_id")
+    ),
+    "own topics": Precompiled(
+        lambda user: NoteTopic.objects.filter(note_id__in=_own(user)).values_list("topic_id")
+    ),
+    "liked topics": Precompiled(
+        lambda user: NoteTopic.objects.filter(
+            note_id__in=_recent(Like, user, RECENT_SIGNALS)
+        ).values_list("topic_id")
+    ),
+    "liked authors": Precompiled(
+        lambda user: Note.objects.filter(id__in=_recent(Like, user, RECENT_SIGNALS)).values_list(
+            "author_id"
+        )
+    ),
+    "collected topics": Precompiled(
+        lambda user: NoteTopic.objects.filter(
+            note_id__in=_recent(Collect, user, RECENT_SIGNALS)
+        ).values_list("topic_id")
+    ),
+    "collected authors": Precompiled(
+        lambda user: Note.objects.filter(id__in=_recent(Collect, user, RECENT_SIGNALS)).values_list(
+            "author_id"
+        )
+    ),
+}
+
+
+def _signal(name: str, user_id: int) -> list[Any]:
+    return [row[0] if len(row) == 1 else row for row in _SIGNALS[name].rows(user=user_id)]
+
+
+def _build_state(user: Any) -> dict[str, Any]:
+    """Compute ``user``'s state from their signals (ten indexed queries): languages, chosen
+    mix and interests, followed authors, topics of their own recent notes, authors and topics
+    of their recent likes and collects, and the accounts hidden from them (blocks, mutes)."""
+    user_id = user.pk
+    languages = _signal("languages", user_id)
+    spoken, learning = languages[0] if languages else ([], [])
+    mix_rows = _signal("mix", user_id)
+    mix = mix_rows[0] if mix_rows else None
+    interests = _signal("interests", user_id) if mix_rows else []
+    followees = sorted(_signal("followees", user_id))
+    followed = set(followees)
+    authors: dict[int, float] = {}
+    topics: dict[int, float] = dict.fromkeys(interests, 1.0)
+    _add(topics, _signal("own topics", user_id), 0.3, 2.0)
+    for kind, weight in (("liked", 0.2), ("collected", 0.4)):
+        _add(topics, _signal(f"{kind} topics", user_id), weight, 2.0)
+        _add(authors, _signal(f"{kind} authors", user_id), weight, 1.0)
+    return {
+        "s": list(spoken or []),
+        "l": list(learning or []),
+        "m": mix,
+        "f": followees,
+        # Followed authors weigh 1.0 (the maximum) whatever else they earned.
+        "a": sorted([a, round(w, 4)] for a, w in authors.items() if a not in followed),
+        "t": sorted([t, round(w, 4)] for t, w in topics.items()),
+        "x": sorted(hidden_author_ids(user_id)),
+    }
+
+
+def _add(weights: dict[int, float], ids: list[int], weight: float, cap: float) -> None:
+    for key, n in Counter(ids).items():
+        weights[key] = min(cap, weights.get(key, 0) + weight * n)
 
 
 # --- arranging --------------------------------------------------------------------------------
@@ -267,26 +444,59 @@ def can_help(viewer: Viewer, c: Candidate) -> bool:
     return bool(c.help_language) and c.help_language in viewer.spoken
 
 
-def rank(viewer: Viewer, candidates: Iterable[Candidate], *, channel_topic: int | None = None
-         ) -> list[tuple[int, str, str]]:  # fmt: skip
-    """Arrange ``candidates`` for ``viewer``: a list of (note_id, why code, why argument)."""
-    home: list[tuple[float, Candidate]] = []
-    other: list[tuple[float, Candidate]] = []
-    for c in candidates:
-        if c.author_id in viewer.hidden or c.author_id == viewer.user_id:
-            continue
-        topic_affinity = min(1.5, sum(viewer.topics.get(t, 0.0) for t in c.topic_ids))
-        weight = 1.0 + 2.0 * viewer.authors.get(c.author_id, 0.0) + topic_affinity
-        helps = can_help(viewer, c)
-        if helps:
-            weight *= HELP_BOOST
-        queue = home if helps or is_home(viewer, c.language) else other
-        queue.append((c.score * weight, c))
-    home.sort(key=lambda pair: -pair[0])
-    other.sort(key=lambda pair: -pair[0])
-    queues = ([c for _, c in home], [c for _, c in other])
+def rank(viewer: Viewer, candidates: Iterable[Candidate] | PoolIndex, *,
+         channel_topic: int | None = None) -> list[tuple[int, str, str]]:  # fmt: skip
+    """Arrange ``candidates`` (a pool in score order) for ``viewer``: a list of (note_id, why
+    code, why argument).
+
+    A candidate's weight is 1 + 2 × author affinity + topic affinity (the sum over its topics,
+    at most 1.5), × 1.5 when it asks for help with a language the viewer speaks (it then
+    counts as home); each community is ordered by score × weight (ties in pool order) and the
+    two are interleaved to the viewer's mix. The weighing and ordering are array operations
+    on the pool's ``PoolIndex``; only the first ``RANKED_MAX + LOOKAHEAD`` of each community,
+    all that interleaving can reach, become Python objects."""
+    index = candidates if isinstance(candidates, PoolIndex) else PoolIndex(list(candidates))
+    size = len(index.candidates)
+    if size == 0:
+        return []
+    author_affinity = np.zeros(len(index.authors) + 1)  # the last slot: nobody
+    excluded_authors = np.zeros(len(index.authors) + 1, dtype=bool)
+    codes = index.authors
+    for author_id, affinity in viewer.authors.items():
+        code = codes.get(author_id)
+        if code is not None:
+            author_affinity[code] = affinity
+    for hidden_id in (*viewer.hidden, viewer.user_id):
+        hidden_code = codes.get(hidden_id) if hidden_id is not None else None
+        if hidden_code is not None:
+            excluded_authors[hidden_code] = True
+    topic_weights = np.zeros(len(index.topics) + 1)
+    for topic_id, affinity in viewer.topics.items():
+        topic_code = index.topics.get(topic_id)
+        if topic_code is not None:
+            topic_weights[topic_code] = affinity
+    # Summed in each candidate's topic order, as a Python sum would (the same floats).
+    topic_affinity = np.minimum(
+        1.5,
+        np.bincount(index.pair_candidate, weights=topic_weights[index.pair_topic], minlength=size),
+    )
+    weight = 1.0 + 2.0 * author_affinity[index.author_codes] + topic_affinity
+    help_codes = [index.helps[language] for language in viewer.spoken if language in index.helps]
+    helps = np.isin(index.help_codes, help_codes) if help_codes else np.zeros(size, dtype=bool)
+    weight[helps] *= HELP_BOOST
+    weighted = -(index.scores * weight)
+    home_communities = [_LANGUAGE_CODES[c] for c in viewer.home if c in _LANGUAGE_CODES]
+    home = helps | np.isin(index.community, [_ANY_COMMUNITY, *home_communities])
+    shown = ~excluded_authors[index.author_codes]
+    need = RANKED_MAX + LOOKAHEAD
+    pool = index.candidates
+    queues: list[list[Candidate]] = []
+    for members in (home & shown, ~home & shown):
+        positions = np.flatnonzero(members)
+        order = positions[np.argsort(weighted[positions], kind="stable")[:need]]
+        queues.append([pool[p] for p in order.tolist()])
     arranged = interleave(queues[0], queues[1], viewer.mix, limit=RANKED_MAX)
-    return [(c.note_id, *why(viewer, c, channel_topic)) for c in arranged]
+    return whys(viewer, arranged, channel_topic)
 
 
 def interleave(home: list[Candidate], other: list[Candidate], mix: float, *, limit: int
@@ -303,10 +513,13 @@ def interleave(home: list[Candidate], other: list[Candidate], mix: float, *, lim
         )
         picked = None
         for queue in order:
-            for index, candidate in enumerate(queue[:50]):
-                if candidate.author_id != blocked:
-                    picked = queue.pop(index)
-                    break
+            if queue and queue[0].author_id != blocked:
+                picked = queue.pop(0)
+            else:
+                for index in range(1, min(LOOKAHEAD, len(queue))):
+                    if queue[index].author_id != blocked:
+                        picked = queue.pop(index)
+                        break
             if picked is not None:
                 if queue is other:
                     taken_other += 1
@@ -314,6 +527,33 @@ def interleave(home: list[Candidate], other: list[Candidate], mix: float, *, lim
         if picked is None:
             break  # only the same author is left: stop rather than break the rule
         out.append(picked)
+    return out
+
+
+def whys(viewer: Viewer, arranged: list[Candidate], channel_topic: int | None
+         ) -> list[tuple[int, str, str]]:  # fmt: skip
+    """``(note_id, *why(viewer, c, channel_topic))`` for each of ``arranged`` (the same
+    rules, with the viewer's sets looked up once)."""
+    followees, spoken, home = viewer.followees, viewer.spoken, viewer.home
+    liked = {t for t, weight in viewer.topics.items() if weight >= 0.3}
+    out: list[tuple[int, str, str]] = []
+    for c in arranged:
+        if c.author_id in followees:
+            out.append((c.note_id, WHY_FOLLOW, str(c.author_id)))
+        elif c.help_language and c.help_language in spoken:
+            out.append((c.note_id, WHY_HELP, c.help_language))
+        else:
+            topic = next((t for t in c.topic_ids if t in liked), None)
+            if topic is not None:
+                out.append((c.note_id, WHY_TOPIC, str(topic)))
+            elif c.language in COMMUNITIES and c.language not in home:
+                out.append((c.note_id, WHY_COMMUNITY, c.language))
+            elif channel_topic is not None:
+                out.append((c.note_id, WHY_POPULAR_TOPIC, str(channel_topic)))
+            elif c.topic_ids:
+                out.append((c.note_id, WHY_POPULAR_TOPIC, str(c.topic_ids[0])))
+            else:
+                out.append((c.note_id, WHY_POPULAR, ""))
     return out
 
 
@@ -383,18 +623,20 @@ def discover_page(viewer: Viewer, *, channel: int | None, cursor: str | None,
             session = _new_session(viewer, channel)
             localcache.set(_session_key(token), session, timeout=SESSION_SECONDS)
     else:
-        # One arranged list per viewer, channel and pool version: reloading the first page
-        # reads it back instead of ranking again; a new pool version gives a fresh list.
+        # One arranged list per viewer state, channel and pool version: reloading the first
+        # page reads it back instead of ranking again; a new pool version or a change of the
+        # viewer's signals (a like, a follow, the mix) gives a fresh list.
         version, _candidates = current_pool()
+        state = f"{viewer.version}|{sorted(viewer.home)}|{viewer.mix}"
         digest = hashlib.blake2b(
-            f"{viewer.key}|{channel}|{version}".encode(), digest_size=9, key=_TOKEN_KEY
+            f"{viewer.key}|{state}|{channel}|{version}".encode(), digest_size=9, key=_TOKEN_KEY
         )
         token, offset = base64.urlsafe_b64encode(digest.digest()).decode(), 0
         session = localcache.get(_session_key(token))
         if session is None:
             session = _new_session(viewer, channel)
             localcache.set(_session_key(token), session, timeout=SESSION_SECONDS)
-    items: list[list[Any]] = session["i"]
+    items: list[tuple[int, str, str]] = session["i"]
     shown: list[Any] = []
     reasons: dict[int, tuple[str, str]] = {}
     # Blocks and mutes are read fresh: a block hides its author from the very next page.
@@ -413,6 +655,6 @@ def discover_page(viewer: Viewer, *, channel: int | None, cursor: str | None,
 
 
 def _new_session(viewer: Viewer, channel: int | None) -> dict[str, Any]:
-    candidates = candidate_pool() if channel is None else channel_candidates(channel)
+    candidates = pool_index()[1] if channel is None else channel_candidates(channel)
     ranked = rank(viewer, candidates, channel_topic=channel)
-    return {"v": viewer.key, "c": channel, "i": [list(item) for item in ranked]}
+    return {"v": viewer.key, "c": channel, "i": ranked}

@@ -24,7 +24,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, FloatField, Value
 from django.db.models.functions import Cast
 from django.utils import timezone
@@ -33,7 +33,13 @@ from bridgenote.core.ids import id_at, id_time
 from bridgenote.core.jobs import enqueue_on_commit
 from bridgenote.engage.models import Follow
 from bridgenote.feeds import inbox_cache, tasks
-from bridgenote.feeds.models import DiscoverCandidate, FeedPreferences, HybridAuthor, InboxEntry
+from bridgenote.feeds.models import (
+    DiscoverCandidate,
+    DiscoverViewer,
+    FeedPreferences,
+    HybridAuthor,
+    InboxEntry,
+)
 from bridgenote.feeds.visibility import discoverable, published
 from bridgenote.notes.models import Note, NoteTopic
 
@@ -70,6 +76,7 @@ def follow_changed(*, follower: Any, followee: Any, created: bool) -> None:
     A purge happens now, inside the caller's transaction, so an unfollowed or blocking account
     disappears from the next page; a backfill runs as a job after commit.
     """
+    viewer_changed(user_id=follower.pk)  # followed authors are Discover affinities
     if created:
         enqueue_on_commit(tasks.backfill_follow, follower.pk, followee.pk)
         return
@@ -82,10 +89,39 @@ def follow_changed(*, follower: Any, followee: Any, created: bool) -> None:
 
 
 def _forget(user_id: int) -> None:
-    from bridgenote.feeds.ranking import forget_viewer
-
     inbox_cache.forget(user_id)
-    forget_viewer(user_id)
+
+
+def viewer_changed(*, user_id: int) -> None:
+    """Something ranking knows about ``user_id`` changed (a like, collect, follow, block,
+    mute, their preferences or profile languages, a note of theirs): bump the version of
+    their stored Discover state, inside the caller's transaction. The next Discover read
+    recomputes the state and arranges a new list (both are keyed by this version)."""
+    table = connection.ops.quote_name(DiscoverViewer._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (user_id, version, data_version, data, computed_at)"  # noqa: S608 - our table name
+            " VALUES (%s, 1, -1, '', NULL)"
+            f" ON CONFLICT (user_id) DO UPDATE SET version = {table}.version + 1",
+            [user_id],
+        )
+
+
+def viewer_state_save(*, user_id: int, version: int, data: str) -> bool:
+    """Store ``data`` as ``user_id``'s Discover state computed at ``version``, unless the
+    version moved on meanwhile (a like committed while it was being computed): one
+    conditional upsert. Returns whether it was stored."""
+    table = connection.ops.quote_name(DiscoverViewer._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (user_id, version, data_version, data, computed_at)"  # noqa: S608 - our table name
+            " VALUES (%s, %s, %s, %s, %s)"
+            " ON CONFLICT (user_id) DO UPDATE SET data = excluded.data,"
+            " data_version = excluded.data_version, computed_at = excluded.computed_at"
+            f" WHERE {table}.version = excluded.version",
+            [user_id, version, version, data, timezone.now()],
+        )
+        return bool(cursor.rowcount)
 
 
 # --- the work behind the hooks ---------------------------------------------------------------
@@ -102,6 +138,7 @@ def note_fan_out(*, note_id: int) -> int:
     if note is None or note_id < inbox_boundary():
         return 0
     author_id = note.author_id
+    viewer_changed(user_id=author_id)  # the topics of one's own notes are Discover affinities
     followers = Follow.objects.filter(followee_id=author_id)
     is_hybrid = HybridAuthor.objects.filter(user_id=author_id).exists()
     if not is_hybrid and followers.count() > settings.FEEDS_FANOUT_MAX_FOLLOWERS:
@@ -266,9 +303,7 @@ def feed_preferences_update(
         prefs.save(update_fields=["language_mix", "updated_at"])
         if interest_ids is not None:
             prefs.interests.set(list(interest_ids))
-    from bridgenote.feeds.ranking import forget_viewer
-
-    transaction.on_commit(lambda: forget_viewer(user.pk))
+        viewer_changed(user_id=user.pk)
     return prefs
 
 
