@@ -260,9 +260,11 @@ def picker_boards(*, user: User, note: Note) -> list[Board]:
 
 # Replies shown under each top-level comment on the note page; "Show more replies" loads
 # REPLIES_PAGE more at a time (cursor: the last reply's id).
-REPLIES_PREVIEW = 3
+# As on Xiaohongshu, the note page opens with a short thread (the first ten top-level
+# comments, two replies under each); "More comments" and "Show more replies" load the rest.
+REPLIES_PREVIEW = 2
 REPLIES_PAGE = 10
-COMMENTS_PAGE = 20
+COMMENTS_PAGE = 10
 
 
 @dataclass
