@@ -412,12 +412,12 @@ def comment_thread(
         ids = padded([c.pk for c in with_replies], (4, 8, 16, 32, 64))
         for row in _REPLIES_FIRST.rows(roots=ids, viewer=viewer_id, limit=REPLIES_PREVIEW + 1):
             reply = _comment(row)
-            by_root[reply.root_id].reply_list.append(reply)  # type: ignore[index]
+            by_root[reply.root_id].reply_list.append(reply)
         for root in with_replies:
-            replies = root.reply_list  # type: ignore[attr-defined]
+            replies = root.reply_list
             if len(replies) > REPLIES_PREVIEW:
                 del replies[REPLIES_PREVIEW:]
-                root.replies_cursor = replies[-1].pk  # type: ignore[attr-defined]
+                root.replies_cursor = replies[-1].pk
     thread.roots = [c for c in thread.roots if not c.is_deleted or c.reply_list]
     return thread
 

@@ -228,11 +228,11 @@ def _full(note: Note) -> tuple[Note, list[Attachment]]:
         attachment = Attachment(**dict(zip(_ATTACHMENT_COLUMNS, row, strict=True)))
         attachment._state.adding, attachment._state.db = False, "default"
         attachments.append(attachment)
-    mentioned = QuerySet(model=User)
+    mentioned: QuerySet[User] = QuerySet(model=User)
     mentioned._result_cache = [
         User(id=pk, handle=handle) for pk, handle in _MENTIONS.rows(note=note.pk)
     ]
-    mentioned._prefetch_done = True
+    mentioned._prefetch_done = True  # type: ignore[attr-defined]
     note._prefetched_objects_cache = {"mentions": mentioned}  # type: ignore[attr-defined]
     return note, attachments
 

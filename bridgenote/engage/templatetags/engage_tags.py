@@ -24,7 +24,7 @@ def note_engagement(context: dict[str, Any], note: Any) -> queries.NoteState:
     looked it up already: ``note_state`` in the context)."""
     known = context.get("note_state")
     if known is not None and context.get("note_state_of") == note.pk:
-        return known  # type: ignore[no-any-return]
+        return known
     return queries.note_state(context.get("user"), note)
 
 
@@ -32,7 +32,7 @@ def note_engagement(context: dict[str, Any], note: Any) -> queries.NoteState:
 def follow_state(context: dict[str, Any], target: Any) -> queries.FollowState:
     known = context.get("follow_state")
     if known is not None and context.get("follow_state_of") == target.pk:
-        return known  # type: ignore[no-any-return]
+        return known
     return queries.follow_state(context.get("user"), target)
 
 
