@@ -367,10 +367,13 @@ def main(argv: list[str] | None = None) -> int:
         ]
         only = {s.strip() for s in args.only.split(",") if s.strip()}
 
-        # Warm up every worker (pool loading, connections).
+        # Warm up every worker (pool loading, connections, and the one-time imports of the
+        # note page: phonenumbers' region names for IP territories take 1.6 s on an idle core).
         run_wrk(
             base,
-            scenarios["discover page"][:50] + scenarios["following page"][:50],
+            scenarios["discover page"][:50]
+            + scenarios["following page"][:50]
+            + scenarios["note detail"][:20],
             duration=3,
             clients=args.clients,
             threads=args.threads,

@@ -198,10 +198,14 @@ def _str_or_none(value: int | None) -> str | None:
     return str(value) if value else None
 
 
-def _counts(request: HttpRequest, note_id: int) -> dict[str, Any]:
+def _counts(request: HttpRequest, note_id: int, *, checked: bool = False) -> dict[str, Any]:
     """The note's counters and the viewer's liked / collected state, read again after a
-    change (two small queries; ``note_id`` was checked visible by the caller)."""
-    note = queries.note_for(request.user, note_id)
+    change (two small queries when the caller has just checked the note is visible)."""
+    from bridgenote.notes.queries import note_row
+
+    note = note_row(note_id) if checked else None
+    if note is None:
+        note = queries.note_for(request.user, note_id)
     state = queries.page_relations(request.user, note.author_id, note.pk).note
     return {
         "id": str(note.pk),
@@ -288,10 +292,10 @@ def like(request: HttpRequest, note_id: str) -> Any:
     """Like (POST) or unlike (DELETE) a note; both are idempotent."""
     note = queries.note_for(request.user, _id(note_id, "note"))
     if request.method == "POST":
-        services.like_create(user=_me(request), note=note)
+        services.like_create(user=_me(request), note=note, checked=True)
     else:
         services.like_delete(user=_me(request), note=note)
-    return _counts(request, note.pk)
+    return _counts(request, note.pk, checked=True)
 
 
 def _my_board(request: HttpRequest, raw: str | None) -> Board | None:

@@ -260,9 +260,11 @@ def picker_boards(*, user: User, note: Note) -> list[Board]:
 
 # Replies shown under each top-level comment on the note page; "Show more replies" loads
 # REPLIES_PAGE more at a time (cursor: the last reply's id).
-REPLIES_PREVIEW = 3
+# As on Xiaohongshu, the note page opens with a short thread (the first ten top-level
+# comments, two replies under each); "More comments" and "Show more replies" load the rest.
+REPLIES_PREVIEW = 2
 REPLIES_PAGE = 10
-COMMENTS_PAGE = 20
+COMMENTS_PAGE = 10
 
 
 @dataclass
@@ -410,12 +412,12 @@ def comment_thread(
         ids = padded([c.pk for c in with_replies], (4, 8, 16, 32, 64))
         for row in _REPLIES_FIRST.rows(roots=ids, viewer=viewer_id, limit=REPLIES_PREVIEW + 1):
             reply = _comment(row)
-            by_root[reply.root_id].reply_list.append(reply)  # type: ignore[index]
+            by_root[reply.root_id].reply_list.append(reply)
         for root in with_replies:
-            replies = root.reply_list  # type: ignore[attr-defined]
+            replies = root.reply_list
             if len(replies) > REPLIES_PREVIEW:
                 del replies[REPLIES_PREVIEW:]
-                root.replies_cursor = replies[-1].pk  # type: ignore[attr-defined]
+                root.replies_cursor = replies[-1].pk
     thread.roots = [c for c in thread.roots if not c.is_deleted or c.reply_list]
     return thread
 

@@ -26,6 +26,7 @@ from dataclasses import astuple
 from typing import Any
 
 from django.contrib import messages
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
@@ -67,6 +68,20 @@ _ATTACHMENTS = Precompiled(
             "attachment__width",
             "attachment__height",
         )
+    )
+)
+
+_ATTACHMENT_COLUMNS = tuple(f.attname for f in Attachment._meta.concrete_fields)
+_FULL_ATTACHMENTS = Precompiled(
+    lambda note: (
+        Attachment.objects.filter(noteattachment__note_id=note)
+        .order_by("noteattachment__position")
+        .values_list(*_ATTACHMENT_COLUMNS)
+    )
+)
+_MENTIONS = Precompiled(
+    lambda note: Note.mentions.through.objects.filter(note_id=note).values_list(
+        "user_id", "user__handle"
     )
 )
 
@@ -139,8 +154,7 @@ def render(request: HttpRequest, note_id: int) -> HttpResponse | None:
     article_key = (row, tuple(attachments), language, version if version in ("alt", "main") else "")
 
     def article() -> str:
-        full = _full(note.pk)
-        ordered = queries.ordered_attachments(full)
+        full, ordered = _full(note)
         return render_to_string(
             "notes/_detail_main.html",
             {
@@ -206,11 +220,21 @@ def render(request: HttpRequest, note_id: int) -> HttpResponse | None:
     return HttpResponse(html)
 
 
-def _full(note_id: int) -> Note:
-    """The note with everything the article shows (visibility is decided already)."""
-    note = queries.with_details(Note.objects.filter(pk=note_id)).first()
-    assert note is not None
-    return note
+def _full(note: Note) -> tuple[Note, list[Attachment]]:
+    """``note`` (a ``_stub``) with its mentions, and its attachments in order: what the
+    article shows, by two precompiled queries (visibility is decided already)."""
+    attachments = []
+    for row in _FULL_ATTACHMENTS.rows(note=note.pk):
+        attachment = Attachment(**dict(zip(_ATTACHMENT_COLUMNS, row, strict=True)))
+        attachment._state.adding, attachment._state.db = False, "default"
+        attachments.append(attachment)
+    mentioned: QuerySet[User] = QuerySet(model=User)
+    mentioned._result_cache = [
+        User(id=pk, handle=handle) for pk, handle in _MENTIONS.rows(note=note.pk)
+    ]
+    mentioned._prefetch_done = True  # type: ignore[attr-defined]
+    note._prefetched_objects_cache = {"mentions": mentioned}  # type: ignore[attr-defined]
+    return note, attachments
 
 
 def _shell(request: HttpRequest) -> str:

@@ -156,6 +156,13 @@ def note_from_row(row: tuple[Any, ...]) -> Note:
     return note
 
 
+def note_row(note_id: int) -> Note | None:
+    """Note ``note_id`` (its own columns), whoever may see it: for callers that have just
+    checked (one precompiled query)."""
+    rows = _NOTE_ROW.rows(note=note_id) if valid_id(note_id) else []
+    return note_from_row(rows[0]) if rows else None
+
+
 def visible_note(note_id: int, viewer: Viewer) -> Note | None:
     """Note ``note_id`` (its own columns, no relations loaded) if ``viewer`` may open it, else
     None: ``note_visible_to`` for callers that need the note too. One precompiled query for

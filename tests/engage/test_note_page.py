@@ -158,10 +158,11 @@ def test_thread_shows_first_replies_and_a_cursor(
     root = _thread_with_replies(ava_user, ava_note, liwei_user, queries.REPLIES_PREVIEW + 2)
     thread = queries.comment_thread(viewer=ava_user, note=ava_note)
     (shown,) = thread.roots
-    assert [r.body for r in shown.reply_list] == ["reply 0", "reply 1", "reply 2"]
+    preview = queries.REPLIES_PREVIEW
+    assert [r.body for r in shown.reply_list] == [f"reply {i}" for i in range(preview)]
     assert shown.replies_cursor == shown.reply_list[-1].pk
     rest = queries.comment_replies(viewer=ava_user, root=root, cursor=shown.replies_cursor)
-    assert [r.body for r in rest.items] == ["reply 3", "reply 4"]
+    assert [r.body for r in rest.items] == [f"reply {preview}", f"reply {preview + 1}"]
     assert rest.next_cursor is None
 
 
@@ -221,7 +222,9 @@ def test_show_more_replies_view_htmx_and_plain(
     html = part.content.decode()
     assert part.status_code == 200 and "<html" not in html
     assert html.count('class="comment"') == queries.REPLIES_PAGE
-    assert "reply 3" in html and "reply 12" in html and "reply 13" not in html
+    first, last = queries.REPLIES_PREVIEW, queries.REPLIES_PREVIEW + queries.REPLIES_PAGE - 1
+    assert f"reply {first}<" in html and f"reply {last}<" in html
+    assert f"reply {last + 1}<" not in html
     assert "Show more replies" in html
     full = Client().get(f"/engage/comments/{root.pk}/replies?cursor={cursor}")
     assert full.status_code == 200 and "<html" in full.content.decode()
@@ -255,3 +258,32 @@ def test_api_thread_and_replies(ava_user: Any, liwei_user: Any, ava_note: Note) 
     assert bad.status_code == 400 and bad.json()["error"] == "bad_cursor"
     reply_id = more["items"][0]["id"]
     assert client.get(f"/api/engage/comments/{reply_id}/replies").status_code == 404
+
+
+def test_assembled_gallery_bilingual_note_is_the_plain_page(
+    ava_user: Any, liwei_user: Any, settings: Any
+) -> None:
+    from bridgenote.media.models import Attachment
+    from bridgenote.notes.services import note_create
+    from tests.notes.conftest import make_attachment
+
+    first, second = make_attachment(ava_user), make_attachment(ava_user)
+    Attachment.objects.filter(pk=second.pk).update(alt_text="A cat 一只猫")
+    note = note_create(
+        author=ava_user,
+        title="Coffee in Chengdu",
+        body="My favourite #coffee shop, ask @liwei",
+        language="en",
+        alt_language="zh",
+        alt_title="成都的咖啡",
+        alt_body="我最喜欢的咖啡店",
+        attachment_ids=[first.id, second.id],
+    )
+    client = client_for(liwei_user)
+    for version in ("", "?version=alt", "?version=main"):
+        plain, assembled = _both_ways(client, f"/notes/{note.pk}/{version}", settings)
+        assert plain.status_code == assembled.status_code == 200
+        assert _normalised(plain.content.decode()) == _normalised(assembled.content.decode())
+    html = assembled.content.decode()
+    assert html.count('class="gallery-slide"') == 2 and "A cat 一只猫" in html
+    assert 'class="mention"' in html and 'class="topic"' in html
