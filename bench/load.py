@@ -339,6 +339,7 @@ def main(argv: list[str] | None = None) -> int:
             else [],
             "discover page": [("GET", "/", c, "") for _, c in signed],
             "discover next page": discover_next,
+            "discover longest history": [("GET", "/", long_cookie, "")],
             "discover API": [("GET", "/api/feeds/discover", c, "") for _, c in signed],
             "note detail": [
                 ("GET", f"/notes/{random.choice(note_ids)}/", c, "") for _, c in signed

@@ -2,14 +2,16 @@
 
 A request never sorts the notes table. The ``discover_refresh`` job keeps a pool of a few
 thousand recent notes with a global score (engagement with freshness decay) in
-``DiscoverCandidate``; each process keeps the pool in memory until its version changes. For a
-viewer, the pool is re-weighted by affinity (followed authors, topics of their own notes,
-likes and collects, chosen interests; a note asking for help with a language the viewer speaks
-is lifted), split into their own language community and the other
-one, interleaved to the viewer's language mix, and arranged so that no author has more than
-two cards in a row. The arranged list is stored in the cache for an hour; the cursor is a
-signed (list token, offset) pair, so pages never repeat a note. If the cached list is lost,
-it is recomputed from the database (same pool: the same list).
+``DiscoverCandidate``; each process keeps the pool in memory, with its viewer-independent
+arrays (``PoolIndex``), until its version changes. What ranking knows about a viewer
+(languages, mix, followed authors, affinities from likes, collects, own notes and chosen
+interests, hidden accounts) is stored in ``DiscoverViewer`` and recomputed lazily when its
+version was bumped by a change. For a viewer, the pool is re-weighted by affinity (a note
+asking for help with a language the viewer speaks is lifted), split into their own language
+community and the other one, interleaved to the viewer's language mix, and arranged so that
+no author has more than two cards in a row. The arranged list is cached per viewer state,
+channel and pool version; the cursor is a signed (list token, offset) pair, so pages never
+repeat a note. If the cached list is lost, it is recomputed (same pool: the same list).
 """
 
 from __future__ import annotations
@@ -502,18 +504,26 @@ def rank(viewer: Viewer, candidates: Iterable[Candidate] | PoolIndex, *,
 def interleave(home: list[Candidate], other: list[Candidate], mix: float, *, limit: int
                ) -> list[Candidate]:  # fmt: skip
     """Merge two ranked queues so that about ``mix`` of every prefix comes from ``other``, and
-    no author has more than two cards in a row (a card that would be the third is deferred)."""
+    no author has more than two cards in a row (a card that would be the third is deferred,
+    looking at most ``LOOKAHEAD`` cards down; if none is found, the list ends there)."""
     out: list[Candidate] = []
     taken_other = 0
-    while (home or other) and len(out) < limit:
-        target = math.floor(mix * (len(out) + 1) + 0.5)
-        order = (other, home) if (taken_other < target and other) or not home else (home, other)
-        blocked = (
-            out[-1].author_id if len(out) >= 2 and out[-1].author_id == out[-2].author_id else None
-        )
+    count = 0
+    last: int | None = None  # the author of the last card
+    run = 0  # how many cards in a row are by ``last``
+    floor = math.floor
+    while (home or other) and count < limit:
+        target = floor(mix * (count + 1) + 0.5)
+        if (taken_other < target and other) or not home:
+            first, second = other, home
+        else:
+            first, second = home, other
+        blocked = last if run >= 2 else None
         picked = None
-        for queue in order:
-            if queue and queue[0].author_id != blocked:
+        for queue in (first, second):
+            if not queue:
+                continue
+            if queue[0].author_id != blocked:
                 picked = queue.pop(0)
             else:
                 for index in range(1, min(LOOKAHEAD, len(queue))):
@@ -526,7 +536,12 @@ def interleave(home: list[Candidate], other: list[Candidate], mix: float, *, lim
                 break
         if picked is None:
             break  # only the same author is left: stop rather than break the rule
+        if picked.author_id == last:
+            run += 1
+        else:
+            last, run = picked.author_id, 1
         out.append(picked)
+        count += 1
     return out
 
 
@@ -543,7 +558,12 @@ def whys(viewer: Viewer, arranged: list[Candidate], channel_topic: int | None
         elif c.help_language and c.help_language in spoken:
             out.append((c.note_id, WHY_HELP, c.help_language))
         else:
-            topic = next((t for t in c.topic_ids if t in liked), None)
+            topic = None
+            if liked:
+                for t in c.topic_ids:
+                    if t in liked:
+                        topic = t
+                        break
             if topic is not None:
                 out.append((c.note_id, WHY_TOPIC, str(topic)))
             elif c.language in COMMUNITIES and c.language not in home:
