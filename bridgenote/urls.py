@@ -7,7 +7,11 @@ from bridgenote.api.api import api
 from bridgenote.core.views import healthz
 
 urlpatterns = [
+    # Order: the most requested pages first (Django tries the patterns in turn; the feeds'
+    # three paths are exact, so no later pattern could have matched them). Each include below
+    # is tested by its prefix before its patterns.
     path("healthz", healthz, name="healthz"),
+    path("", include("bridgenote.feeds.urls")),
     path("", include("django_prometheus.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
@@ -23,7 +27,6 @@ urlpatterns = [
     path("moderation/", include("bridgenote.moderation.urls")),
     path("search/", include("bridgenote.search.urls")),
     path("", include("bridgenote.web.urls")),
-    path("", include("bridgenote.feeds.urls")),
 ]
 
 if settings.SERVE_MEDIA and str(settings.STORAGES["default"]["BACKEND"]).endswith(

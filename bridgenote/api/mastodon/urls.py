@@ -5,7 +5,7 @@ Compare with Mastodon's route list (config/routes/api.rb); docs/api.md says what
 
 from __future__ import annotations
 
-from django.urls import path, re_path
+from django.urls import URLResolver, include, path, re_path
 
 from bridgenote.api.mastodon import (
     account_statuses,
@@ -202,8 +202,20 @@ ROUTES: list[Route] = [
     Route("POST", "api/v1/markers", markers.markers_save, "write:statuses", USER),
 ]
 
+API_VERSIONS = ("api/v1/", "api/v2/")
+
+
+def _version(prefix: str) -> URLResolver:
+    """The routes of one API version under its prefix; any other path under it is a JSON 404."""
+    routes = [route for route in ROUTES if route.path.startswith(prefix)]
+    return path(
+        prefix,
+        include([*urlpatterns_for(routes, prefix), re_path(r"^(?P<rest>.*)$", not_found)]),
+    )
+
+
 urlpatterns = [
-    *urlpatterns_for(ROUTES),
+    *(_version(prefix) for prefix in API_VERSIONS),
     path("oauth/authorize", oauth.authorize, name="oauth_authorize"),
     # toot sends its users to /oauth/authorize/ (Rails ignores the trailing slash).
     path("oauth/authorize/", oauth.authorize),
@@ -212,6 +224,6 @@ urlpatterns = [
     path(".well-known/oauth-authorization-server", oauth.metadata),
     path(".well-known/nodeinfo", instance.nodeinfo_links),
     path("nodeinfo/2.0", instance.nodeinfo),
-    # Last: any other /api/v1 or /api/v2 path is a JSON 404, not the HTML page.
+    # Last: a path under any other /api/vN is a JSON 404, not the HTML page.
     re_path(r"^api/v[0-9]+/(?P<rest>.*)$", not_found),
 ]
