@@ -285,6 +285,7 @@ def main(argv: list[str] | None = None) -> int:
     progress = Progress("users", n_users * 2)
     cols = table_columns(User)
     defaults = {
+        **plain_defaults(User),
         "password": "!",
         "last_login": None,
         "is_superuser": False,
@@ -300,7 +301,7 @@ def main(argv: list[str] | None = None) -> int:
         User,
         cols,
         (
-            [{"id": uid, "handle": f"u{i}", **defaults}[c] for c in cols]
+            [{**defaults, "id": uid, "handle": f"u{i}"}[c] for c in cols]
             for i, uid in enumerate(user_ids)
         ),
         progress,
@@ -479,21 +480,23 @@ def main(argv: list[str] | None = None) -> int:
         cols,
         (
             [
-                {
-                    **profile_defaults,
-                    "user_id": user_ids[i],
-                    "display_name": f"用户{i}" if speaks_zh[i] else f"User {i}",
-                    "bio": "",
-                    "avatar": "",
-                    "languages_spoken": '["zh"]' if speaks_zh[i] else '["en"]',
-                    "languages_learning": '["en"]' if speaks_zh[i] else '["zh"]',
-                    "ui_language": "zh-hans" if speaks_zh[i] else "en",
-                    "ip_territory": "CN-51" if speaks_zh[i] else "US",
-                    "note_count": profile_notes[i],
-                    "follower_count": len(followers[i]),
-                    "following_count": following_count[i],
-                    "likes_and_collects_count": likes_received[i],
-                }[c]
+                (
+                    profile_defaults
+                    | {
+                        "user_id": user_ids[i],
+                        "display_name": f"用户{i}" if speaks_zh[i] else f"User {i}",
+                        "bio": "",
+                        "avatar": "",
+                        "languages_spoken": '["zh"]' if speaks_zh[i] else '["en"]',
+                        "languages_learning": '["en"]' if speaks_zh[i] else '["zh"]',
+                        "ui_language": "zh-hans" if speaks_zh[i] else "en",
+                        "ip_territory": "CN-51" if speaks_zh[i] else "US",
+                        "note_count": profile_notes[i],
+                        "follower_count": len(followers[i]),
+                        "following_count": following_count[i],
+                        "likes_and_collects_count": likes_received[i],
+                    }
+                )[c]
                 for c in cols
             ]
             for i in range(n_users)
@@ -528,13 +531,14 @@ def main(argv: list[str] | None = None) -> int:
     for u, _n in collects:
         board_size[u] += 1
     cols = table_columns(Board)
+    board_defaults = plain_defaults(Board)
     writer.write(
         Board,
         cols,
         (
             [
                 {
-                    **plain_defaults(Board),
+                    **board_defaults,
                     "id": board_of[i],
                     "owner_id": user_ids[i],
                     "name": "Default",
@@ -560,8 +564,7 @@ def main(argv: list[str] | None = None) -> int:
     progress = Progress("comments", len(comments))
     cols = table_columns(Comment)
     comment_base = id_at(now - 1)
-    comment_defaults = {
-        **plain_defaults(Comment),
+    comment_defaults = plain_defaults(Comment) | {
         "root_id": None,
         "reply_to_id": None,
         "reply_to_user_id": None,
@@ -570,6 +573,7 @@ def main(argv: list[str] | None = None) -> int:
         "is_pinned": False,
         "is_deleted": False,
         "deleted_at": None,
+        "moderation": "published",
         "created_at": now_ts,
     }
     writer.write(

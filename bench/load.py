@@ -18,6 +18,7 @@ how long until every follower has it. Everything is bounded in time; the server 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import random
@@ -210,11 +211,28 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--port", type=int, default=8931)
-    parser.add_argument("--workers", type=int, default=2, help="granian worker processes")
-    parser.add_argument("--server-threads", type=int, default=4, help="threads per worker")
+    parser.add_argument(
+        "--workers", type=int, default=None, help="web processes (default: bridgenote serve's)"
+    )
+    parser.add_argument(
+        "--server-threads",
+        type=int,
+        default=None,
+        help="threads per web process (default: bridgenote serve's)",
+    )
     parser.add_argument("--users", type=int, default=300, help="signed-in users to spread over")
-    parser.add_argument("--only", default="", help="comma-separated scenario names")
+    parser.add_argument(
+        "--only",
+        default="",
+        help='comma-separated scenario names ("following, longest history": both parts)',
+    )
     parser.add_argument("--json", default="", help="also write the results to this file")
+    parser.add_argument(
+        "--cpu",
+        action="store_true",
+        help="also report each scenario's CPU time per request and GC pauses, measured inside"
+        " the server (bench/cpu_wsgi.py): figures that do not depend on the machine's load",
+    )
     args = parser.parse_args(argv)
     random.seed(7)
     django_setup()
@@ -230,6 +248,9 @@ def main(argv: list[str] | None = None) -> int:
     if not User.objects.exists():
         sys.exit("No data: run bench/generate.py with the same BRIDGENOTE_DATA_DIR first.")
     base = f"http://127.0.0.1:{args.port}"
+    # granian listens with SO_REUSEPORT: a server left on the port would silently share the load.
+    if port_in_use(args.port):
+        sys.exit(f"Port {args.port} is in use: stop what listens there first.")
     env = {
         **os.environ,
         "BRIDGENOTE_DEBUG": "0",
@@ -239,21 +260,21 @@ def main(argv: list[str] | None = None) -> int:
         "BRIDGENOTE_COMMENT_RATE_PER_MINUTE": "100000",
     }
     env.setdefault("BRIDGENOTE_SECRET_KEY", (settings.DATA_DIR / ".secret_key").read_text().strip())
+    # The same server configuration for the floor and every page: bridgenote serve's defaults
+    # (what production runs) unless --workers / --server-threads say otherwise.
+    command = [sys.executable, "-m", "bridgenote.cli", "serve", "--host", "127.0.0.1"]
+    command += ["--port", str(args.port)]
+    if args.workers:
+        command += ["--workers", str(args.workers)]
+    if args.server_threads:
+        command += ["--threads", str(args.server_threads)]
+    cpu_dir = ""
+    if args.cpu:
+        cpu_dir = tempfile.mkdtemp(prefix="bench-cpu-")
+        env["BRIDGENOTE_BENCH_CPU_DIR"] = cpu_dir
+        command += ["--app", "bench.cpu_wsgi:application"]
     server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "bridgenote.cli",
-            "serve",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(args.port),
-            "--workers",
-            str(args.workers),
-            "--threads",
-            str(args.server_threads),
-        ],
+        command,
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -348,20 +369,25 @@ def main(argv: list[str] | None = None) -> int:
         ]
         only = {s.strip() for s in args.only.split(",") if s.strip()}
 
-        # Warm up every worker (pool loading, connections).
+        # Warm up every worker (pool loading, connections, and the one-time imports of the
+        # note page: phonenumbers' region names for IP territories take 1.6 s on an idle core).
         run_wrk(
             base,
-            scenarios["discover page"][:50] + scenarios["following page"][:50],
+            scenarios["discover page"][:50]
+            + scenarios["following page"][:50]
+            + scenarios["note detail"][:20],
             duration=3,
             clients=args.clients,
             threads=args.threads,
         )
         for name, requests in scenarios.items():
-            if not requests or (only and name not in only and not name.startswith("floor")):
+            if not requests or (only and not selected(name, only) and not name.startswith("floor")):
                 continue
+            window = time.monotonic()
             results[name] = run_wrk(
                 base, requests, duration=args.duration, clients=args.clients, threads=args.threads
             )
+            results[name]["window"] = (window, time.monotonic())
             print(f"  measured {name}: {results[name]['rps']:.0f} req/s", flush=True)
 
         # --- publish: time until every follower has the note, while reads go on -----------------
@@ -392,14 +418,23 @@ def main(argv: list[str] | None = None) -> int:
                     )
                 )
             )
+            # Followers are signed in before, and the bench notes deleted after, the measured
+            # reads: the window holds the publishes, the fan-out and the followers' polls only.
+            publishes = [
+                Publish(label, *row)
+                for label, row in (("hybrid (read-time merge)", hybrid_author), ("fan-out", fanned))
+                if row is not None
+            ]
+            window = time.monotonic()
             reader.start()
             time.sleep(2)
-            for label, row in (("hybrid (read-time merge)", hybrid_author), ("fan-out", fanned)):
-                if row is None:
-                    continue
-                publish_report.append(publish_and_wait(base, label, *row))
+            for publish in publishes:
+                publish_report.append(publish.run(base))
             reader.join()
+            for publish in publishes:
+                publish.clean_up()
             background["rps"] = background["requests"] / background["seconds"]
+            background["window"] = (window, time.monotonic())
             results["following page during publish"] = background
         floor = results["floor /api/ping"]["rps"]
         print()
@@ -413,6 +448,10 @@ def main(argv: list[str] | None = None) -> int:
             )
         for line in publish_report:
             print(line)
+        if cpu_dir:
+            cpu = cpu_report(base, cpu_dir, results)
+            for name, row in cpu.items():
+                results[name]["cpu"] = row
         if missing:
             print("not measured (no HTTP endpoint served yet): " + ", ".join(missing))
         if args.json:
@@ -422,90 +461,214 @@ def main(argv: list[str] | None = None) -> int:
                 )
             )
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
+        stop_server(server)
     return 0
 
 
-def publish_and_wait(base: str, label: str, author_id: int, followers: int) -> str:
-    """Publish a note as ``author_id`` the way the notes app will (row, then the feeds hook,
+def cpu_report(
+    base: str, cpu_dir: str, results: dict[str, dict[str, Any]]
+) -> dict[str, dict[str, Any]]:
+    """Per scenario, from the server's meter (bench/cpu_wsgi.py): CPU milliseconds per request
+    (mean, p50, p99) of the requests that ended in the scenario's window, and the garbage
+    collections in that window (count and CPU ms by generation, the longest)."""
+    import httpx
+
+    time.sleep(0.7)
+    for _ in range(40):  # each process writes its buffer on its next request
+        with contextlib.suppress(httpx.HTTPError):
+            httpx.get(f"{base}/api/ping", timeout=5)
+    requests: list[tuple[float, float, str]] = []
+    collections: list[tuple[float, int, float]] = []
+    for log in Path(cpu_dir).glob("*.log"):
+        for line in log.read_text().splitlines():
+            kind, *fields = line.split(" ", 3)
+            if kind == "request":
+                requests.append((float(fields[0]), float(fields[1]), fields[2]))
+            elif kind == "gc":
+                collections.append((float(fields[0]), int(fields[1]), float(fields[2])))
+    floor_path = "/api/ping"
+    out: dict[str, dict[str, Any]] = {}
+    floor_mean = None
+    print()
+    print(
+        f"{'scenario (CPU in the server)':<32} {'ms/req':>7} {'ratio':>7} {'p50':>6} {'p99':>6}"
+        f" {'max':>6} {'GC n':>5} {'GC ms':>7} {'GC max':>7} {'gen2 n':>6} {'gen2 max':>8}"
+    )
+    for name, result in results.items():
+        start, end = result["window"]
+        cpu = sorted(
+            spent * 1000
+            for at, spent, path in requests
+            if start <= at <= end and (path == floor_path) == name.startswith("floor")
+        )
+        gcs = [(gen, spent * 1000) for at, gen, spent in collections if start <= at <= end]
+        if not cpu:
+            continue
+        mean = sum(cpu) / len(cpu)
+        if name.startswith("floor"):
+            floor_mean = mean
+        gen2 = [spent for gen, spent in gcs if gen == 2]
+        row = {
+            "requests": len(cpu),
+            "mean_ms": mean,
+            "p50_ms": cpu[len(cpu) // 2],
+            "p99_ms": cpu[min(len(cpu) - 1, int(len(cpu) * 0.99))],
+            "max_ms": cpu[-1],
+            "gc_count": len(gcs),
+            "gc_ms": sum(spent for _gen, spent in gcs),
+            "gc_max_ms": max((spent for _gen, spent in gcs), default=0.0),
+            "gen2_count": len(gen2),
+            "gen2_max_ms": max(gen2, default=0.0),
+            "seconds": end - start,
+        }
+        out[name] = row
+        ratio = f"{floor_mean / mean:.1%}" if floor_mean else ""
+        print(
+            f"{name:<32} {mean:>7.2f} {ratio:>7} {row['p50_ms']:>6.2f} {row['p99_ms']:>6.2f}"
+            f" {row['max_ms']:>6.1f} {row['gc_count']:>5} {row['gc_ms']:>7.1f}"
+            f" {row['gc_max_ms']:>7.1f} {row['gen2_count']:>6} {row['gen2_max_ms']:>8.1f}"
+        )
+    print(
+        "(ratio: the floor's CPU per request over the scenario's, the req/s ratio a CPU-bound"
+        " server would reach)"
+    )
+    return out
+
+
+def selected(name: str, only: set[str]) -> bool:
+    """``--only`` is split at commas, so "following, longest history" is asked for as its two
+    parts ("following,longest history")."""
+    return name in only or all(part.strip() in only for part in name.split(","))
+
+
+def port_in_use(port: int) -> bool:
+    import socket
+
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return True
+    return False
+
+
+def stop_server(server: subprocess.Popen[bytes]) -> None:
+    """Stop ``bridgenote serve`` and everything it started (its own process group), and make
+    sure nothing is left listening."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(server.pid, signal.SIGTERM)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        server.wait(timeout=20)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(server.pid, 0)  # anyone of the group still there?
+        except ProcessLookupError:
+            return
+        time.sleep(0.2)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(server.pid, signal.SIGKILL)
+
+
+class Publish:
+    """Publish a note as ``author_id`` the way the notes app does (row, then the feeds hook,
     the fan-out job running in the server's worker) and time until every follower's Following
     feed has it: the inbox rows for a fanned-out author, the API for a sample of followers."""
-    import httpx
-    from django.db import transaction
-    from django.utils import timezone
 
-    from bridgenote.engage.models import Follow
-    from bridgenote.feeds import services
-    from bridgenote.feeds.models import HybridAuthor, InboxEntry
-    from bridgenote.notes.models import Note
+    def __init__(self, label: str, author_id: int, followers: int) -> None:
+        from bridgenote.accounts.models import User
+        from bridgenote.engage.models import Follow
+        from bridgenote.feeds.models import HybridAuthor
 
-    follower_ids = list(
-        Follow.objects.filter(followee_id=author_id).values_list("follower_id", flat=True)
-    )
-    sample = random.sample(follower_ids, min(20, len(follower_ids)))
-    from bridgenote.accounts.models import User
-
-    cookies = [sign_in(u) for u in User.objects.filter(pk__in=sample)]
-    hybrid = HybridAuthor.objects.filter(user_id=author_id).exists()
-    started = time.monotonic()
-    with transaction.atomic():
-        note = Note.objects.create(
-            author_id=author_id,
-            title="bench publish",
-            language="en",
-            status="published",
-            moderation="published",
-            visibility="public",
-            media_ready=True,
-            published_at=timezone.now(),
+        self.label = label
+        self.author_id = author_id
+        self.followers = followers
+        self.follower_ids = list(
+            Follow.objects.filter(followee_id=author_id).values_list("follower_id", flat=True)
         )
-        services.note_published(note=note)
-    inbox_done = None
-    seen: dict[int, tuple[float, float]] = {}  # follower -> (request sent, response received)
-    misses: list[int] = []  # requests that did not show the note yet
+        sample = random.sample(self.follower_ids, min(20, len(self.follower_ids)))
+        self.cookies = [sign_in(u) for u in User.objects.filter(pk__in=sample)]
+        self.hybrid = HybridAuthor.objects.filter(user_id=author_id).exists()
+        self.note: Any = None
 
-    def poll(index: int) -> None:
-        with httpx.Client(base_url=base, timeout=15) as client:
-            while time.monotonic() - started < 30:
-                sent = time.monotonic() - started
-                response = client.get("/api/feeds/following", headers={"Cookie": cookies[index]})
-                if any(n["id"] == str(note.pk) for n in response.json().get("notes", [])):
-                    seen[index] = (sent, time.monotonic() - started)
-                    return
-                misses.append(index)
-                time.sleep(0.05)
+    def run(self, base: str) -> str:
+        import httpx
+        from django.db import transaction
+        from django.utils import timezone
 
-    pollers = [threading.Thread(target=poll, args=(i,)) for i in range(len(cookies))]
-    for thread in pollers:
-        thread.start()
-    while not hybrid and inbox_done is None and time.monotonic() - started < 30:
-        if InboxEntry.objects.filter(note=note).count() >= len(follower_ids) + 1:
-            inbox_done = time.monotonic() - started
-        time.sleep(0.05)
-    for thread in pollers:
-        thread.join()
-    seen_all = None
-    if len(seen) == len(cookies) and seen:
-        seen_all = max(sent for sent, _received in seen.values())
-        received_all = max(received for _sent, received in seen.values())
-    services.note_unfan(note_id=note.pk)
-    note.delete()
-    inbox = "" if hybrid else f", all {len(follower_ids)} inboxes written after {_s(inbox_done)}"
-    detail = (
-        ""
-        if seen_all is None
-        else f" (responses received by {received_all:.2f} s; {len(misses)} earlier polls"
-        " did not have it yet)"
-    )
-    return (
-        f"publish by an author with {followers} followers, {label}: in the feed of all"
-        f" {len(sample)} sampled followers for requests sent {_s(seen_all)} after publishing"
-        f"{detail}{inbox}"
-    )
+        from bridgenote.feeds import services
+        from bridgenote.feeds.models import InboxEntry
+        from bridgenote.notes.models import Note
+
+        cookies = self.cookies
+        started = time.monotonic()
+        with transaction.atomic():
+            note = self.note = Note.objects.create(
+                author_id=self.author_id,
+                title="bench publish",
+                language="en",
+                status="published",
+                moderation="published",
+                visibility="public",
+                media_ready=True,
+                published_at=timezone.now(),
+            )
+            services.note_published(note=note)
+        inbox_done = None
+        seen: dict[int, tuple[float, float]] = {}  # follower -> (request sent, response received)
+        misses: list[int] = []  # requests that did not show the note yet
+
+        def poll(index: int) -> None:
+            with httpx.Client(base_url=base, timeout=15) as client:
+                while time.monotonic() - started < 30:
+                    sent = time.monotonic() - started
+                    response = client.get(
+                        "/api/feeds/following", headers={"Cookie": cookies[index]}
+                    )
+                    notes = response.json().get("notes", [])
+                    if any(n["id"] == str(note.pk) for n in notes):
+                        seen[index] = (sent, time.monotonic() - started)
+                        return
+                    misses.append(index)
+                    time.sleep(0.05)
+
+        pollers = [threading.Thread(target=poll, args=(i,)) for i in range(len(cookies))]
+        for thread in pollers:
+            thread.start()
+        expected = len(self.follower_ids) + 1
+        while not self.hybrid and inbox_done is None and time.monotonic() - started < 30:
+            if InboxEntry.objects.filter(note=note).count() >= expected:
+                inbox_done = time.monotonic() - started
+            time.sleep(0.05)
+        for thread in pollers:
+            thread.join()
+        seen_all = None
+        if len(seen) == len(cookies) and seen:
+            seen_all = max(sent for sent, _received in seen.values())
+            received_all = max(received for _sent, received in seen.values())
+        inbox = (
+            ""
+            if self.hybrid
+            else f", all {len(self.follower_ids)} inboxes written after {_s(inbox_done)}"
+        )
+        detail = (
+            ""
+            if seen_all is None
+            else f" (responses received by {received_all:.2f} s; {len(misses)} earlier polls"
+            " did not have it yet)"
+        )
+        return (
+            f"publish by an author with {self.followers} followers, {self.label}: in the feed"
+            f" of all {len(cookies)} sampled followers for requests sent {_s(seen_all)} after"
+            f" publishing{detail}{inbox}"
+        )
+
+    def clean_up(self) -> None:
+        from bridgenote.feeds import services
+
+        if self.note is not None:
+            services.note_unfan(note_id=self.note.pk)
+            self.note.delete()
 
 
 def _s(value: float | None) -> str:

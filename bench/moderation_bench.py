@@ -2,6 +2,9 @@
 
     /work/main/.venv/bin/python bench/moderation_bench.py [--notes 50000] [--rules 10000]
     /work/main/.venv/bin/python bench/moderation_bench.py --rescan 20000 [--workers 2]  (rescan)
+    /work/main/.venv/bin/python bench/moderation_bench.py --export-rules rules.jsonl
+    /work/main/.venv/bin/python bench/moderation_bench.py --rescan-existing  (a real dataset,
+        with `bridgenote worker` processes running; see docs/moderation.md)
 
 Prints notes per second for, on the same texts in the same run:
   - reference A: ``text.lower()`` then the automaton alone (no normalisation, no spans),
@@ -414,6 +417,113 @@ def rescan_bench(count: int, workers: int = 1) -> None:
           f"rescan = {elapsed / reference:.1f} x reference")  # fmt: skip
     print(f"1,000,000 notes at this rate: {1_000_000 / (job.processed / elapsed):.0f} s "
           f"wall clock, {1_000_000 / (job.processed / cpu):.0f} s of CPU")  # fmt: skip
+
+
+def export_rules(path: str) -> None:
+    """Write the rescan benchmark's 10,000 rules as a rule file (JSON lines) for
+    ``bridgenote moderation-import``, to load them into a real dataset."""
+    import json
+
+    rules = make_rules(10_000, random.Random(7))
+    with open(path, "w", encoding="utf-8") as out:
+        for rule in rules:
+            row = {
+                k: rule.get(k, d)
+                for k, d in (
+                    ("term", ""),
+                    ("languages", []),
+                    ("category", "other"),
+                    ("action", "hold"),
+                    ("pinyin", False),
+                )
+            }
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+    print(f"{len(rules)} rules written to {path}")
+
+
+def rescan_existing(poll: float = 1.0) -> None:
+    """The real thing on the configured database (BRIDGENOTE_DATA_DIR / DATABASE_URL), with
+    ``bridgenote worker`` processes already running: time a plain read of the published
+    notes in the rescan's batches (the reference), then queue a rescan exactly as the
+    console does (``rescan_start``: chunk jobs in the job queue), follow its progress on the
+    job row until done, then wait for the follow-up jobs (feeds and search, notices)."""
+    import os
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bridgenote.conf.settings")
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django_tasks_db.models import DBTaskResult
+
+    from bridgenote.moderation import services
+    from bridgenote.moderation.models import KeywordRule
+    from bridgenote.notes.models import Note
+
+    def read_all() -> int:
+        last, count = 0, 0
+        while True:
+            rows = list(
+                Note.objects.filter(id__gt=last, status="published", moderation="published")
+                .order_by("id")
+                .values_list("id", "title", "body", "language", "alt_language", "alt_title",
+                             "alt_body")[: settings.MODERATION_RESCAN_BATCH]
+            )  # fmt: skip
+            if not rows:
+                return count
+            count += len(rows)
+            last = rows[-1][0]
+
+    def load() -> str:
+        return " ".join(f"{x:.1f}" for x in os.getloadavg())
+
+    rules = KeywordRule.objects.filter(enabled=True).count()
+    batch, chunk = settings.MODERATION_RESCAN_BATCH, settings.MODERATION_RESCAN_CHUNK
+    print(f"rules: {rules} enabled; batch {batch}, chunk {chunk}")
+    read_all()  # warm the caches, untimed
+    start = time.perf_counter()
+    count = read_all()
+    reference = time.perf_counter() - start
+    print(f"reference: plain read of {count:,} published notes in batches: {reference:.1f} s "
+          f"(load {load()})")  # fmt: skip
+    from django.utils import timezone
+
+    start, called = time.perf_counter(), timezone.now()
+    job = services.rescan_start()
+    print(f"rescan {job.pk} queued: {job.total:,} notes (load {load()})")
+    last_print = 0.0
+    while True:
+        job.refresh_from_db()
+        now = time.perf_counter() - start
+        if job.state in ("done", "failed"):
+            break
+        if now - last_print >= 5:
+            print(f"  {now:5.1f} s  {job.processed:>9,} / {job.total:,}  flagged {job.flagged:,}"
+                  f"  (load {load()})")  # fmt: skip
+            last_print = now
+        time.sleep(poll)
+    wall = (job.finished_at - called).total_seconds()
+    row = (job.finished_at - job.created_at).total_seconds()
+    print(f"rescan {job.state}: {job.processed:,} notes in {wall:.1f} s from the call to "
+          f"rescan_start ({row:.1f} s from the job row's creation) = "
+          f"{job.processed / wall:,.0f} notes/s, {job.flagged:,} flagged; "
+          f"{wall / reference:.1f} x the plain read (load {load()})")  # fmt: skip
+    drained = time.perf_counter()
+    while DBTaskResult.objects.filter(status__in=["READY", "RUNNING"]).exists():
+        time.sleep(poll)
+    after = time.perf_counter() - drained
+    print(f"follow-up jobs (feeds and search, notices) drained {after:.1f} s after the "
+          f"rescan finished (load {load()})")  # fmt: skip
+
+
+if __name__ == "__main__" and "--export-rules" in sys.argv:
+    export_rules(sys.argv[sys.argv.index("--export-rules") + 1])
+    sys.exit(0)
+
+
+if __name__ == "__main__" and "--rescan-existing" in sys.argv:
+    rescan_existing()
+    sys.exit(0)
 
 
 if __name__ == "__main__" and "--rescan" in sys.argv:

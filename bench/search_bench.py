@@ -495,6 +495,16 @@ def generate(total: int, seed: int) -> None:
 
     def rows(model: Any, columns: list[str], data: Sequence[Sequence[Any]]) -> None:
         table = model._meta.db_table
+        # Columns added to the models after this script was written get their defaults.
+        extra = [
+            f for f in model._meta.concrete_fields
+            if f.column not in columns and not f.null
+            and (f.has_default() or f.empty_strings_allowed)
+        ]  # fmt: skip
+        if extra:
+            columns = [*columns, *(f.column for f in extra)]
+            defaults = [f.get_db_prep_save(f.get_default(), connection) for f in extra]
+            data = [(*row, *defaults) for row in data]
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
                 with cursor.cursor.copy(

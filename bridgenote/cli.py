@@ -1,6 +1,7 @@
 """The ``bridgenote`` command.
 
-bridgenote serve [--host H] [--port P] [--workers N]   web server (granian, WSGI) + job worker
+bridgenote serve [--host H] [--port P] [--workers N] [--threads T]
+                                                      web server (granian, WSGI) + job worker
 bridgenote worker                                     a background job worker + periodic jobs
 bridgenote init                                       migrate, prepare, load the demo once
 bridgenote demo                                       load the demo community
@@ -24,17 +25,34 @@ def _django_setup() -> None:
     django.setup()
 
 
+def default_workers() -> int:
+    return max(1, min(len(os.sched_getaffinity(0)), 4))
+
+
 def serve(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="bridgenote serve", description="Serve Bridgenote.")
     parser.add_argument("--host", default=os.environ.get("BRIDGENOTE_HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("BRIDGENOTE_PORT", "8000")))
+    # One process per core (Python runs one thread at a time per process), few threads each:
+    # more threads add GIL hand-offs, not throughput (docs/performance.md, "Tail latency").
     parser.add_argument(
-        "--workers", type=int, default=int(os.environ.get("BRIDGENOTE_WORKERS", "1"))
+        "--workers",
+        type=int,
+        default=int(os.environ.get("BRIDGENOTE_WORKERS", str(default_workers()))),
+        help="web processes (default: one per CPU core, at most 4)",
     )
     parser.add_argument(
-        "--threads", type=int, default=int(os.environ.get("BRIDGENOTE_THREADS", "8"))
+        "--threads",
+        type=int,
+        default=int(os.environ.get("BRIDGENOTE_THREADS", "2")),
+        help="request threads per web process (default 2)",
     )
     parser.add_argument("--no-worker", action="store_true", help="do not start the job worker")
+    parser.add_argument(
+        "--app",
+        default="bridgenote.wsgi:application",
+        help="the WSGI application (module:attribute; bench/load.py --cpu wraps it in a meter)",
+    )
     args = parser.parse_args(argv)
 
     _django_setup()
@@ -48,11 +66,13 @@ def serve(argv: list[str]) -> int:
         "--workers", str(args.workers),
         "--blocking-threads", str(args.threads),
         "--no-ws",
-        "bridgenote.wsgi:application",
+        args.app,
     ]  # fmt: skip
     children = [subprocess.Popen(web)]  # noqa: S603
     if settings.EMBEDDED_WORKER and not args.no_worker:
-        children.append(subprocess.Popen([sys.executable, "-m", "bridgenote.cli", "worker"]))
+        nice = str(settings.EMBEDDED_WORKER_NICE)
+        worker = [sys.executable, "-m", "bridgenote.cli", "worker", "--nice", nice]
+        children.append(subprocess.Popen(worker))  # noqa: S603
     print(f"Bridgenote is serving at http://{args.host}:{args.port}/", flush=True)
 
     def stop(signum: int, frame: object) -> None:

@@ -72,6 +72,38 @@ class User(AbstractBaseUser, PermissionsMixin):  # type: ignore[django-manager-m
     def __str__(self) -> str:
         return f"@{self.handle}"
 
+    def set_unusable_password(self) -> None:
+        super().set_unusable_password()
+        self._credentials_changed = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # A new password (set_password, which a hash upgrade at log-in does not count as) or
+        # none at all: the account's API tokens stop working with it (Django's session hash
+        # already ends the other sessions).
+        new_password = getattr(self, "_password", None) is not None
+        changed = not self._state.adding and (
+            new_password or getattr(self, "_credentials_changed", False)
+        )
+        super().save(*args, **kwargs)
+        if changed:
+            from bridgenote.accounts.services import api_access_revoke
+
+            self._credentials_changed = False
+            api_access_revoke(user_id=self.pk)
+
+
+class UserSession(models.Model):
+    """Which account a server-side session belongs to (Django's session table has no user
+    column), so ``services.sessions_end`` deletes an account's sessions by key instead of
+    decoding every session. Written at every log-in (``apps.py``), deleted at log-out."""
+
+    session_key = models.CharField(max_length=40, primary_key=True)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"session of {self.user_id}"
+
 
 class Profile(models.Model):
     """What others see of an account. Counters are denormalised and changed with F()."""

@@ -29,6 +29,7 @@ from bridgenote.accounts.models import (
     PhoneCodePurpose,
     Profile,
     User,
+    UserSession,
     WaitlistEntry,
 )
 from bridgenote.accounts.phone import dialling_code
@@ -177,6 +178,27 @@ def _ui_language(value: str) -> str:
 
 
 @transaction.atomic
+def api_access_revoke(*, user_id: int) -> int:
+    """End every OAuth credential of the account: access and refresh tokens, unused
+    authorization codes. Called when its password changes or is removed (``User.save``), as
+    Mastodon revokes an account's access then; apps must be authorized again. Returns how many
+    access tokens went."""
+    from oauth2_provider.models import (
+        get_access_token_model,
+        get_grant_model,
+        get_id_token_model,
+        get_refresh_token_model,
+    )
+
+    access_token = get_access_token_model()
+    _, deleted = access_token.objects.filter(user_id=user_id).delete()
+    get_refresh_token_model().objects.filter(user_id=user_id).delete()
+    get_grant_model().objects.filter(user_id=user_id).delete()
+    get_id_token_model().objects.filter(user_id=user_id).delete()
+    return deleted.get(access_token._meta.label, 0)
+
+
+@transaction.atomic
 def user_sign_up(
     *,
     handle: str,
@@ -258,6 +280,37 @@ def profile_touch_territory(*, user: User | AbstractBaseUser, ip: str) -> str:
         return code
     stored = Profile.objects.filter(user_id=user.pk).values_list("ip_territory", flat=True)
     return stored.first() or ""
+
+
+def session_record(*, user_id: int, session_key: str) -> None:
+    """Remember that the session ``session_key`` is signed in as ``user_id`` (every log-in,
+    through Django's ``user_logged_in`` signal: allauth, the phone code, the admin, tests)."""
+    UserSession.objects.update_or_create(session_key=session_key, defaults={"user_id": user_id})
+
+
+def session_forget(*, session_key: str) -> None:
+    """The session ended (log-out): forget it."""
+    UserSession.objects.filter(session_key=session_key).delete()
+
+
+def sessions_end(*, user_id: int) -> int:
+    """Sign the account out everywhere: delete each of its sessions through the configured
+    session engine (whatever it stores or caches, ``SESSION_ENGINE`` deletes), by key, from
+    ``UserSession``. The one way sessions are ended for an account (a suspension); returns
+    how many were. Sessions started before ``UserSession`` existed are not known here;
+    Django refuses an inactive user's session on every request anyway."""
+    from importlib import import_module
+
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    keys = list(UserSession.objects.filter(user_id=user_id).values_list("session_key", flat=True))
+    ended = 0
+    for key in keys:
+        session = store(session_key=key)
+        if session.exists(key):
+            ended += 1
+        session.delete(key)
+    UserSession.objects.filter(session_key__in=keys).delete()
+    return ended
 
 
 def user_logged_in(*, user: User | AbstractBaseUser, ip: str) -> None:

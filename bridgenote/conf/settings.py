@@ -96,7 +96,7 @@ MIDDLEWARE = [
     "bridgenote.accounts.middleware.UserLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "bridgenote.accounts.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -181,6 +181,11 @@ else:
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # `bridgenote serve` starts one job worker in the same command unless this is false.
 EMBEDDED_WORKER = env.boolean("EMBEDDED_WORKER", True)
+# The embedded worker runs at this niceness (0-19), so fan-out and other jobs take the CPU the
+# web workers leave rather than competing with page requests (docs/operations.md).
+EMBEDDED_WORKER_NICE = env.integer("EMBEDDED_WORKER_NICE", 10, minimum=0, maximum=19)
+# Web processes freeze their long-lived objects out of garbage collection (bridgenote/wsgi.py).
+GC_FREEZE = env.boolean("GC_FREEZE", True)
 # Periodic jobs (core/scheduler.py): each `bridgenote worker` runs the scheduler; a row per job in
 # the database makes sure one worker enqueues each run. Interval in minutes, 0 turns a job off.
 SCHEDULER_ENABLED = env.boolean("SCHEDULER", True)
@@ -213,6 +218,23 @@ for _dir in (STATIC_ROOT, MEDIA_ROOT):
     _dir.mkdir(parents=True, exist_ok=True)
 
 
+def _s3_client_config() -> object:
+    """botocore's own retries for every S3 request: "standard" mode retries connection errors,
+    timeouts, throttling (429, SlowDown) and 5xx answers with exponential backoff and jitter,
+    up to ``S3_MAX_ATTEMPTS`` tries in all. A photo job that still fails on a transient error
+    is retried later by the job itself (see MEDIA_STORAGE_RETRY_SECONDS, docs/media.md)."""
+    from botocore.config import Config
+
+    return Config(
+        retries={
+            "mode": "standard",
+            "total_max_attempts": env.integer("S3_MAX_ATTEMPTS", 4, minimum=1),
+        },
+        connect_timeout=env.integer("S3_CONNECT_TIMEOUT", 5, minimum=1),
+        read_timeout=env.integer("S3_READ_TIMEOUT", 30, minimum=1),
+    )
+
+
 def _storages(url: str | None) -> dict[str, dict[str, object]]:
     staticfiles: dict[str, object] = {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -238,6 +260,7 @@ def _storages(url: str | None) -> dict[str, dict[str, object]]:
         "querystring_auth": query.get("signed", "false") == "true",
         "file_overwrite": False,
         "default_acl": None,
+        "client_config": _s3_client_config(),
     }
     s3: dict[str, object] = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
     return {"default": s3, "staticfiles": staticfiles}
@@ -261,6 +284,8 @@ AUTHENTICATION_BACKENDS = [
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
+# Django's database sessions, loaded with a precompiled query (accounts/sessions.py).
+SESSION_ENGINE = "bridgenote.accounts.sessions"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = env.boolean("SECURE_COOKIES", False)
@@ -410,6 +435,10 @@ MEDIA_ORPHAN_HOURS = env.integer("MEDIA_ORPHAN_HOURS", 24, minimum=1)
 # A row left "processing" longer than this (a worker died) is handed back to the queue.
 MEDIA_PROCESSING_TIMEOUT_MINUTES = env.integer("MEDIA_PROCESSING_TIMEOUT_MINUTES", 30, minimum=1)
 MEDIA_PROCESSING_MAX_ATTEMPTS = env.integer("MEDIA_PROCESSING_MAX_ATTEMPTS", 3, minimum=1)
+# A job that meets a transient storage error (S3 down, throttled, timing out, after botocore's
+# own retries) hands its row back and runs again after this many seconds, doubled each time,
+# within MEDIA_PROCESSING_MAX_ATTEMPTS tries; then the row fails with "storage_unavailable".
+MEDIA_STORAGE_RETRY_SECONDS = env.integer("MEDIA_STORAGE_RETRY_SECONDS", 30, minimum=1)
 # Uploads per user per hour.
 MEDIA_UPLOADS_PER_HOUR = env.integer("MEDIA_UPLOADS_PER_HOUR", 300, minimum=1)
 
@@ -508,7 +537,7 @@ MODERATION_REPORTS_PER_HOUR = env.integer("MODERATION_REPORTS_PER_HOUR", 20, min
 # Distinct reports after which a published note is hidden until reviewed (0: never).
 MODERATION_REPORTS_TO_HOLD = env.integer("MODERATION_REPORTS_TO_HOLD", 0, minimum=0)
 # Notes per batch of a rescan job.
-MODERATION_RESCAN_BATCH = env.integer("MODERATION_RESCAN_BATCH", 1000, minimum=1)
+MODERATION_RESCAN_BATCH = env.integer("MODERATION_RESCAN_BATCH", 5000, minimum=1)
 # Notes per chunk job of a rescan (chunks run in parallel on the workers there are).
 MODERATION_RESCAN_CHUNK = env.integer("MODERATION_RESCAN_CHUNK", 100_000, minimum=1)
 # The public moderation log at /moderation/public-log/ (moderators' decisions and reasons,
@@ -525,6 +554,8 @@ SEARCH_SUGGEST_MIN_COUNT = env.integer("SEARCH_SUGGEST_MIN_COUNT", 5, minimum=1)
 # a full pass when that leaves a page short): a word in a third of all notes then costs what a
 # rare one does.
 SEARCH_WINDOW = env.integer("SEARCH_WINDOW", 2000, minimum=100)
+# Suggestions for a prefix are kept this long in each process (0: not kept).
+SEARCH_SUGGEST_CACHE_SECONDS = env.integer("SEARCH_SUGGEST_CACHE_SECONDS", 30, minimum=0)
 SEARCH_HISTORY_MAX = env.integer("SEARCH_HISTORY_MAX", 50, minimum=1, maximum=1000)
 SEARCH_REINDEX_BATCH = env.integer("SEARCH_REINDEX_BATCH", 2000, minimum=10, maximum=100000)
 # Searches (pages and API calls, not suggestions) per client per minute.

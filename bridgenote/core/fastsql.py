@@ -11,7 +11,9 @@ order of the ``values_list`` fields.
                             .order_by("-id").values_list("id", flat=True)[:20])
     ids = [row[0] for row in by_author.rows(a=viewer_id, b=cursor)]
 
-Arguments are integers (ids, cursors). A list argument is compiled once per length (use
+Arguments are integers (ids, cursors) or strings (a token checksum, a session key: compared
+as they are, so not through a lookup that rewrites them, such as ``iexact`` or ``contains``,
+which is refused at compile time). A list argument is compiled once per length (use
 ``padded`` to keep the number of lengths small: a list padded with its own first value selects
 nothing more). Arguments named in ``static`` (a LIMIT, a flag) are passed to the builder as they
 are and compiled once per value.
@@ -28,6 +30,7 @@ from django.db import connections
 from django.db.models import QuerySet
 
 _SENTINEL_BASE = -7_770_000_000_000_000
+_STRING = "str"  # the compile key of a string argument
 
 
 class Precompiled:
@@ -46,12 +49,17 @@ class Precompiled:
         self._lock = threading.Lock()
 
     def _compile(self, key: tuple[Any, ...]) -> tuple[str, list[Any], list[Any]]:
-        slots: dict[int, tuple[int, int | None]] = {}  # sentinel -> (argument, list index)
+        # sentinel -> (argument, list index)
+        slots: dict[int | str, tuple[int, int | None]] = {}
         args: list[Any] = []
         next_value = _SENTINEL_BASE
         for position, (name, size) in enumerate(zip(self.names, key, strict=True)):
             if name in self.static:
                 args.append(size)  # the value itself
+            elif size == _STRING:
+                sentinel = f"\x00precompiled-argument-{position}\x00"
+                slots[sentinel] = (position, None)
+                args.append(sentinel)
             elif size is None:
                 slots[next_value] = (position, None)
                 args.append(next_value)
@@ -73,7 +81,7 @@ class Precompiled:
         template: list[Any] = []
         for param in params:
             # A sentinel becomes its (argument, index) slot; anything else stays a constant.
-            if isinstance(param, int) and not isinstance(param, bool) and param in slots:
+            if isinstance(param, int | str) and not isinstance(param, bool) and param in slots:
                 template.append(slots[param])
             else:
                 template.append(_Constant(param))
@@ -85,7 +93,11 @@ class Precompiled:
     def rows(self, **kwargs: Any) -> list[tuple[Any, ...]]:
         values = [kwargs[name] for name in self.names]
         key = tuple(
-            v if name in self.static else (len(v) if isinstance(v, list | tuple) else None)
+            v
+            if name in self.static
+            else (
+                len(v) if isinstance(v, list | tuple) else (_STRING if isinstance(v, str) else None)
+            )
             for name, v in zip(self.names, values, strict=True)
         )
         compiled = self._compiled.get(key)

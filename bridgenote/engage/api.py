@@ -106,6 +106,9 @@ class CommentOut(Schema):
     is_deleted: bool
     created_at: datetime
     replies: list[CommentOut] = []
+    # Top-level comments in a thread: where GET /comments/{id}/replies continues after the
+    # replies above (None when they are all there).
+    replies_next_cursor: str | None = None
 
 
 class ThreadOut(Schema):
@@ -187,12 +190,23 @@ def _comment_out(comment: Comment) -> dict[str, Any]:
         "is_deleted": deleted,
         "created_at": comment.created_at,
         "replies": [_comment_out(r) for r in getattr(comment, "reply_list", [])],
+        "replies_next_cursor": _str_or_none(getattr(comment, "replies_cursor", None)),
     }
 
 
-def _counts(request: HttpRequest, note_id: int) -> dict[str, Any]:
-    note = queries.note_for(request.user, note_id)
-    state = queries.note_state(request.user, note)
+def _str_or_none(value: int | None) -> str | None:
+    return str(value) if value else None
+
+
+def _counts(request: HttpRequest, note_id: int, *, checked: bool = False) -> dict[str, Any]:
+    """The note's counters and the viewer's liked / collected state, read again after a
+    change (two small queries when the caller has just checked the note is visible)."""
+    from bridgenote.notes.queries import note_row
+
+    note = note_row(note_id) if checked else None
+    if note is None:
+        note = queries.note_for(request.user, note_id)
+    state = queries.page_relations(request.user, note.author_id, note.pk).note
     return {
         "id": str(note.pk),
         "liked": state.liked,
@@ -278,10 +292,10 @@ def like(request: HttpRequest, note_id: str) -> Any:
     """Like (POST) or unlike (DELETE) a note; both are idempotent."""
     note = queries.note_for(request.user, _id(note_id, "note"))
     if request.method == "POST":
-        services.like_create(user=_me(request), note=note)
+        services.like_create(user=_me(request), note=note, checked=True)
     else:
         services.like_delete(user=_me(request), note=note)
-    return _counts(request, note.pk)
+    return _counts(request, note.pk, checked=True)
 
 
 def _my_board(request: HttpRequest, raw: str | None) -> Board | None:
@@ -390,6 +404,27 @@ def comments(request: HttpRequest, note_id: str, cursor: str | None = None) -> A
     return {
         "items": [_comment_out(c) for c in thread.roots],
         "next_cursor": str(thread.next_cursor) if thread.next_cursor else None,
+    }
+
+
+@router.get(
+    "/comments/{comment_id}/replies",
+    response={200: ThreadOut, 400: ErrorOut, 404: ErrorOut},
+    auth=None,
+)
+@answers
+def comment_replies(request: HttpRequest, comment_id: str, cursor: str | None = None) -> Any:
+    """Replies of a top-level comment after ``cursor`` (oldest first), ``REPLIES_PAGE`` at a
+    time: where a thread's ``replies_next_cursor`` continues."""
+    root = queries.comment_for(request.user, _id(comment_id, "comment"))
+    if root.root_id is not None:
+        raise NotFound("comment_not_found", MISSING["comment"])
+    page = queries.comment_replies(
+        viewer=request.user, root=root, cursor=queries.parse_cursor(cursor)
+    )
+    return {
+        "items": [_comment_out(c) for c in page.items],
+        "next_cursor": _str_or_none(page.next_cursor),
     }
 
 

@@ -17,7 +17,15 @@ from django.db.models import Count, F, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
 from bridgenote.accounts.models import Profile
-from bridgenote.engage.models import Board, Collect, Comment, CommentLike, Follow, Like
+from bridgenote.engage.models import (
+    SHOWN_STATES,
+    Board,
+    Collect,
+    Comment,
+    CommentLike,
+    Follow,
+    Like,
+)
 from bridgenote.notes.models import Note
 
 BATCH = 1000
@@ -81,7 +89,13 @@ COUNTERS: list[tuple[str, type[models.Model], str, Callable[[], Any]]] = [
         "note comments",
         Note,
         "comment_count",
-        lambda: _count(Comment.objects.filter(note=OuterRef("pk"), is_deleted=False), "note"),
+        # What readers can see: not deleted, not held or removed by moderation.
+        lambda: _count(
+            Comment.objects.filter(
+                note=OuterRef("pk"), is_deleted=False, moderation__in=SHOWN_STATES
+            ),
+            "note",
+        ),
     ),
     (
         "comment likes",
@@ -93,7 +107,12 @@ COUNTERS: list[tuple[str, type[models.Model], str, Callable[[], Any]]] = [
         "comment replies",
         Comment,
         "reply_count",
-        lambda: _count(Comment.objects.filter(root=OuterRef("pk"), is_deleted=False), "root"),
+        lambda: _count(
+            Comment.objects.filter(
+                root=OuterRef("pk"), is_deleted=False, moderation__in=SHOWN_STATES
+            ),
+            "root",
+        ),
     ),
     (
         "board notes",

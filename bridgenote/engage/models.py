@@ -145,6 +145,10 @@ class Collect(models.Model):
         return f"{self.note_id} in board {self.board_id}"
 
 
+# The moderation states of a comment that readers other than its author see.
+SHOWN_STATES = ("published", "limited")
+
+
 class Comment(SnowflakeModel):
     """A comment on a note, on two levels as on Xiaohongshu.
 
@@ -178,8 +182,10 @@ class Comment(SnowflakeModel):
     reply_count = models.PositiveIntegerField(default=0)  # live replies under a root
     is_pinned = models.BooleanField(default=False)
     is_deleted = models.BooleanField(default=False)
-    # Set by the moderation app: "pending" (held for review) and "removed" comments are
-    # shown to their author only; "limited" ones stay in the thread but tell nobody.
+    # Set by the moderation app (``services.comments_moderation_set``): "pending" (held for
+    # review) and "removed" comments are shown to their author only; "limited" ones stay in
+    # the thread but tell nobody. The note's ``comment_count`` and the root's
+    # ``reply_count`` count only comments readers can see (``SHOWN_STATES``, not deleted).
     moderation = models.CharField(max_length=10, default="published")
     created_at = models.DateTimeField(default=timezone.now)
     deleted_at = models.DateTimeField(null=True, blank=True)

@@ -7,8 +7,12 @@ no-op), and calls the notify services itself (no signals). Errors are ``engage.e
 
 from __future__ import annotations
 
+import functools
+from collections import Counter
+from collections.abc import Collection, Iterable
+
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -19,7 +23,18 @@ from bridgenote.core import ratelimit
 from bridgenote.core.text import detect_language
 from bridgenote.engage import queries
 from bridgenote.engage.errors import Forbidden, Invalid, NotFound, RateLimited
-from bridgenote.engage.models import Block, Board, Collect, Comment, CommentLike, Follow, Like, Mute
+from bridgenote.engage.models import (
+    SHOWN_STATES,
+    Block,
+    Board,
+    Collect,
+    Comment,
+    CommentLike,
+    Follow,
+    Like,
+    Mute,
+)
+from bridgenote.engage.writes import write_transaction
 from bridgenote.moderation.rules import Decision
 from bridgenote.notes.models import Note
 from bridgenote.notify import services as notify
@@ -147,27 +162,56 @@ def mute_delete(*, muter: User, muted: User) -> bool:
 # --- likes -----------------------------------------------------------------------------------
 
 
-def like_create(*, user: User, note: Note) -> bool:
+@functools.cache
+def _like_insert_sql(vendor: str) -> str:
+    """INSERT a like unless it exists, returning its id (nothing when it existed): one
+    statement instead of a savepoint, an INSERT that may fail and a rollback to the savepoint
+    (round trips count on PostgreSQL). SQLite >= 3.35 and PostgreSQL both speak it."""
+    quote = connection.ops.quote_name
+    table = quote(Like._meta.db_table)
+    user, note, created = (
+        quote(str(getattr(Like._meta.get_field(n), "column", n)))
+        for n in ("user", "note", "created_at")
+    )
+    return (
+        f"INSERT INTO {table} ({user}, {note}, {created}) VALUES (%s, %s, %s)"  # noqa: S608
+        f" ON CONFLICT ({user}, {note}) DO NOTHING RETURNING {quote('id')}"
+    )
+
+
+def like_create(*, user: User, note: Note, checked: bool = False) -> bool:
     """``user`` likes ``note``. Requires the note to be visible to the user (so a block either
-    way refuses). Idempotent: False when already liked. +1 to the note's likes and to its
-    author's "likes and collects"; the author is notified."""
-    with transaction.atomic():
-        queries.note_for(user, note.pk)
-        try:
-            with transaction.atomic():
-                Like.objects.create(user=user, note=note)
-        except IntegrityError:
-            return False
+    way refuses; ``checked=True`` when the caller has just looked it up with
+    ``queries.note_for``). Idempotent: False when already liked. +1 to the note's likes and to
+    its author's "likes and collects"; the author is notified once the like is committed.
+
+    The checks run before the write transaction; the transaction is one INSERT and two
+    single-statement counter UPDATEs (``writes.write_transaction``)."""
+    if not checked:
+        note = queries.note_for(user, note.pk)
+    if Like.objects.filter(user=user, note_id=note.pk).exists():
+        return False  # a repeat: nothing to write, no write lock taken
+    with write_transaction():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _like_insert_sql(connection.vendor),
+                [user.pk, note.pk, Like._meta.get_field("created_at").get_db_prep_value(
+                    timezone.now(), connection)],
+            )  # fmt: skip
+            if cursor.fetchone() is None:
+                return False
         Note.objects.filter(pk=note.pk).update(like_count=F("like_count") + 1)
         _profile_add(note.author_id, likes_and_collects_count=1)
-        notify.notify_like(actor=user, note=note)
         _after_taste_changed(user.pk)
+    notify.notify_like(actor=user, note=note)
     return True
 
 
 def like_delete(*, user: User, note: Note) -> bool:
     """Undo a like. Idempotent; allowed even if the note has become invisible meanwhile."""
-    with transaction.atomic():
+    if not Like.objects.filter(user=user, note_id=note.pk).exists():
+        return False
+    with write_transaction():
         deleted, _rows = Like.objects.filter(user=user, note=note).delete()
         if not deleted:
             return False
@@ -366,26 +410,42 @@ def comment_create(
     Requires the note to be visible to the author (blocks included), a non-empty body within
     COMMENT_BODY_MAX, and for a reply a live comment on the same note whose author doesn't
     block the replier (or is blocked by them). A reply's root is the top-level comment of the
-    thread. +1 to the note's comment count (and the root's reply count); the note's author
-    (comment) or the answered person (reply) is notified, and so is every @mention.
-    ``check_rate=False`` is for trusted callers only (the demo loader, imports).
+    thread. +1 to the note's comment count (and the root's reply count); once committed, the
+    note's author (comment) or the answered person (reply) is notified, and so is every
+    @mention. ``check_rate=False`` is for trusted callers only (the demo loader, imports).
+
+    Every check (visibility, blocks, rate, moderation rules, the IP territory) runs before
+    the write transaction, which holds the INSERT, the counter UPDATEs and the moderation
+    state only (``writes.write_transaction``).
     """
     body = _clean_body(body)
-    with transaction.atomic():
-        note = queries.note_for(author, note.pk)
-        root: Comment | None = None
-        if reply_to is not None:
-            reply_to = Comment.objects.select_for_update().filter(pk=reply_to.pk).first()
-            if reply_to is None or reply_to.note_id != note.pk:
-                raise NotFound("comment_not_found", _("That comment does not exist."))
-            if reply_to.is_deleted:
-                raise Invalid("comment_deleted", _("That comment was deleted; you can't reply."))
-            _refuse_if_blocked(author.pk, reply_to.author_id)
-            root = reply_to if reply_to.root_id is None else reply_to.root
-        if check_rate:
-            _rate_limit(author, "comment", limit=settings.COMMENT_RATE_PER_MINUTE, window=60)
-        language = detect_language(body)
-        verdict = _moderate_comment(body, language)
+    note = queries.note_for(author, note.pk)
+    root: Comment | None = None
+    if reply_to is not None:
+        reply_to = Comment.objects.filter(pk=reply_to.pk).select_related("root").first()
+        if reply_to is None or reply_to.note_id != note.pk:
+            raise NotFound("comment_not_found", _("That comment does not exist."))
+        if reply_to.is_deleted:
+            raise Invalid("comment_deleted", _("That comment was deleted; you can't reply."))
+        _refuse_if_blocked(author.pk, reply_to.author_id)
+        root = reply_to if reply_to.root_id is None else reply_to.root
+    if check_rate:
+        _rate_limit(author, "comment", limit=settings.COMMENT_RATE_PER_MINUTE, window=60)
+    language = detect_language(body)
+    verdict = _moderate_comment(body, language)
+    territory = _client_territory(author, ip)
+    from bridgenote.moderation.services import after_comment_saved
+
+    with write_transaction():
+        # Deleted meanwhile? The row lock (PostgreSQL) or the write lock (SQLite) orders this
+        # with ``comment_delete``, so this is the last word.
+        if reply_to is not None and (
+            Comment.objects.select_for_update()
+            .filter(pk=reply_to.pk)
+            .values_list("is_deleted", flat=True)
+            .first()
+        ):
+            raise Invalid("comment_deleted", _("That comment was deleted; you can't reply."))
         comment = Comment.objects.create(
             note=note,
             author=author,
@@ -394,17 +454,16 @@ def comment_create(
             reply_to_user_id=reply_to.author_id if reply_to is not None else None,
             body=body,
             language=language,
-            ip_territory=_client_territory(author, ip),
+            ip_territory=territory,
         )
         Note.objects.filter(pk=note.pk).update(comment_count=F("comment_count") + 1)
         if root is not None:
             Comment.objects.filter(pk=root.pk).update(reply_count=F("reply_count") + 1)
-        from bridgenote.moderation.services import after_comment_saved
-
         # Held (pending) or limited comments tell nobody; an approval tells them later.
-        if after_comment_saved(comment=comment, decision=verdict) == "published":
-            told = notify.notify_comment(comment=comment)
-            notify.notify_mentions(note=note, comment=comment, exclude=told)
+        state = after_comment_saved(comment=comment, decision=verdict)
+    if state == "published":
+        told = notify.notify_comment(comment=comment)
+        notify.notify_mentions(note=note, comment=comment, exclude=told)
     return comment
 
 
@@ -433,11 +492,44 @@ def comment_reply(
     )
 
 
+def comments_moderation_set(
+    *, comment_ids: Iterable[int], state: str, only_from: Collection[str] | None = None
+) -> dict[int, str]:
+    """Set the moderation state of comments (the moderation app's only way to), keeping the
+    counters to what readers can see: a comment leaving ``SHOWN_STATES`` (held, removed)
+    no longer counts in its note's ``comment_count`` nor its root's ``reply_count``, and
+    counts again when it comes back. ``only_from``: change only comments in these states.
+    Returns each changed comment's state before."""
+    with transaction.atomic():
+        rows = Comment.objects.select_for_update().filter(pk__in=list(comment_ids))
+        if only_from is not None:
+            rows = rows.filter(moderation__in=list(only_from))
+        found = list(rows.values_list("pk", "moderation", "note_id", "root_id", "is_deleted"))
+        if not found:
+            return {}
+        Comment.objects.filter(pk__in=[row[0] for row in found]).update(moderation=state)
+        notes: Counter[int] = Counter()
+        roots: Counter[int] = Counter()
+        for _pk, before, note_id, root_id, is_deleted in found:
+            delta = (state in SHOWN_STATES) - (before in SHOWN_STATES)
+            if delta and not is_deleted:
+                notes[note_id] += delta
+                if root_id is not None:
+                    roots[root_id] += delta
+        for note_id, delta in notes.items():
+            if delta:
+                Note.objects.filter(pk=note_id).update(comment_count=F("comment_count") + delta)
+        for root_id, delta in roots.items():
+            if delta:
+                Comment.objects.filter(pk=root_id).update(reply_count=F("reply_count") + delta)
+    return {pk: str(before) for pk, before, *_ in found}
+
+
 def comment_delete(*, user: User, comment: Comment) -> bool:
     """Delete a comment: its author or the note's author may. The row stays, emptied and
     marked deleted, so replies keep their place ("comment deleted"). -1 to the note's comment
     count (and the root's reply count); its notifications go. Idempotent."""
-    with transaction.atomic():
+    with write_transaction():
         comment = Comment.objects.select_for_update().select_related("note").get(pk=comment.pk)
         if user.pk not in (comment.author_id, comment.note.author_id):
             raise Forbidden("not_your_comment", _("You can only delete your own comments."))
@@ -446,31 +538,34 @@ def comment_delete(*, user: User, comment: Comment) -> bool:
         Comment.objects.filter(pk=comment.pk).update(
             is_deleted=True, is_pinned=False, body="", deleted_at=timezone.now()
         )
-        Note.objects.filter(pk=comment.note_id).update(comment_count=F("comment_count") - 1)
-        if comment.root_id is not None:
-            Comment.objects.filter(pk=comment.root_id).update(reply_count=F("reply_count") - 1)
+        if comment.moderation in SHOWN_STATES:  # a held or removed one was not counted
+            Note.objects.filter(pk=comment.note_id).update(comment_count=F("comment_count") - 1)
+            if comment.root_id is not None:
+                Comment.objects.filter(pk=comment.root_id).update(reply_count=F("reply_count") - 1)
         notify.notifications_forget_comment(comment=comment)
     return True
 
 
 def comment_like_create(*, user: User, comment: Comment) -> bool:
     """Like a live comment you can see. Idempotent. The comment's author is notified."""
-    with transaction.atomic():
-        comment = queries.comment_for(user, comment.pk)
-        if comment.is_deleted:
-            raise Invalid("comment_deleted", _("That comment was deleted."))
+    comment = queries.comment_for(user, comment.pk)
+    if comment.is_deleted:
+        raise Invalid("comment_deleted", _("That comment was deleted."))
+    if CommentLike.objects.filter(user=user, comment_id=comment.pk).exists():
+        return False
+    with write_transaction():
         try:
             with transaction.atomic():
                 CommentLike.objects.create(user=user, comment=comment)
         except IntegrityError:
             return False
         Comment.objects.filter(pk=comment.pk).update(like_count=F("like_count") + 1)
-        notify.notify_comment_like(actor=user, comment=comment)
+    notify.notify_comment_like(actor=user, comment=comment)
     return True
 
 
 def comment_like_delete(*, user: User, comment: Comment) -> bool:
-    with transaction.atomic():
+    with write_transaction():
         deleted, _rows = CommentLike.objects.filter(user=user, comment=comment).delete()
         if not deleted:
             return False

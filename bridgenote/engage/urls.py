@@ -18,6 +18,7 @@ urlpatterns = [
     path("engage/notes/<int:note_id>/comments", views.note_comments, name="note_comments"),
     path("engage/notes/<int:note_id>/comment", views.comment_create, name="comment_create"),
     path("engage/comments/<int:comment_id>/reply", views.comment_reply_form, name="reply_form"),
+    path("engage/comments/<int:comment_id>/replies", views.comment_replies, name="comment_replies"),
     path("engage/comments/<int:comment_id>/delete", views.comment_delete, name="comment_delete"),
     path("engage/comments/<int:comment_id>/like", views.comment_like, name="comment_like"),
     path("engage/comments/<int:comment_id>/pin", views.comment_pin, name="comment_pin"),

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from bridgenote.accounts.models import User
 from bridgenote.engage import queries, services
 from bridgenote.engage.errors import EngageError, NotFound
-from bridgenote.engage.models import Board, Comment
+from bridgenote.engage.models import Board, Comment, CommentLike
 from bridgenote.notes.models import Note
 
 
@@ -186,6 +186,26 @@ def note_comments(request: HttpRequest, note_id: int) -> HttpResponse:
         return HttpResponse(str(error.message), status=400)
     thread = queries.comment_thread(viewer=request.user, note=note, cursor=cursor)
     return render(request, "engage/_comment_page.html", {"note": note, "thread": thread})
+
+
+@require_GET
+def comment_replies(request: HttpRequest, comment_id: int) -> HttpResponse:
+    """More replies of a top-level comment after ``cursor`` (the "Show more replies" link):
+    list items for htmx, a page of their own without it."""
+    root = _comment(request, comment_id)
+    if root.root_id is not None:
+        raise Http404
+    try:
+        cursor = queries.parse_cursor(request.GET.get("cursor"))
+    except EngageError as error:
+        return HttpResponse(str(error.message), status=400)
+    page = queries.comment_replies(viewer=request.user, root=root, cursor=cursor)
+    root.liked = request.user.is_authenticated and (  # type: ignore[attr-defined]
+        CommentLike.objects.filter(comment=root, user_id=request.user.pk).exists()
+    )
+    context = {"note": root.note, "root": root, "page": page}
+    template = "engage/_replies_page.html" if _is_htmx(request) else "engage/replies_page.html"
+    return render(request, template, context)
 
 
 @require_POST

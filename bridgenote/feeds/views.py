@@ -4,12 +4,11 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import escape
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 from django.views.decorators.http import require_POST
 
@@ -21,7 +20,7 @@ from bridgenote.feeds.models import FeedPreferences
 from bridgenote.feeds.presenters import why_lines
 from bridgenote.feeds.queries import BadCursor, following_page, parse_note_cursor, trending_topics
 from bridgenote.feeds.services import feed_preferences_update
-from bridgenote.feeds.shell import render_page
+from bridgenote.feeds.shell import CSRF_SLOT, fill_csrf, render_page
 
 
 def _viewer(request: HttpRequest) -> ranking.Viewer:
@@ -130,7 +129,6 @@ _PREFS_INTERESTS = Precompiled(
         .values_list("topic__name")
     )
 )
-_CSRF_SLOT = "\x00csrf\x00"
 _FORMS: dict[tuple[Any, ...], str] = {}
 
 
@@ -148,11 +146,11 @@ def _prefs_form(request: HttpRequest, default_mix: int) -> SafeString:
     html = _FORMS.get(key)
     if html is None:
         form = FeedPreferencesForm(initial={"language_mix": mix, "interests": interests})
-        html = render_to_string("feeds/_prefs.html", {"form": form, "csrf_token": _CSRF_SLOT})
+        html = render_to_string("feeds/_prefs.html", {"form": form, "csrf_token": CSRF_SLOT})
         if len(_FORMS) > 2000:
             _FORMS.clear()
         _FORMS[key] = html
-    return mark_safe(html.replace(_CSRF_SLOT, escape(get_token(request))))  # noqa: S308 - our template, an escaped token
+    return fill_csrf(html, request)
 
 
 _HEADS: dict[tuple[Any, ...], SafeString] = {}

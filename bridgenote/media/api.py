@@ -27,6 +27,8 @@ STATUS = {
     "rate_limited": 429,
     "not_found": 404,
     "attached_to_note": 409,
+    "storage_unavailable": 503,
+    "storage_error": 503,
 }
 
 
@@ -66,7 +68,7 @@ def _error(code: str) -> tuple[int, dict[str, str]]:
 
 
 ERRORS: dict[int | str, Any] = {400: ErrorOut, 404: ErrorOut, 409: ErrorOut, 413: ErrorOut,
-                                415: ErrorOut, 429: ErrorOut}  # fmt: skip
+                                415: ErrorOut, 429: ErrorOut, 503: ErrorOut}  # fmt: skip
 
 
 @router.post("/", response={202: AttachmentOut, **ERRORS}, summary="Upload a photo or video")

@@ -45,6 +45,13 @@ MESSAGES = {
     "processing_failed": lambda: gettext(
         "This file could not be processed. Remove it and try again."
     ),
+    "storage_unavailable": lambda: gettext(
+        "The file could not be saved: storage is unavailable right now. Try again in a few minutes."
+    ),
+    "storage_error": lambda: gettext(
+        "The file could not be saved because of a problem on our side. Try again later; if it "
+        "keeps happening, tell the site's operators."
+    ),
     "not_found": lambda: gettext("This photo or video does not exist."),
     "attached_to_note": lambda: gettext(
         "This photo or video belongs to a note: edit the note to remove it."

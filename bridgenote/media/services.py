@@ -32,6 +32,7 @@ from django.utils import timezone
 
 from bridgenote.core.ids import new_id
 from bridgenote.core.jobs import enqueue_on_commit
+from bridgenote.media import storage_errors
 from bridgenote.media.errors import MediaError
 from bridgenote.media.images import _fit_width, _placeholders, _webp, render_image
 from bridgenote.media.models import Attachment
@@ -82,7 +83,21 @@ def attachment_upload(*, owner: Any, file: UploadedFile, alt_text: str = "") -> 
     attachment_id = new_id()
     folder = f"{ROOT}/{attachment_id}-{secrets.token_hex(8)}"
     file.seek(0)
-    original = default_storage.save(f"{folder}/original{info.extension}", file)
+    try:
+        original = default_storage.save(f"{folder}/original{info.extension}", file)
+    except Exception as exc:
+        # botocore has already retried a transient failure a few times within the request;
+        # the user is told to try again (or, for a misconfiguration, that it is our fault).
+        kind = storage_errors.classify(exc)
+        if kind is None:
+            raise
+        if kind == storage_errors.PERMANENT:
+            logger.error("upload of %s refused by storage: %r", folder, exc, exc_info=True)
+        else:
+            logger.warning("upload of %s not stored, storage unavailable: %r", folder, exc)
+        with suppress(Exception):  # a partly written file (local disk) goes too
+            default_storage.delete(f"{folder}/original{info.extension}")
+        raise MediaError(kind) from exc
     try:
         with transaction.atomic():
             attachment = Attachment.objects.create(
@@ -239,9 +254,24 @@ def attachment_process(*, attachment_id: int) -> Attachment | None:
                 outcome = _process_video(attachment, path)
     except MediaError as exc:
         return _settle_failed(attachment, exc.code, claimed_at)
-    except Exception:
-        logger.exception("attachment=%s processing failed", attachment_id)
-        return _settle_failed(attachment, "processing_failed", claimed_at)
+    except Exception as exc:
+        kind = storage_errors.classify(exc)
+        if kind is None:
+            logger.exception("attachment=%s processing failed", attachment_id)
+            return _settle_failed(attachment, "processing_failed", claimed_at)
+        if kind == storage_errors.TRANSIENT:
+            if attachment.attempts < settings.MEDIA_PROCESSING_MAX_ATTEMPTS:
+                _retry_later(attachment, claimed_at, exc)
+                return None
+            logger.error(
+                "attachment=%s storage still unavailable after %s tries: %r",
+                attachment_id,
+                attachment.attempts,
+                exc,
+            )
+        else:
+            logger.exception("attachment=%s storage refused a request", attachment_id)
+        return _settle_failed(attachment, kind, claimed_at)
 
     with transaction.atomic():
         done = Attachment.objects.filter(
@@ -262,12 +292,52 @@ def attachment_process(*, attachment_id: int) -> Attachment | None:
             _delete_folder(attachment.folder)
         return None
     if original:
-        default_storage.delete(original)
+        try:
+            default_storage.delete(original)
+        except Exception as exc:
+            if storage_errors.classify(exc) is None:
+                raise
+            # The renditions are stored and the row is ready; the stray original goes with
+            # the attachment's folder when it is deleted.
+            logger.warning("attachment=%s original not deleted: %r", attachment_id, exc)
     return attachment
 
 
+def _retry_later(attachment: Attachment, claimed_at: Any, exc: BaseException) -> None:
+    """Hand the row back (``processing`` -> ``uploaded``) and run the job again after
+    ``MEDIA_STORAGE_RETRY_SECONDS`` x 2^(tries - 1): the storage failed on something that
+    passes (botocore's own quick retries were not enough). Files already written stay: the
+    next try overwrites them."""
+    delay = settings.MEDIA_STORAGE_RETRY_SECONDS * 2 ** max(0, attachment.attempts - 1)
+    logger.warning(
+        "attachment=%s storage unavailable (%r); try %s of %s in %s s",
+        attachment.id,
+        exc,
+        attachment.attempts + 1,
+        settings.MEDIA_PROCESSING_MAX_ATTEMPTS,
+        delay,
+    )
+    from bridgenote.media import tasks
+
+    with transaction.atomic():
+        released = Attachment.objects.filter(
+            id=attachment.id, state=Attachment.State.PROCESSING, claimed_at=claimed_at
+        ).update(state=Attachment.State.UPLOADED, claimed_at=None)
+        if released:
+            job: Any = tasks.attachment_process
+            if job.get_backend().supports_defer:
+                job = job.using(run_after=timezone.now() + timedelta(seconds=delay))
+            enqueue_on_commit(job, attachment.id)
+
+
 def _settle_failed(attachment: Attachment, code: str, claimed_at: Any) -> Attachment | None:
-    _delete_folder(attachment.folder)
+    try:
+        _delete_folder(attachment.folder)
+    except Exception as exc:
+        if storage_errors.classify(exc) is None:
+            raise
+        # Storage is down: the files go when the row does (orphan purge or delete).
+        logger.warning("attachment=%s files not deleted: %r", attachment.id, exc)
     with transaction.atomic():
         done = Attachment.objects.filter(
             id=attachment.id, state=Attachment.State.PROCESSING, claimed_at=claimed_at

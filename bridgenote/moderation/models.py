@@ -113,8 +113,25 @@ class RuleSetVersion(models.Model):
         return f"rules v{self.version}"
 
 
+# How a reason template names the content it is about (``{content}`` in its texts), in
+# English and Chinese: Chinese needs the measure word (这篇笔记, 这条评论).
+CONTENT_WORDS: dict[str, tuple[str, str]] = {
+    "note": ("note", "这篇笔记"),
+    "comment": ("comment", "这条评论"),
+    "bio": ("bio", "这段简介"),
+    "account": ("account", "这个账号"),
+    "": ("content", "这条内容"),  # the console's list, where it may apply to any kind
+}
+CONTENT_PLACEHOLDER = "{content}"
+
+
 class ReasonTemplate(models.Model):
-    """A reason moderators pick when deciding; shown to the author in their language."""
+    """A reason moderators pick when deciding; shown to the author in their language.
+
+    ``{content}`` in a text stands for what the decision is about, so one template fits a
+    note, a comment, a bio or an account in both languages (``text_for``): "This {content}
+    advertises..." reads "This comment advertises...", "{content}含有广告..." reads
+    "这条评论含有广告..."."""
 
     code = models.SlugField(max_length=40, unique=True)
     text_en = models.CharField(max_length=500)
@@ -127,6 +144,22 @@ class ReasonTemplate(models.Model):
 
     def __str__(self) -> str:
         return self.code
+
+    def text_for(self, language: str, kind: str = "") -> str:
+        """The text in ``language`` ("en" or "zh") with ``{content}`` naming ``kind`` (note,
+        comment, bio, account; "" for any)."""
+        english, chinese = CONTENT_WORDS.get(kind, CONTENT_WORDS[""])
+        if language == "zh":
+            return self.text_zh.replace(CONTENT_PLACEHOLDER, chinese)
+        return self.text_en.replace(CONTENT_PLACEHOLDER, english)
+
+    @property
+    def label_en(self) -> str:
+        return self.text_for("en")
+
+    @property
+    def label_zh(self) -> str:
+        return self.text_for("zh")
 
 
 class ModerationCaseQuerySet(models.QuerySet["ModerationCase"]):
@@ -380,7 +413,15 @@ class AccountStanding(models.Model):
     are set to the "limited" moderation state; ``limited_notes`` lists the ids this changed,
     so lifting the limit publishes exactly those again). ``suspended``: ``User.is_active`` is
     False (no sign-in, no API token, sessions ended) and the account's notes are removed;
-    ``suspended_notes`` maps note id -> the state before, restored on unsuspension."""
+    ``suspended_notes`` maps note id -> the state before, restored on unsuspension.
+
+    Comments and the bio follow the issue's states: limiting makes the account's published
+    comments "limited" (they stay in threads, on the profile and by link, and tell nobody;
+    ``limited_comments`` lists them, and new comments are limited too) and its published
+    bio "limited" (``limited_bio``; a bio appears in no feed, search or topic page anyway);
+    suspending removes its shown comments from everyone (``suspended_comments``: id -> the
+    state before) and hides the bio with the profile (an inactive account's profile, API
+    account and bio translation are not found)."""
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, primary_key=True, on_delete=models.CASCADE,
@@ -390,6 +431,9 @@ class AccountStanding(models.Model):
     limited_notes = models.JSONField(default=list, blank=True)
     suspended = models.BooleanField(default=False)
     suspended_notes = models.JSONField(default=dict, blank=True)
+    limited_comments = models.JSONField(default=list, blank=True)
+    limited_bio = models.BooleanField(default=False)
+    suspended_comments = models.JSONField(default=dict, blank=True)
     warnings = models.PositiveIntegerField(default=0)
     updated_at = models.DateTimeField(default=timezone.now)
 

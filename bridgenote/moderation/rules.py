@@ -11,10 +11,14 @@ are built once per process and rebuilt when ``RuleSetVersion`` changes (checked 
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
+from pathlib import Path
 from typing import Any
 
 import ahocorasick_rs
@@ -277,6 +281,15 @@ def compile_rules(
     rules: list[dict[str, Any]], allow_phrases: list[str], version: int = 0
 ) -> Matcher:
     """Build a matcher from rule dicts (id, term, action, category, languages, pinyin)."""
+    return _assemble(*_compile_parts(rules, allow_phrases), version)
+
+
+_Parts = tuple[list[CompiledRule], dict[str, tuple[list[int], int]], dict[str, list[int]]]
+
+
+def _compile_parts(rules: list[dict[str, Any]], allow_phrases: list[str]) -> _Parts:
+    """The compiled rules and the keys of both automata (what ``_assemble`` builds from, and
+    what the matcher cache file holds)."""
     compiled: list[CompiledRule] = []
     exact: dict[str, tuple[list[int], int]] = {}
     pinyin: dict[str, list[int]] = {}
@@ -307,10 +320,93 @@ def compile_rules(
         if norm and batch.MARK not in norm and batch.UNSURE not in norm:
             indexes, flags = exact.get(norm, ([], 0))
             exact[norm] = (indexes, flags | _ALLOW)
+    return compiled, exact, pinyin
+
+
+def _assemble(
+    compiled: list[CompiledRule],
+    exact: dict[str, tuple[list[int], int]],
+    pinyin: dict[str, list[int]],
+    version: int,
+) -> Matcher:
     return Matcher(
         compiled, _automaton(exact), _automaton({k: (v, 0) for k, v in pinyin.items()}),
         version, max(map(len, pinyin), default=0),
     )  # fmt: skip
+
+
+# --- the matcher cache file ---------------------------------------------------------------
+# Compiling 10,000 rules (normalising each term, the homophone pairs) costs ~1 s of CPU, in
+# every web and worker process, again after each rule change: exactly when a rescan starts.
+# The compiled parts are written once per rule set to DATA_DIR/cache, as JSON, named after a
+# digest of the rules, the allow-phrases and the code that compiles them, and read by every
+# other process (the automata themselves are rebuilt from their keys: ~0.05 s).
+_CACHE_KEEP_SECONDS = 600  # older files of other rule sets are deleted when one is written
+
+
+def _cache_path(rules: list[dict[str, Any]], phrases: list[str]) -> Path | None:
+    from bridgenote.moderation.normalize import cache_file
+
+    digest = hashlib.sha256(Path(__file__).read_bytes())
+    digest.update(json.dumps([rules, phrases], sort_keys=True, default=list).encode())
+    return cache_file(f"matcher-{digest.hexdigest()[:16]}", ".json")
+
+
+def _parts_from_json(text: str) -> _Parts:
+    saved = json.loads(text)
+    compiled = [
+        CompiledRule(
+            id=r[0],
+            term=r[1],
+            normalized=r[2],
+            action=r[3],
+            category=r[4],
+            languages=frozenset(r[5]),
+            prefix=r[6],
+            latin_start=r[7],
+            latin_end=r[8],
+        )
+        for r in saved["rules"]
+    ]
+    exact = {key: (indexes, flags) for key, indexes, flags in saved["exact"]}
+    pinyin = dict(saved["pinyin"])
+    return compiled, exact, pinyin
+
+
+def _parts_to_json(parts: _Parts) -> str:
+    compiled, exact, pinyin = parts
+    return json.dumps(
+        {
+            "rules": [[*astuple(r)[:5], sorted(r.languages), *astuple(r)[6:]] for r in compiled],
+            "exact": [[key, indexes, flags] for key, (indexes, flags) in exact.items()],
+            "pinyin": [[key, indexes] for key, indexes in pinyin.items()],
+        },
+        ensure_ascii=False,
+    )
+
+
+def compile_cached(rules: list[dict[str, Any]], phrases: list[str], version: int) -> Matcher:
+    """``compile_rules``, through the cache file when one matches these rules exactly."""
+    path = _cache_path(rules, phrases)
+    if path is not None and path.exists():
+        try:
+            return _assemble(*_parts_from_json(path.read_text(encoding="utf-8")), version)
+        except (OSError, ValueError, KeyError, TypeError, IndexError):
+            pass  # a damaged file: compile again and overwrite it
+    parts = _compile_parts(rules, phrases)
+    if path is not None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            partial = path.with_suffix(f".{os.getpid()}.tmp")
+            partial.write_text(_parts_to_json(parts), encoding="utf-8")
+            os.replace(partial, path)  # atomic: a concurrent reader sees all or nothing
+            now = time.time()
+            for old in path.parent.glob("moderation-matcher-*.json"):
+                if old != path and now - old.stat().st_mtime > _CACHE_KEEP_SECONDS:
+                    old.unlink(missing_ok=True)
+        except OSError:
+            pass
+    return _assemble(*parts, version)
 
 
 def _automaton(words: dict[str, tuple[list[int], int]]) -> _Automaton | None:
@@ -340,12 +436,14 @@ def _load_matcher(version: int) -> Matcher:
 
     rules: list[dict[str, Any]] = [
         dict(row)
-        for row in KeywordRule.objects.filter(enabled=True).values(
-            "id", "term", "action", "category", "languages", "pinyin"
-        )
+        for row in KeywordRule.objects.filter(enabled=True)
+        .order_by("id")
+        .values("id", "term", "action", "category", "languages", "pinyin")
     ]
-    phrases = list(AllowPhrase.objects.filter(enabled=True).values_list("phrase", flat=True))
-    return compile_rules(rules, phrases, version)
+    phrases = list(
+        AllowPhrase.objects.filter(enabled=True).order_by("phrase").values_list("phrase", flat=True)
+    )
+    return compile_cached(rules, phrases, version)
 
 
 def get_matcher() -> Matcher:

@@ -39,6 +39,7 @@ from bridgenote.moderation.rules import (
     current_version,
     decide,
     forget_matcher,
+    get_matcher,
     scan_image_hash,
     scan_text,
     scan_texts,
@@ -478,11 +479,16 @@ def decision_record(
     case.state = ModerationCase.State.CLOSED
     case.closed_at = timezone.now()
     case.save(update_fields=["state", "closed_at"])
+    kind = (
+        "comment" if case.comment_id is not None
+        else "bio" if case.account_id is not None
+        else "note"
+    )  # fmt: skip
     decision = ModerationDecision.objects.create(
         case=case, note_id=case.note_id, comment_id=case.comment_id, account_id=case.account_id,
         moderator=moderator, action=action, template=template,
-        reason_en=_join_reason(template.text_en if template else "", reason_en),
-        reason_zh=_join_reason(template.text_zh if template else "", reason_zh),
+        reason_en=_join_reason(template.text_for("en", kind) if template else "", reason_en),
+        reason_zh=_join_reason(template.text_for("zh", kind) if template else "", reason_zh),
     )  # fmt: skip
     if notify_author and (action != "approve" or before != Note.Moderation.PUBLISHED):
         _tell_author(
@@ -506,12 +512,13 @@ def after_comment_saved(*, comment: Comment, decision: Decision) -> str:
     """Apply a submission decision to a saved comment (the engage service calls it inside
     its transaction): hold -> "pending" (only its author sees it) + an open case, limit ->
     "limited" + an open case; the author is told. Returns the comment's state."""
-    from bridgenote.engage.models import Comment as CommentModel
+    from bridgenote.engage.services import comments_moderation_set
 
     if decision.action not in ("hold", "limit", "refuse"):
+        _limit_comment_if_account_limited(comment)
         return str(comment.moderation)
     state = Note.Moderation.LIMITED if decision.action == "limit" else Note.Moderation.PENDING
-    CommentModel.objects.filter(pk=comment.pk).update(moderation=state)
+    comments_moderation_set(comment_ids=[comment.pk], state=state)
     comment.moderation = state
     matches = [{"field": "body", **m.as_dict()} for m in decision.matches]
     case = case_open(comment=comment, matches=matches, source=ModerationCase.Source.SCAN)
@@ -530,12 +537,13 @@ def after_comment_saved(*, comment: Comment, decision: Decision) -> str:
 def _comment_apply(comment_id: int, state: str) -> str:
     """Set a comment's state; a held comment approved now reaches the people it was for."""
     from bridgenote.engage.models import Comment as CommentModel
+    from bridgenote.engage.services import comments_moderation_set
 
     comment = CommentModel.objects.select_for_update().filter(pk=comment_id).first()
     if comment is None:
         return ""
     before = str(comment.moderation)
-    CommentModel.objects.filter(pk=comment_id).update(moderation=state)
+    comments_moderation_set(comment_ids=[comment_id], state=state)
     if before == Note.Moderation.PENDING and state in ("published", "limited"):
         from bridgenote.notify import services as notify
 
@@ -639,7 +647,6 @@ def report_create(
     per reporter and hour; nobody reports their own content. With
     ``MODERATION_REPORTS_TO_HOLD`` > 0, that many reports hide a published note or comment
     until a moderator decides."""
-    from bridgenote.engage.models import Comment as CommentModel
 
     if category not in Report.Category.values:
         raise ModerationError(
@@ -706,8 +713,10 @@ def report_create(
             )
             _note_changed(note.pk)
         elif comment is not None:
-            CommentModel.objects.filter(pk=comment.pk, moderation="published").update(
-                moderation=Note.Moderation.PENDING
+            from bridgenote.engage.services import comments_moderation_set
+
+            comments_moderation_set(
+                comment_ids=[comment.pk], state=Note.Moderation.PENDING, only_from=["published"]
             )
     return report
 
@@ -859,6 +868,10 @@ def rescan_start(*, started_by: User | None = None) -> RescanJob:
     from bridgenote.core.jobs import enqueue_on_commit
     from bridgenote.moderation.tasks import rescan_chunk_run, rescan_run
 
+    # Compile the current rules here (the moderator's request) so that the matcher cache
+    # file exists before the chunk jobs start: each worker then reads it instead of
+    # compiling the same rules itself (``rules.compile_cached``).
+    get_matcher()
     published = Note.objects.filter(
         status=Note.Status.PUBLISHED, moderation=Note.Moderation.PUBLISHED
     )
@@ -957,10 +970,16 @@ def rescan_step(
                 owners.append((note_id, field))
                 texts.append(text)
                 languages.append(lang or None)
+    # The batch's id range rather than a list of 1,000 ids (preparing each value of an IN
+    # list costs the ORM more than the query); notes of the range outside the batch (not
+    # published) are skipped here.
+    batch_ids = {row[0] for row in rows}
     alts = NoteAttachment.objects.filter(
-        note_id__in=[row[0] for row in rows], attachment__alt_text__gt=""
+        note_id__gte=rows[0][0], note_id__lte=rows[-1][0], attachment__alt_text__gt=""
     ).values_list("note_id", "position", "attachment__alt_text")
     for note_id, position, alt in alts:
+        if note_id not in batch_ids:
+            continue
         owners.append((note_id, f"alt_text:{position}"))
         texts.append(alt)
         languages.append(None)
@@ -1037,13 +1056,24 @@ def _flag_notes(flagged: list[tuple[int, str, list[dict[str, Any]]]]) -> None:
         )
         Note.objects.filter(pk__in=still).update(moderation=state)
         changed.update(still)
-    for note_id, action, _matches in flagged:
-        _note_changed(note_id)
-        if note_id in changed:
-            _tell_author(
-                note_id=note_id, outcome="rule_limited" if action == "limit" else "held",
-                category=case_category(cases[note_id]),
-            )  # fmt: skip
+    # The follow-ups of the whole batch in two jobs after commit (feeds and search, the
+    # authors' notices), not two per flagged note: enqueuing is a database write each.
+    from bridgenote.core.jobs import enqueue_on_commit
+    from bridgenote.notes.services import notes_changed
+    from bridgenote.notify.tasks import moderation_outcomes
+
+    notes_changed(note_ids=ids)
+    notices = [
+        {
+            "note_id": note_id,
+            "outcome": "rule_limited" if action == "limit" else "held",
+            "category": case_category(cases[note_id]),
+        }
+        for note_id, action, _matches in flagged
+        if note_id in changed
+    ]
+    if notices:
+        enqueue_on_commit(moderation_outcomes, notices)
     ModerationDecision.objects.bulk_create(
         [
             ModerationDecision(
@@ -1132,16 +1162,116 @@ def _limit_if_account_limited(note: Note) -> bool:
 
 
 def _end_sessions(account_id: int) -> int:
-    """Delete the account's database sessions (Django also refuses an inactive user's
-    session on every request, so this is belt and braces). Returns how many."""
-    from django.contrib.sessions.models import Session
+    """Sign the account out everywhere (``accounts.services.sessions_end``: its sessions by
+    key, through the session engine). Django also refuses an inactive user's session on
+    every request, so this is belt and braces. Returns how many."""
+    from bridgenote.accounts.services import sessions_end
 
-    ended = 0
-    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator(1000):
-        if str(session.get_decoded().get("_auth_user_id")) == str(account_id):
-            session.delete()
-            ended += 1
-    return ended
+    return sessions_end(user_id=account_id)
+
+
+def _limit_comment_if_account_limited(comment: Comment) -> bool:
+    """A new comment of a limited account is limited too (no case: the account's limit is
+    the decision). True when it was."""
+    from bridgenote.engage.services import comments_moderation_set
+
+    standing = (
+        AccountStanding.objects.select_for_update().filter(user_id=comment.author_id, limited=True)
+    ).first()
+    if standing is None or comment.moderation != Note.Moderation.PUBLISHED:
+        return False
+    comments_moderation_set(comment_ids=[comment.pk], state=Note.Moderation.LIMITED)
+    comment.moderation = Note.Moderation.LIMITED
+    standing.limited_comments = [*standing.limited_comments, comment.pk]
+    standing.save(update_fields=["limited_comments"])
+    return True
+
+
+def _account_content_limit(account: User, standing: AccountStanding) -> list[int]:
+    """Limit the account's published notes, comments and bio, remembering which (so lifting
+    the limit restores exactly those). Returns the notes changed."""
+    from bridgenote.accounts.models import Profile as ProfileModel
+    from bridgenote.engage.models import Comment as CommentModel
+    from bridgenote.engage.services import comments_moderation_set
+
+    published = Note.objects.filter(author=account, moderation=Note.Moderation.PUBLISHED)
+    changed = list(published.values_list("pk", flat=True))
+    published.filter(pk__in=changed).update(moderation=Note.Moderation.LIMITED)
+    comments = CommentModel.objects.filter(author=account, moderation=Note.Moderation.PUBLISHED)
+    before = comments_moderation_set(
+        comment_ids=list(comments.values_list("pk", flat=True)),
+        state=Note.Moderation.LIMITED, only_from=[Note.Moderation.PUBLISHED],
+    )  # fmt: skip
+    standing.limited, standing.limited_notes = True, changed
+    standing.limited_comments = sorted(before)
+    standing.limited_bio = bool(
+        ProfileModel.objects.filter(user=account, bio_moderation=Note.Moderation.PUBLISHED).update(
+            bio_moderation=Note.Moderation.LIMITED
+        )
+    )
+    return changed
+
+
+def _account_content_unlimit(account: User, standing: AccountStanding) -> list[int]:
+    """Publish again what the limit changed and is still limited. Returns the notes."""
+    from bridgenote.accounts.models import Profile as ProfileModel
+    from bridgenote.engage.services import comments_moderation_set
+
+    notes = Note.objects.filter(pk__in=standing.limited_notes, author=account)
+    limited = notes.filter(moderation=Note.Moderation.LIMITED)
+    changed = list(limited.values_list("pk", flat=True))
+    limited.update(moderation=Note.Moderation.PUBLISHED)
+    comments_moderation_set(
+        comment_ids=standing.limited_comments, state=Note.Moderation.PUBLISHED,
+        only_from=[Note.Moderation.LIMITED],
+    )  # fmt: skip
+    if standing.limited_bio:
+        ProfileModel.objects.filter(user=account, bio_moderation=Note.Moderation.LIMITED).update(
+            bio_moderation=Note.Moderation.PUBLISHED
+        )
+    standing.limited, standing.limited_notes = False, []
+    standing.limited_comments, standing.limited_bio = [], False
+    return changed
+
+
+def _account_content_suspend(account: User, standing: AccountStanding) -> list[int]:
+    """Remove the account's shown notes and comments from everyone, remembering their
+    states. The bio goes with the profile (an inactive account is not found)."""
+    from bridgenote.engage.models import Comment as CommentModel
+    from bridgenote.engage.services import comments_moderation_set
+
+    shown_states = [Note.Moderation.PUBLISHED, Note.Moderation.LIMITED]
+    shown = Note.objects.filter(author=account, moderation__in=shown_states)
+    before = dict(shown.values_list("pk", "moderation"))
+    shown.filter(pk__in=list(before)).update(moderation=Note.Moderation.REMOVED)
+    comments = CommentModel.objects.filter(author=account, moderation__in=shown_states)
+    comments_before = comments_moderation_set(
+        comment_ids=list(comments.values_list("pk", flat=True)),
+        state=Note.Moderation.REMOVED, only_from=shown_states,
+    )  # fmt: skip
+    standing.suspended = True
+    standing.suspended_notes = {str(pk): state for pk, state in before.items()}
+    standing.suspended_comments = {str(pk): state for pk, state in comments_before.items()}
+    return list(before)
+
+
+def _account_content_unsuspend(account: User, standing: AccountStanding) -> list[int]:
+    """Give back the states the suspension took (only where it is still the removal)."""
+    from bridgenote.engage.services import comments_moderation_set
+
+    changed = []
+    for pk_text, state in standing.suspended_notes.items():
+        if Note.objects.filter(
+            pk=int(pk_text), author=account, moderation=Note.Moderation.REMOVED
+        ).update(moderation=state):
+            changed.append(int(pk_text))
+    by_state: dict[str, list[int]] = {}
+    for pk_text, state in standing.suspended_comments.items():
+        by_state.setdefault(state, []).append(int(pk_text))
+    for state, ids in by_state.items():
+        comments_moderation_set(comment_ids=ids, state=state, only_from=[Note.Moderation.REMOVED])
+    standing.suspended, standing.suspended_notes, standing.suspended_comments = False, {}, {}
+    return changed
 
 
 @transaction.atomic
@@ -1175,42 +1305,22 @@ def account_action(
     if action == ModerationDecision.Action.LIMIT_ACCOUNT:
         if standing.limited:
             raise ModerationError("already", _("This account is already limited."))
-        published = Note.objects.filter(author=account, moderation=Note.Moderation.PUBLISHED)
-        changed = list(published.values_list("pk", flat=True))
-        published.filter(pk__in=changed).update(moderation=Note.Moderation.LIMITED)
-        standing.limited, standing.limited_notes = True, changed
+        changed = _account_content_limit(account, standing)
     elif action == ModerationDecision.Action.UNLIMIT_ACCOUNT:
         if not standing.limited:
             raise ModerationError("already", _("This account is not limited."))
-        notes = Note.objects.filter(pk__in=standing.limited_notes, author=account)
-        limited = notes.filter(moderation=Note.Moderation.LIMITED)
-        changed = list(limited.values_list("pk", flat=True))
-        limited.update(moderation=Note.Moderation.PUBLISHED)
-        standing.limited, standing.limited_notes = False, []
+        changed = _account_content_unlimit(account, standing)
     elif action == ModerationDecision.Action.SUSPEND:
         if standing.suspended:
             raise ModerationError("already", _("This account is already suspended."))
-        shown = Note.objects.filter(
-            author=account,
-            moderation__in=[Note.Moderation.PUBLISHED, Note.Moderation.LIMITED],
-        )
-        before = dict(shown.values_list("pk", "moderation"))
-        shown.filter(pk__in=list(before)).update(moderation=Note.Moderation.REMOVED)
-        changed = list(before)
-        standing.suspended = True
-        standing.suspended_notes = {str(pk): state for pk, state in before.items()}
+        changed = _account_content_suspend(account, standing)
         UserModel.objects.filter(pk=account.pk).update(is_active=False)
         account.is_active = False
         _end_sessions(account.pk)
     elif action == ModerationDecision.Action.UNSUSPEND:
         if not standing.suspended:
             raise ModerationError("already", _("This account is not suspended."))
-        for pk_text, state in standing.suspended_notes.items():
-            if Note.objects.filter(
-                pk=int(pk_text), author=account, moderation=Note.Moderation.REMOVED
-            ).update(moderation=state):
-                changed.append(int(pk_text))
-        standing.suspended, standing.suspended_notes = False, {}
+        changed = _account_content_unsuspend(account, standing)
         UserModel.objects.filter(pk=account.pk).update(is_active=True)
         account.is_active = True
     else:
@@ -1221,8 +1331,8 @@ def account_action(
         _note_changed(note_id)
     decision = ModerationDecision.objects.create(
         account=account, moderator=moderator, action=action, template=template,
-        reason_en=_join_reason(template.text_en if template else "", reason_en),
-        reason_zh=_join_reason(template.text_zh if template else "", reason_zh),
+        reason_en=_join_reason(template.text_for("en", "account") if template else "", reason_en),
+        reason_zh=_join_reason(template.text_for("zh", "account") if template else "", reason_zh),
     )  # fmt: skip
     _tell_author(
         account_id=account.pk, target="account", outcome=_OUTCOME_OF_ACCOUNT_ACTION[action],

@@ -8,6 +8,7 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -17,6 +18,10 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from bridgenote.accounts.models import Profile, User
+from bridgenote.engage import queries as engage_queries
+from bridgenote.engage.errors import EngageError
+from bridgenote.engage.models import Comment
 from bridgenote.moderation import queries, services
 from bridgenote.moderation.forms import (
     AccountActionForm,
@@ -26,7 +31,12 @@ from bridgenote.moderation.forms import (
     DecisionForm,
     ReportForm,
 )
-from bridgenote.moderation.models import Appeal, ModerationCase, ReasonTemplate
+from bridgenote.moderation.models import (
+    Appeal,
+    ModerationCase,
+    ModerationDecision,
+    ReasonTemplate,
+)
 from bridgenote.notes.models import Note
 
 View = Callable[..., HttpResponse]
@@ -92,8 +102,6 @@ def _case_account_id(case: ModerationCase) -> int | None:
         return case.account_id
     if case.note_id is not None:
         return case.note.author_id if case.note else None
-    from bridgenote.engage.models import Comment
-
     if case.comment_id is None:
         return None
     return Comment.objects.filter(pk=case.comment_id).values_list("author_id", flat=True).first()
@@ -103,8 +111,6 @@ def _case_account_id(case: ModerationCase) -> int | None:
 def account(request: HttpRequest, user_id: int) -> HttpResponse:
     """An account's standing, its moderation history, and the account actions (warn, limit,
     suspend and their reversal), each with a reason from the templates."""
-    from bridgenote.accounts.models import User
-    from bridgenote.moderation.models import ModerationDecision
 
     target = get_object_or_404(User.objects.select_related("profile"), pk=user_id)
     form = AccountActionForm(request.POST or None)
@@ -257,9 +263,6 @@ def _report_page(request: HttpRequest, *, title: str, subject: str, **target: An
 @login_required
 def report_comment(request: HttpRequest, comment_id: int) -> HttpResponse:
     """Report a comment the reporter can see (hidden ones are 404, as in the thread)."""
-    from bridgenote.engage import queries as engage_queries
-    from bridgenote.engage.errors import EngageError
-
     try:
         comment = engage_queries.comment_for(request.user, comment_id)
     except EngageError as error:
@@ -273,8 +276,6 @@ def report_comment(request: HttpRequest, comment_id: int) -> HttpResponse:
 
 @login_required
 def report_account(request: HttpRequest, handle: str) -> HttpResponse:
-    from bridgenote.accounts.models import User
-
     account = get_object_or_404(User, handle__iexact=handle, is_active=True)
     return _report_page(request, title=_("Report an account"), subject=f"@{account.handle}",
                         account=account)  # fmt: skip
@@ -347,8 +348,6 @@ def _appeal_page(
 @login_required
 def appeal_comment(request: HttpRequest, comment_id: int) -> HttpResponse:
     """The author of a held, limited or removed comment appeals (others: 404)."""
-    from bridgenote.engage.models import Comment
-
     comment = get_object_or_404(Comment, pk=comment_id, author=request.user, is_deleted=False)
     view = queries.comment_author_view(comment, language=_language(request))
     return _appeal_page(
@@ -361,8 +360,6 @@ def appeal_comment(request: HttpRequest, comment_id: int) -> HttpResponse:
 @login_required
 def appeal_bio(request: HttpRequest) -> HttpResponse:
     """The owner of a held or removed bio appeals."""
-    from bridgenote.accounts.models import Profile
-
     profile = get_object_or_404(Profile, user=request.user)
     view = queries.bio_author_view(profile, language=_language(request))
     return _appeal_page(
@@ -375,7 +372,6 @@ def appeal_bio(request: HttpRequest) -> HttpResponse:
 def public_log(request: HttpRequest) -> HttpResponse:
     """The public moderation log (instance setting ``MODERATION_PUBLIC_LOG``, off by default):
     what moderators decided and why, without who decided, who was concerned or the content."""
-    from django.conf import settings
 
     if not settings.MODERATION_PUBLIC_LOG:
         raise Http404

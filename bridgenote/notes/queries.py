@@ -13,6 +13,7 @@ from django.db.models import Prefetch, QuerySet
 from django.db.models.functions import Lower
 
 from bridgenote.accounts.models import User
+from bridgenote.core.fastsql import Precompiled
 from bridgenote.core.text import fold
 from bridgenote.media.models import Attachment
 from bridgenote.notes.models import RULE_FIELDS, Note, NoteAttachment, Topic, admits
@@ -144,14 +145,34 @@ def note_visible_to(note_id: int, viewer: Viewer) -> bool:
     return values is not None and admits(values, _viewer_id(viewer), viewer_relations)
 
 
+_NOTE_COLUMNS = tuple(f.attname for f in Note._meta.concrete_fields)
+_NOTE_ROW = Precompiled(lambda note: Note.objects.filter(pk=note).values_list(*_NOTE_COLUMNS))
+
+
+def note_from_row(row: tuple[Any, ...]) -> Note:
+    """A Note with all its columns from a row of ``_NOTE_COLUMNS`` (relations load lazily)."""
+    note = Note(**dict(zip(_NOTE_COLUMNS, row, strict=True)))
+    note._state.adding, note._state.db = False, "default"
+    return note
+
+
+def note_row(note_id: int) -> Note | None:
+    """Note ``note_id`` (its own columns), whoever may see it: for callers that have just
+    checked (one precompiled query)."""
+    rows = _NOTE_ROW.rows(note=note_id) if valid_id(note_id) else []
+    return note_from_row(rows[0]) if rows else None
+
+
 def visible_note(note_id: int, viewer: Viewer) -> Note | None:
     """Note ``note_id`` (its own columns, no relations loaded) if ``viewer`` may open it, else
-    None: ``note_visible_to`` for callers that need the note too (one query for the note)."""
+    None: ``note_visible_to`` for callers that need the note too. One precompiled query for
+    the note, plus ``viewer_relations`` when the answer depends on follows and blocks."""
     if not valid_id(note_id):
         return None
-    note = Note.objects.filter(pk=note_id).first()
-    if note is None:
+    rows = _NOTE_ROW.rows(note=note_id)
+    if not rows:
         return None
+    note = note_from_row(rows[0])
     values = {field: getattr(note, field) for field in RULE_FIELDS}
     return note if admits(values, _viewer_id(viewer), viewer_relations) else None
 

@@ -500,6 +500,21 @@ def note_changed(*, note_id: int) -> None:
     enqueue_on_commit(note_sync, note_id)
 
 
+def notes_changed(*, note_ids: Sequence[int]) -> None:
+    """``note_changed`` for many notes at once (a moderation rescan's batch): one job for
+    all of them after commit, instead of one per note."""
+    from bridgenote.notes.tasks import notes_sync
+
+    if note_ids:
+        enqueue_on_commit(notes_sync, list(note_ids))
+
+
+def notes_sync(*, note_ids: Sequence[int]) -> None:
+    """``note_sync`` for each note (the job ``notes_changed`` enqueues)."""
+    for note_id in note_ids:
+        note_sync(note_id=note_id)
+
+
 def note_sync(*, note_id: int) -> None:
     """Bring what is derived from a note up to date with its current state (a job)."""
     from bridgenote.feeds import services as feeds

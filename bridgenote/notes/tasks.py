@@ -20,6 +20,12 @@ def note_sync(note_id: int) -> None:
 
 
 @task()
+def notes_sync(note_ids: list[int]) -> None:
+    """``note_sync`` for many notes (a moderation rescan's batch): one job, not one each."""
+    services.notes_sync(note_ids=note_ids)
+
+
+@task()
 def notes_media_sweep() -> int:
     """Periodic safety net: show published notes whose media have all finished."""
     return services.notes_media_sweep()

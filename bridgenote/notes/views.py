@@ -250,6 +250,11 @@ def drafts(request: HttpRequest) -> HttpResponse:
 
 
 def detail(request: HttpRequest, note_id: int) -> HttpResponse:
+    from bridgenote.notes import page
+
+    fast = page.render(request, note_id)
+    if fast is not None:
+        return fast
     note = queries.note_for_viewer(note_id=note_id, viewer=request.user)
     if note is None:
         raise Http404

@@ -12,11 +12,12 @@ from collections.abc import Collection
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, Q
 
 from bridgenote.accounts.models import User
+from bridgenote.core.fastsql import Precompiled
 from bridgenote.engage import queries
-from bridgenote.engage.models import Comment
+from bridgenote.engage.models import Block, Comment, Mute
 from bridgenote.notes.models import Note
 from bridgenote.notes.parsing import mentions_in
 from bridgenote.notify.models import TAB_OF_VERB, ModerationOutcome, Notification, Verb
@@ -24,12 +25,43 @@ from bridgenote.notify.models import TAB_OF_VERB, ModerationOutcome, Notificatio
 MENTIONS_MAX = 20
 
 
-def _may_notify(recipient_id: int, actor_id: int) -> bool:
-    if recipient_id == actor_id:
-        return False
-    if queries.blocked_between(recipient_id, actor_id):
-        return False
-    return not queries.is_muted(muter_id=recipient_id, muted_id=actor_id)
+def _checks(recipient: Any, actor: Any, verb: Any, note: Any, comment: Any) -> Any:
+    """One row: (either blocks the other, the recipient mutes the actor, the same
+    notification exists). ``note`` / ``comment`` are ids, or None (compiled separately)."""
+    same = Notification.objects.filter(recipient_id=recipient, actor_id=actor, verb=verb)
+    same = same.filter(note__isnull=True) if note is None else same.filter(note_id=note)
+    same = same.filter(comment__isnull=True) if comment is None else same.filter(comment_id=comment)
+    return (
+        User.objects.filter(pk=recipient)
+        .annotate(
+            blocked=Exists(
+                Block.objects.filter(
+                    Q(blocker_id=recipient, blocked_id=actor)
+                    | Q(blocker_id=actor, blocked_id=recipient)
+                )
+            ),
+            muted=Exists(Mute.objects.filter(muter_id=recipient, muted_id=actor)),
+            told=Exists(same),
+        )
+        .values_list("blocked", "muted", "told")
+    )
+
+
+# Precompiled per (has a note, has a comment); the verb is compiled in (a handful of values).
+_CHECKS = {
+    (with_note, with_comment): Precompiled(
+        (lambda r, a, verb, n, c: _checks(r, a, verb, n, c))
+        if with_note and with_comment
+        else (lambda r, a, verb, n: _checks(r, a, verb, n, None))
+        if with_note
+        else (lambda r, a, verb, c: _checks(r, a, verb, None, c))
+        if with_comment
+        else (lambda r, a, verb: _checks(r, a, verb, None, None)),
+        static=("verb",),
+    )
+    for with_note in (False, True)
+    for with_comment in (False, True)
+}
 
 
 def _notify(
@@ -41,14 +73,18 @@ def _notify(
     comment: Comment | None = None,
     once: bool = True,
 ) -> Notification | None:
-    if not _may_notify(recipient_id, actor.pk):
+    if recipient_id == actor.pk:
         return None
-    if (
-        once
-        and Notification.objects.filter(
-            recipient_id=recipient_id, actor=actor, verb=verb, note=note, comment=comment
-        ).exists()
-    ):
+    arguments: dict[str, Any] = {"r": recipient_id, "a": actor.pk, "verb": str(verb)}
+    if note is not None:
+        arguments["n"] = note.pk
+    if comment is not None:
+        arguments["c"] = comment.pk
+    rows = _CHECKS[(note is not None, comment is not None)].rows(**arguments)
+    if not rows:  # no such recipient
+        return None
+    blocked, muted, told = rows[0]
+    if blocked or muted or (once and told):
         return None
     return Notification.objects.create(
         recipient_id=recipient_id,
@@ -193,6 +229,47 @@ def notify_moderation(
         detail=detail,
         **fields,
     )
+
+
+def notify_moderation_many(items: list[dict[str, Any]]) -> int:
+    """``notify_moderation(**item)`` for each item, with the notes' authors read in one query
+    and the notifications written in one insert (a moderation rescan's batch); items about
+    comments or accounts go one by one. Returns how many notifications were written."""
+    for item in items:
+        if item.get("outcome") not in ModerationOutcome.values:
+            raise ValueError(f"unknown moderation outcome {item.get('outcome')!r}")
+    about_notes = [
+        item for item in items if item.get("comment_id") is None and item.get("account_id") is None
+    ]
+    written = 0
+    for item in items:
+        if item.get("comment_id") is not None or item.get("account_id") is not None:
+            written += notify_moderation(**item) is not None
+    authors = dict(
+        Note.objects.filter(pk__in=[item.get("note_id") for item in about_notes]).values_list(
+            "pk", "author_id"
+        )
+    )
+    rows = [
+        Notification(
+            recipient_id=authors[item["note_id"]],
+            note_id=item["note_id"],
+            actor=None,
+            verb=Verb.MODERATION,
+            tab=TAB_OF_VERB[Verb.MODERATION],
+            detail={
+                "outcome": item["outcome"],
+                "reason_en": item.get("reason_en", ""),
+                "reason_zh": item.get("reason_zh", ""),
+                "category": item.get("category", ""),
+                "target": "note",
+            },
+        )
+        for item in about_notes
+        if item.get("note_id") in authors
+    ]
+    Notification.objects.bulk_create(rows)
+    return written + len(rows)
 
 
 def notifications_forget_between(*, a: User, b: User) -> None:

@@ -90,9 +90,10 @@ def clean(text: str) -> str:
     """Text safe to analyse: folded (NFKC, case-fold, Traditional -> Simplified), Latin accents
     removed (café -> cafe), lone surrogates replaced. Control and format characters, emoji
     and punctuation need nothing: they are not word characters, so they separate words."""
-    if not text.isascii():
-        text = text.encode("utf-8", "replace").decode("utf-8")
-    text = fold(text)
+    if text.isascii():
+        # NFKC and Traditional -> Simplified change nothing in ASCII; case-folding is lower().
+        return text.lower()
+    text = fold(text.encode("utf-8", "replace").decode("utf-8"))
     if _ACCENTED.search(text):
         decomposed = unicodedata.normalize("NFKD", text)
         text = unicodedata.normalize(
@@ -112,24 +113,58 @@ def _runs(text: str) -> list[tuple[str, bool]]:
     return [(m.group(0), m.group(1) is not None) for m in _RUN.finditer(text)]
 
 
+# Analysis results per Han run and per other word, memoised: the vocabulary of notes is
+# Zipf-skewed, so most runs and words recur, and a full re-index analyses millions of them.
+# Each cache is emptied when full (cheaper than LRU bookkeeping on every hit).
+_CACHE_MAX = 200_000
+_CACHE_RUN_MAX = 12
+_HAN_TOKENS: dict[str, tuple[str, ...]] = {}
+_WORD_TOKEN: dict[str, str] = {}
+
+
+def _han_run_tokens(run: str) -> tuple[str, ...]:
+    """Index tokens of one run of Han characters: jieba's search-mode words, the bigrams it did
+    not already yield, and the pinyin (full, initials) of each word of two or more characters."""
+    cached = _HAN_TOKENS.get(run)
+    if cached is not None:
+        return cached
+    words = [w for w in _jieba().cut_for_search(run) if w.strip()]
+    seen = set(words)
+    tokens = words + [b for b in _han_bigrams(run) if b not in seen]
+    for word in dict.fromkeys(words):
+        if len(word) >= 2:
+            full, initials = pinyin_forms(word)
+            if full:
+                tokens.append(full)
+                tokens.append(initials)
+    cached = tuple(tokens)
+    if len(run) <= _CACHE_RUN_MAX:  # longer runs (whole sentences) rarely recur
+        if len(_HAN_TOKENS) >= _CACHE_MAX:
+            _HAN_TOKENS.clear()
+        _HAN_TOKENS[run] = cached
+    return cached
+
+
+def _word_token(run: str) -> str:
+    """The index token of a run of letters and digits: Latin words stemmed, other scripts (kana,
+    hangul, Cyrillic...) as written."""
+    token = _WORD_TOKEN.get(run)
+    if token is None:
+        token = stem(run) if _LATIN.match(run) else run
+        if len(_WORD_TOKEN) >= _CACHE_MAX:
+            _WORD_TOKEN.clear()
+        _WORD_TOKEN[run] = token
+    return token
+
+
 def document_tokens(text: str) -> list[str]:
     """The index tokens of a document field, in order."""
     tokens: list[str] = []
-    for run, is_han in _runs(clean(text)):
-        if is_han:
-            words = [w for w in _jieba().cut_for_search(run) if w.strip()]
-            tokens.extend(words)
-            tokens.extend(b for b in _han_bigrams(run) if b not in words)
-            for word in dict.fromkeys(words):
-                if len(word) >= 2:
-                    full, initials = pinyin_forms(word)
-                    if full:
-                        tokens.append(full)
-                        tokens.append(initials)
-        elif _LATIN.match(run):
-            tokens.append(stem(run))
+    for match in _RUN.finditer(clean(text)):
+        if match.lastindex == 1:
+            tokens.extend(_han_run_tokens(match.group(1)))
         else:
-            tokens.append(run)  # other scripts (kana, hangul, Cyrillic...): the word as written
+            tokens.append(_word_token(match.group(2)))
     return tokens
 
 

@@ -410,3 +410,40 @@ def test_posting_and_uploading_too_fast_is_429(client, bearer, settings):
     for expected in (202, 429):
         upload = SimpleUploadedFile("p.jpg", photo((64, 48)), content_type="image/jpeg")
         assert client.post("/api/v2/media", {"file": upload}, **headers).status_code == expected
+
+
+def test_home_timeline_statuses_are_those_of_the_status_route_cold_and_warm(client, bearer):
+    """The home timeline builds statuses from plain rows (and keeps them in process memory);
+    each must equal what GET /api/v1/statuses/:id answers for the same viewer."""
+    from bridgenote.api.mastodon import statuses_json
+    from bridgenote.engage.services import board_default
+    from bridgenote.feeds.services import note_fan_out
+
+    me, li, zoe = ava(), liwei(), UserFactory(handle="zoe")
+    Follow.objects.create(follower=me, followee=li)
+    Follow.objects.create(follower=me, followee=zoe)
+    first, second = image(li, alt_text="杯子"), image(li)
+    notes = [
+        note_of(
+            li,
+            title="早安",
+            body="乌龙 #茶 #tea with @ava and @zoe <script>",
+            attachment_ids=[second.pk, first.pk],
+            language="zh",
+        ),
+        note_of(zoe, title="", body="One photo, no alt text", visibility="followers"),
+        note_of(me, title="Mine", body="#tea for @liwei\n\nsecond paragraph", language="en"),
+    ]
+    Note.objects.filter(pk=notes[0].pk).update(like_count=3, comment_count=1)
+    Like.objects.create(user=me, note=notes[0])
+    Collect.objects.create(user=me, note=notes[1], board=board_default(user=me))
+    for note in notes:
+        note_fan_out(note_id=note.pk)
+    headers = bearer(me, "read:statuses")
+    expected = [client.get(f"/api/v1/statuses/{n.pk}", **headers).json() for n in notes[::-1]]
+    assert expected[0]["text"] and expected[1]["text"] is None  # mine, theirs
+    for _ in ("cold", "warm"):
+        home = client.get("/api/v1/timelines/home", **headers).json()
+        assert home == expected
+    statuses_json._status_cache.clear()
+    statuses_json._account_cache.clear()

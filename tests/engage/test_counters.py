@@ -16,7 +16,9 @@ from bridgenote.accounts.models import Profile
 from bridgenote.engage import services
 from bridgenote.engage.counters import recount
 from bridgenote.engage.errors import EngageError
-from bridgenote.engage.models import Board, Collect, Comment, Follow, Like
+from bridgenote.engage.models import SHOWN_STATES, Board, Collect, Comment, Follow, Like
+from bridgenote.moderation.models import KeywordRule
+from bridgenote.moderation.services import rule_save
 from bridgenote.notes.models import Note
 from tests.engage.conftest import make_note
 from tests.factories import UserFactory
@@ -31,6 +33,8 @@ ACTIONS = [
     "comment",
     "reply",
     "delete_comment",
+    "held_comment",
+    "moderate_comment",
     "like_comment",
     "unlike_comment",
     "follow",
@@ -45,6 +49,8 @@ ACTIONS = [
 FAMILIES = [
     ["like", "unlike", "collect", "collect_board", "uncollect", "uncollect_board", "block"],
     ["comment", "reply", "delete_comment", "like_comment", "unlike_comment", "block", "unblock"],
+    # Moderation: held comments and replies, decisions moving comments between states.
+    ["comment", "reply", "held_comment", "moderate_comment", "delete_comment"],
     ["follow", "unfollow", "block", "unblock"],
     ACTIONS,
 ]
@@ -86,6 +92,15 @@ def run(action: str, users: list[Any], notes: list[Note], a: int, b: int, c: int
         services.comment_create(author=actor, note=note, body="hello 你好")
     elif action == "reply" and comment is not None:
         services.comment_reply(author=actor, reply_to=comment, body="reply 回复")
+    elif action == "held_comment":  # a hold rule matches: pending, seen by its author only
+        if comment is not None and b == 2:
+            services.comment_reply(author=actor, reply_to=comment, body="buy followers now")
+        else:
+            services.comment_create(author=actor, note=note, body="buy followers now")
+    elif action == "moderate_comment" and comment is not None:
+        # What every moderation decision on a comment goes through.
+        state = ("published", "limited", "pending", "removed")[(a + b + c) % 4]
+        services.comments_moderation_set(comment_ids=[comment.pk], state=state)
     elif action == "delete_comment" and comment is not None:
         services.comment_delete(user=actor, comment=comment)
     elif action == "like_comment" and comment is not None:
@@ -107,7 +122,11 @@ def assert_counters_match_rows(users: list[Any], notes: list[Note]) -> None:
         assert note.like_count == Like.objects.filter(note=note).count()
         collectors = Collect.objects.filter(note=note).values("user").distinct().count()
         assert note.collect_count == collectors
-        assert note.comment_count == Comment.objects.filter(note=note, is_deleted=False).count()
+        # Only what readers can see counts: held and removed comments do not.
+        shown = Comment.objects.filter(is_deleted=False, moderation__in=SHOWN_STATES)
+        assert note.comment_count == shown.filter(note=note).count()
+    for comment in Comment.objects.all():
+        assert comment.reply_count == shown.filter(root=comment).count()
     for profile in Profile.objects.all():
         assert profile.follower_count == Follow.objects.filter(followee=profile.user).count()
         assert profile.following_count == Follow.objects.filter(follower=profile.user).count()
@@ -134,12 +153,49 @@ def test_counters_match_a_recount_after_any_interleaving(steps: list[Any]) -> No
     User.objects.all().delete()
     users = [UserFactory() for _ in range(3)]
     notes = [make_note(u) for u in users]
+    if not KeywordRule.objects.filter(term="buy followers").exists():
+        rule_save(term="buy followers", category="spam", action="hold")
     for action, a, b, c in steps:
         # A refused action (blocked, deleted, yourself...) must not have moved a counter.
         with contextlib.suppress(EngageError):
             run(action, users, notes, a, b, c)
     assert recount() == dict.fromkeys(recount(), 0)
     assert_counters_match_rows(users, notes)
+
+
+@pytest.mark.django_db
+def test_held_and_removed_comments_do_not_count_and_recount_agrees() -> None:
+    """A held comment is not in the note's count (readers do not see it); approving it
+    counts it, removing it uncounts it, deleting a held one changes nothing; a recount
+    of the same rows agrees at every step."""
+    from bridgenote.moderation.models import ModerationCase
+    from bridgenote.moderation.services import decision_record
+
+    author, reader = UserFactory(), UserFactory()
+    moderator = UserFactory(is_moderator=True)
+    note = make_note(author)
+    rule_save(term="buy followers", category="spam", action="hold")
+
+    def count() -> int:
+        assert recount() == dict.fromkeys(recount(), 0)
+        return Note.objects.get(pk=note.pk).comment_count
+
+    services.comment_create(author=reader, note=note, body="lovely")
+    held = services.comment_create(author=reader, note=note, body="buy followers here")
+    assert Comment.objects.get(pk=held.pk).moderation == "pending"
+    assert count() == 1
+    case = ModerationCase.objects.get(comment=held)
+    decision_record(case=case, moderator=moderator, action="approve", reason_en="ok")
+    assert count() == 2
+    case = ModerationCase.objects.create(comment=held, source="report")
+    decision_record(case=case, moderator=moderator, action="remove", reason_en="spam")
+    assert count() == 1
+    services.comment_delete(user=reader, comment=Comment.objects.get(pk=held.pk))
+    assert count() == 1
+    root = Comment.objects.exclude(pk=held.pk).get()
+    services.comment_reply(author=author, reply_to=root, body="buy followers too")
+    assert count() == 1
+    assert Comment.objects.get(pk=root.pk).reply_count == 0
 
 
 @pytest.mark.django_db

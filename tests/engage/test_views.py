@@ -201,13 +201,16 @@ def test_more_comments_pages_by_cursor(ava_user: Any, liwei_user: Any, ava_note:
     services.comment_pin(user=ava_user, comment=comments[-1])
     first = Client().get(f"/engage/notes/{ava_note.pk}/actions")
     assert first.status_code == 200
-    from bridgenote.engage.queries import comment_thread
+    from bridgenote.engage.queries import COMMENTS_PAGE, comment_thread
 
     thread = comment_thread(viewer=None, note=ava_note)
-    assert thread.roots[0].pk == comments[-1].pk and len(thread.roots) == 20
+    assert thread.roots[0].pk == comments[-1].pk and len(thread.roots) == COMMENTS_PAGE
     more = Client().get(f"/engage/notes/{ava_note.pk}/comments?cursor={thread.next_cursor}")
     html = more.content.decode()
-    assert "c19" in html and "c21" in html and "c22" not in html and "c5<" not in html
+    # The first page was the pinned c22 and c0 ... c8; the next one starts at c9.
+    last = 2 * COMMENTS_PAGE - 2
+    assert f"c{COMMENTS_PAGE - 1}<" in html and f"c{last}<" in html
+    assert f"c{last + 1}<" not in html and "c22" not in html and "c5<" not in html
 
 
 def test_relation_unknown_action_is_400(liwei_user: Any, ava_user: Any) -> None:

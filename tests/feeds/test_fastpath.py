@@ -124,3 +124,42 @@ def test_mastodon_home_timeline_from_cache_keeps_viewer_state_fresh(client, bear
     # The author sees their text.
     mine = client.get("/api/v1/timelines/home", **bearer(a)).json()
     assert mine[0]["text"] == "timeline note"
+
+
+def test_discover_settings_form_gets_this_requests_csrf_token() -> None:
+    li = liwei()
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(li)
+    page = client.get("/").content.decode()
+    assert "\x00" not in page
+    assert 'action="/discover/preferences/"' in page
+    # The shell's forms and the settings form carry this request's token, masked once.
+    tokens = re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+    assert len(tokens) >= 2 and len(set(tokens)) == 1 and len(tokens[0]) == 64
+    for token in tokens[:1]:
+        response = client.post(
+            "/discover/preferences/",
+            {"language_mix": "40", "interests": "", "csrfmiddlewaretoken": token},
+        )
+        assert response.status_code == 302
+    forged = {"language_mix": "40", "interests": "", "csrfmiddlewaretoken": "x" * 64}
+    assert client.post("/discover/preferences/", forged).status_code == 403
+
+
+def test_shell_slots_are_filled_around_the_body_never_inside_it(rf) -> None:  # type: ignore[no-untyped-def]
+    from django.contrib.auth.models import AnonymousUser
+    from django.contrib.messages.storage.fallback import FallbackStorage
+    from django.contrib.sessions.backends.cache import SessionStore
+
+    from bridgenote.feeds.shell import CSRF_SLOT, fill_csrf, render_page
+
+    request = rf.get("/following/")
+    request.user = AnonymousUser()
+    request.session = SessionStore()
+    request._messages = FallbackStorage(request)
+    body = f"<p>a card quoting {CSRF_SLOT}</p>"  # user text must not receive the token
+    html = render_page(request, "feeds/following.html", {"nav": "following"}, body).content
+    text = html.decode()
+    assert body in text
+    assert text.count(CSRF_SLOT) == 1
+    assert CSRF_SLOT not in fill_csrf(f"<i>{CSRF_SLOT}</i>", request)

@@ -200,3 +200,32 @@ def test_following_htmx_next_page_appends_cards_and_moves_the_sentinel(client: C
     assert 'id="feed-more"' in more
     assert 'hx-swap-oob="true"' in more
     assert "<html" not in more
+
+
+def test_below_the_inbox_window_pages_read_in_time_slices_miss_nothing() -> None:
+    from bridgenote.core.ids import id_at
+
+    a, b, li = ava(), UserFactory(), liwei()
+    follow(li, a)
+    follow(li, b)
+    # Old notes hours, days and years apart (the slices below the window double from a day),
+    # two in the same millisecond's neighbourhood, and one of an account li does not follow.
+    base = 1_790_000_000  # 2026-09: below the window, and every id after the id epoch (2025)
+    offsets = [0, 1, 3_600, 86_000, 86_500, 400_000, 3_000_000, 40_000_000]
+    expected = []
+    for i, offset in enumerate(offsets):
+        author = a if i % 2 else b
+        make_note(author, f"old {i}", id=id_at(base - offset) + i)
+        expected.append(f"old {i}")
+    make_note(UserFactory(), "stranger", id=id_at(base - 500))
+    make_note(li, "my old one", id=id_at(base - 50_000_000))
+    expected.append("my old one")
+    shown: list[str] = []
+    cursor = None
+    for _ in range(20):
+        page = following_page(li, cursor=cursor, limit=2)
+        shown += titles(page)
+        if page.next_cursor is None:
+            break
+        cursor = int(page.next_cursor)
+    assert shown == expected

@@ -36,3 +36,6 @@ def reason_templates(db: None) -> None:
 
     migration = importlib.import_module("bridgenote.moderation.migrations.0002_reason_templates")
     migration.add_templates(apps, None)
+    importlib.import_module(
+        "bridgenote.moderation.migrations.0007_reason_templates_any_content"
+    ).any_content(apps, None)

@@ -204,3 +204,117 @@ def test_normal_users_cannot_act(client: Client) -> None:
     with pytest.raises(services.ModerationError):
         services.account_action(account=user, moderator=other, action="warn", template=_template())
     assert User.objects.get(pk=user.pk).is_active
+
+
+def _comment(author: User, note: Note, body: str = "so pretty") -> Any:
+    from bridgenote.engage import services as engage
+
+    return engage.comment_create(author=author, note=note, body=body, check_rate=False)
+
+
+def _thread_ids(viewer: User, note: Note) -> set[int]:
+    from bridgenote.engage.queries import comment_thread
+
+    thread = comment_thread(viewer=viewer, note=note)
+    return {c.pk for root in thread.roots for c in [root, *root.reply_list]}
+
+
+def test_limited_account_comments_and_bio_are_limited_and_come_back(
+    moderator: User, django_capture_on_commit_callbacks: Any
+) -> None:
+    """Limiting: the account's published comments and bio become "limited" (still shown in
+    threads and on the profile, still counted), held ones stay held, new comments are
+    limited too; lifting the limit publishes exactly what it limited."""
+    from bridgenote.engage.models import Comment
+
+    author, reader = ava(), liwei()
+    note = _note(reader)
+    shown = _comment(author, note)
+    held = _comment(author, note, "waiting")
+    Comment.objects.filter(pk=held.pk).update(moderation="pending")
+    Note.objects.filter(pk=note.pk).update(comment_count=1)
+    Profile.objects.filter(user=author).update(bio="Brunch in Chengdu")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.account_action(
+            account=author, moderator=moderator, action="limit_account", template=_template()
+        )
+    later = _comment(author, note, "and another")
+    states = dict(Comment.objects.filter(author=author).values_list("pk", "moderation"))
+    assert states == {shown.pk: "limited", held.pk: "pending", later.pk: "limited"}
+    assert Profile.objects.get(user=author).bio_moderation == "limited"
+    assert _thread_ids(reader, note) == {shown.pk, later.pk}
+    assert Note.objects.get(pk=note.pk).comment_count == 2
+    client = Client()
+    client.force_login(reader)
+    assert "Brunch in Chengdu" in client.get("/@ava").content.decode()
+    services.account_action(
+        account=author, moderator=moderator, action="unlimit_account", reason_en="Lifted."
+    )
+    states = dict(Comment.objects.filter(author=author).values_list("pk", "moderation"))
+    assert states == {shown.pk: "published", held.pk: "pending", later.pk: "published"}
+    assert Profile.objects.get(user=author).bio_moderation == "published"
+    assert AccountStanding.objects.get(user=author).limited_comments == []
+
+
+def test_suspended_account_comments_and_bio_are_hidden_and_come_back(
+    moderator: User, django_capture_on_commit_callbacks: Any
+) -> None:
+    """Suspending removes the account's shown comments from everyone (and from the note's
+    count) and hides its bio with its profile; unsuspending gives back the states."""
+    from bridgenote.engage.models import Comment
+
+    author, reader = ava(), liwei()
+    note = _note(reader)
+    shown = _comment(author, note)
+    limited = _comment(author, note, "limited one")
+    Comment.objects.filter(pk=limited.pk).update(moderation="limited")
+    reply = _comment(reader, note, "thanks")
+    Profile.objects.filter(user=author).update(bio="Brunch in Chengdu")
+    assert Note.objects.get(pk=note.pk).comment_count == 3
+    with django_capture_on_commit_callbacks(execute=True):
+        services.account_action(
+            account=author, moderator=moderator, action="suspend", template=_template()
+        )
+    assert _thread_ids(reader, note) == {reply.pk}
+    assert Note.objects.get(pk=note.pk).comment_count == 1
+    client = Client()
+    client.force_login(reader)
+    assert client.get("/@ava").status_code == 404  # the bio goes with the profile
+    assert Client().get(f"/api/v1/accounts/{author.pk}").status_code == 404
+    services.account_action(
+        account=author, moderator=moderator, action="unsuspend", reason_en="Lifted."
+    )
+    states = dict(Comment.objects.filter(author=author).values_list("pk", "moderation"))
+    assert states == {shown.pk: "published", limited.pk: "limited"}
+    assert Note.objects.get(pk=note.pk).comment_count == 3
+    assert "Brunch in Chengdu" in client.get("/@ava").content.decode()
+
+
+def test_suspension_ends_the_accounts_sessions_by_key(
+    moderator: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only the suspended account's sessions go, found by key (``UserSession``), without
+    decoding anyone's session; other people stay signed in."""
+    from django.contrib.sessions.models import Session
+
+    from bridgenote.accounts.models import UserSession
+
+    user, other = ava(), liwei()
+    phone, laptop, bystander = Client(), Client(), Client()
+    phone.force_login(user)
+    laptop.force_login(user)
+    bystander.force_login(other)
+    assert UserSession.objects.filter(user=user).count() == 2
+
+    def no_decoding(self: Any) -> None:
+        raise AssertionError("a session was decoded")
+
+    monkeypatch.setattr(Session, "get_decoded", no_decoding)
+    services.account_action(account=user, moderator=moderator, action="suspend",
+                            template=_template())  # fmt: skip
+    keys = {phone.session.session_key, laptop.session.session_key}
+    assert not Session.objects.filter(session_key__in=keys).exists()
+    assert not UserSession.objects.filter(user=user).exists()
+    assert bystander.get("/notifications/").status_code == 200
+    bystander.post("/accounts/logout/")
+    assert not UserSession.objects.filter(user=other).exists()

@@ -326,3 +326,54 @@ def test_console_translation_resolves_held_content_for_moderators_only(
     assert "huǒ" in response.content.decode()  # pinyin of 火, from the held note's body
     client.force_login(ava())
     assert client.get(url).status_code == 404
+
+
+# --- reason templates fit the content -----------------------------------------------------
+@pytest.mark.parametrize(
+    "kind,english,chinese",
+    [
+        ("note", "This note advertises", "这篇笔记含有广告"),
+        ("comment", "This comment advertises", "这条评论含有广告"),
+        ("bio", "This bio advertises", "这段简介含有广告"),
+    ],
+)
+def test_templated_reasons_name_the_content_in_both_languages(
+    kind: str, english: str, chinese: str, moderator: User, reason_templates: None
+) -> None:
+    """One starter template reads right for a note, a comment or a bio: the decision's
+    reason (what the author is told) names what was decided on, in English and Chinese."""
+    from bridgenote.moderation.models import ReasonTemplate
+
+    author, reader = ava(), liwei()
+    note = _note(reader)
+    target: dict[str, Any] = {
+        "note": {"note": _note(author)},
+        "comment": {
+            "comment": engage_services.comment_create(
+                author=author, note=note, body="hello", check_rate=False
+            )
+        },
+        "bio": {"account": author},
+    }[kind]
+    case = ModerationCase.objects.create(source="report", **target)
+    spam = ReasonTemplate.objects.get(code="spam")
+    decision = services.decision_record(
+        case=case, moderator=moderator, action="remove", template=spam
+    )
+    assert decision.reason_en.startswith(english)
+    assert decision.reason_zh.startswith(chinese)
+    assert "{content}" not in decision.reason_en + decision.reason_zh
+    assert spam.label_en.startswith("This content advertises")  # the console's list
+
+
+def test_an_edited_template_without_the_placeholder_is_used_as_written(
+    moderator: User,
+) -> None:
+    from bridgenote.moderation.models import ReasonTemplate
+
+    mine = ReasonTemplate.objects.create(code="mine", text_en="Spam.", text_zh="垃圾信息。")
+    case = ModerationCase.objects.create(source="report", account=ava())
+    decision = services.decision_record(
+        case=case, moderator=moderator, action="remove", template=mine
+    )
+    assert (decision.reason_en, decision.reason_zh) == ("Spam.", "垃圾信息。")

@@ -5,7 +5,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bridgenote.moderation import rulesets
-from bridgenote.moderation.models import ImageRule
+from bridgenote.moderation.models import ImageRule, KeywordRule
 from bridgenote.moderation.rules import (
     Decision,
     ScanResult,
@@ -243,3 +243,51 @@ def test_scan_many_finds_what_scan_finds_in_a_batch() -> None:
     results = matcher.scan_many(texts, languages=[None, None, "en", "en", "zh", None, None])
     assert [[m.rule_id for m in r.matches] for r in results] == [[1], [], [3], [], [1], [1], []]
     assert results[4].matches[0].via_pinyin and results[4].matches[0].action == "hold"
+
+
+def test_compiled_rules_are_cached_in_a_file_read_by_other_processes() -> None:
+    """The first process to compile a rule set writes it to DATA_DIR/cache; the next one
+    (here: after forgetting) reads it and matches the same; another rule set is another
+    file; a damaged file is compiled again."""
+    from bridgenote.moderation import rules as rules_module
+
+    rule_save(term="buy followers", category="spam", action="hold")
+    rule_save(term="微信", category="spam", action="refuse", pinyin=True)
+    allow_phrase_save(phrase="buy followers guide")
+    compiled = rules_module.get_matcher()
+    rows = [
+        dict(r)
+        for r in KeywordRule.objects.filter(enabled=True)
+        .order_by("id")
+        .values("id", "term", "action", "category", "languages", "pinyin")
+    ]
+    path = rules_module._cache_path(rows, ["buy followers guide"])
+    assert path is not None and path.exists()
+    rules_module.forget_matcher()
+    calls: list[int] = []
+    real = rules_module._compile_parts
+
+    def counting(*args: object) -> object:
+        calls.append(1)
+        return real(*args)  # type: ignore[arg-type]
+
+    import unittest.mock
+
+    with unittest.mock.patch.object(rules_module, "_compile_parts", counting):
+        cached = rules_module.get_matcher()
+        assert calls == []  # read, not compiled
+        assert cached.rules == compiled.rules
+        assert cached.exact is not None and compiled.exact is not None
+        assert cached.exact.payloads == compiled.exact.payloads
+        assert [m.term for m in scan_text("加我威信 to buy followers").matches] == [
+            "微信", "buy followers",
+        ]  # fmt: skip
+        path.write_text("{broken", encoding="utf-8")
+        rules_module.forget_matcher()
+        assert rules_module.get_matcher().rules == compiled.rules
+        assert calls == [1]  # compiled again, and the file rewritten
+    rule_save(term="cheap likes", category="spam", action="hold")
+    other = rules_module._cache_path(
+        [*rows, {"id": 0, "term": "cheap likes"}], ["buy followers guide"]
+    )
+    assert other != path

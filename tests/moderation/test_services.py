@@ -395,3 +395,28 @@ def test_rescan_splits_into_chunk_jobs_that_run_in_any_order(
     assert ModerationDecision.objects.filter(reason_en="rescan").count() == 2
     # A chunk that is done stays done; running the whole job again scans nothing more.
     assert services.rescan_run(job_id=job.pk).processed == 9
+
+
+def test_rescan_batch_enqueues_two_follow_up_jobs_whatever_it_flags(
+    django_capture_on_commit_callbacks: object,
+) -> None:
+    """One batch with several flagged notes: one ``notes_sync`` job for all of them and one
+    notices job (one insert), not two jobs per note; running them syncs and tells each."""
+    from bridgenote.notify.models import Notification
+
+    author, other = ava(), liwei()
+    bad = [_note(author, body=f"buy followers {i}") for i in range(3)]
+    bad.append(_note(other, body="more buy followers"))
+    _note(author, body="brunch")
+    services.rule_save(term="buy followers", category="spam", action="hold")
+    job = RescanJob.objects.create(total=5)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:  # type: ignore[operator]
+        assert services.rescan_step(job_id=job.pk, batch_size=10).flagged == 4
+    names = sorted(c.func.__self__.name for c in callbacks)  # type: ignore[attr-defined]
+    assert names == ["moderation_outcomes", "notes_sync"]
+    for callback in callbacks:
+        callback()
+    notices = Notification.objects.filter(verb="moderation")
+    assert sorted(n.note_id for n in notices) == sorted(n.pk for n in bad)
+    assert {n.recipient_id for n in notices} == {author.pk, other.pk}
+    assert all(n.detail["outcome"] == "held" and n.detail["target"] == "note" for n in notices)

@@ -137,3 +137,31 @@ def test_notifications_api(ava_user: Any, liwei_user: Any, ava_note: Note) -> No
     assert client.get("/api/notifications/?cursor=1e9").json()["error"] == "bad_cursor"
     marked = client.post("/api/notifications/read", "{}", content_type="application/json")
     assert marked.json() == {"marked": 1}
+
+
+def test_notify_moderation_many_writes_what_one_by_one_would() -> None:
+    """Items about notes are written with one insert; comments and accounts one by one;
+    gone content is skipped; an unknown outcome is refused before anything is written."""
+    from django.utils import timezone
+
+    from bridgenote.notify.services import notify_moderation_many
+
+    author = UserFactory()
+    note = Note.objects.create(
+        author=author, title="t", body="b", status="published", published_at=timezone.now()
+    )
+    with pytest.raises(ValueError):
+        notify_moderation_many([{"note_id": note.pk, "outcome": "nonsense"}])
+    assert not Notification.objects.exists()
+    written = notify_moderation_many(
+        [
+            {"note_id": note.pk, "outcome": "held", "category": "spam"},
+            {"note_id": 1, "outcome": "held"},  # no such note
+            {"note_id": None, "account_id": author.pk, "target": "account", "outcome": "warned"},
+        ]
+    )
+    assert written == 2
+    rows = {n.detail["target"]: n for n in Notification.objects.filter(recipient=author)}
+    assert rows["note"].note_id == note.pk and rows["note"].detail["category"] == "spam"
+    assert rows["note"].actor_id is None and rows["note"].tab == "comments"
+    assert rows["account"].detail["outcome"] == "warned"

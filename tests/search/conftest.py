@@ -56,3 +56,11 @@ def author(db: Any) -> User:
 @pytest.fixture
 def viewer(db: Any) -> User:
     return person("viewer", "Viewer")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_suggestions() -> None:
+    # Suggestions are kept per process for a while; each test starts from its own database.
+    from bridgenote.search.queries import forget_suggestions
+
+    forget_suggestions()

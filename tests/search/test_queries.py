@@ -158,6 +158,27 @@ def test_suggest_topics_people_and_popular_queries(author: Any) -> None:
     assert suggest("🌸", viewer=None).is_empty
 
 
+def test_suggestions_are_kept_per_prefix_but_follow_writes_and_blocks(db: Any) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    liwei = person("liwei", "李伟")
+    ava = person("ava", "Ava")
+    assert suggest("li", viewer=None).people == [liwei]
+    with CaptureQueriesContext(connection) as queries:
+        assert suggest("li", viewer=None).people == [liwei]
+    assert len(queries) == 0  # kept: no query for a prefix asked before
+    # A block applies at once, whatever was kept.
+    Block.objects.create(blocker=liwei, blocked=ava)
+    assert suggest("li", viewer=ava).people == []
+    assert suggest("li", viewer=None).people == [liwei]
+    # Indexing a person or a topic in this process forgets what was kept.
+    lin = person("lina", "Lina", followers=10)
+    assert suggest("li", viewer=None).people == [lin, liwei]
+    lychee = topic("lichi")
+    assert suggest("li", viewer=None).topics == [lychee]
+
+
 def test_search_notes_window_falls_back_when_newest_matches_are_hidden(
     author: Any, settings: Any
 ) -> None:

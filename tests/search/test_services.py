@@ -161,3 +161,58 @@ def test_search_reindex_with_worker_processes(db: Any) -> None:
     assert search_reindex_notes(batch_size=3, workers=2) == 7
     assert set(_found("咖啡")) == set(made)
     assert set(_found("zipai")) == set(made)
+
+
+def _fulltext_upkeep() -> set[str]:
+    """The names of what maintains the full-text index row by row: SQLite's triggers or
+    PostgreSQL's GIN index."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT indexname FROM pg_indexes WHERE tablename = 'search_notedocument'"
+                " AND indexname = 'search_notedocument_tsv'"
+            )
+        else:
+            cursor.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+                " AND tbl_name = 'search_notedocument'"
+            )
+        return {row[0] for row in cursor.fetchall()}
+
+
+def test_search_bulk_rebuild_builds_the_index_and_restores_its_upkeep(author: Any) -> None:
+    from bridgenote.search.services import reindex_everything
+
+    upkeep = _fulltext_upkeep()
+    assert upkeep
+    made = note(author, "", "我最喜欢的咖啡店")
+    gone = note(author, "", "咖啡 draft")
+    Note.objects.filter(pk=gone.pk).update(status=Note.Status.DRAFT)
+    result = reindex_everything(bulk=True)
+    assert result["notes"] == 1 and _found("咖啡") == [made]
+    assert _fulltext_upkeep() == upkeep
+    # Maintained row by row again: an edit is found and the old text no longer is.
+    Note.objects.filter(pk=made.pk).update(body="奶茶")
+    search_index_note(note_id=made.id)
+    assert _found("咖啡") == [] and _found("奶茶") == [made]
+
+
+def test_search_bulk_rebuild_that_fails_still_leaves_a_working_index(
+    author: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bridgenote.search import services
+
+    made = note(author, "", "咖啡")
+
+    def fail(**kwargs: Any) -> int:
+        raise RuntimeError("the disk is full")
+
+    monkeypatch.setattr(services, "search_reindex_notes", fail)
+    with pytest.raises(RuntimeError):
+        services.reindex_everything(bulk=True)
+    assert _fulltext_upkeep()
+    assert _found("咖啡") == [made]
+    later = note(author, "", "咖啡 later")
+    assert set(_found("咖啡")) == {made, later}

@@ -88,6 +88,8 @@ def _note_error(exc: NoteError) -> ApiError:
 def _media_error(exc: MediaError) -> ApiError:
     if exc.code == "rate_limited":
         return ApiError(429, exc.message)
+    if exc.code in {"storage_unavailable", "storage_error"}:
+        return ApiError(503, exc.message)
     return ApiError(422, f"Validation failed: {exc.message}")
 
 

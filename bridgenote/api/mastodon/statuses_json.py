@@ -8,23 +8,23 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import OrderedDict
+from collections import OrderedDict, defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 from urllib.parse import quote
 
 from django.conf import settings
-from django.db.models import prefetch_related_objects
+from django.db.models import IntegerField, Value, prefetch_related_objects
 from django.utils.html import escape
 
-from bridgenote.accounts.models import User
+from bridgenote.accounts.models import Profile, User
 from bridgenote.api.mastodon.http import isotime
 from bridgenote.api.mastodon.serializers import absolute, account
 from bridgenote.core.fastsql import Precompiled, padded
 from bridgenote.engage.models import Collect, Comment, CommentLike, Like
 from bridgenote.feeds.cards import SIZES
 from bridgenote.media.models import Attachment
-from bridgenote.notes.models import Note, NoteAttachment
+from bridgenote.notes.models import Note, NoteAttachment, NoteTopic
 from bridgenote.notes.parsing import tokenize
 
 VISIBILITY: dict[str, str] = {
@@ -153,8 +153,10 @@ class Viewpoint:
             )
 
 
-def _base(account_user: User, created: Any) -> dict[str, Any]:
-    return {
+def _base(account_user: User | None, created: Any) -> dict[str, Any]:
+    """The fields every status has; ``account`` is left out when ``account_user`` is None
+    (the timelines add the account, cached apart, at the end)."""
+    data: dict[str, Any] = {
         "created_at": isotime(created),
         "sensitive": False,
         "spoiler_text": "",
@@ -164,48 +166,89 @@ def _base(account_user: User, created: Any) -> dict[str, Any]:
         "pinned": False,
         "reblog": None,
         "application": None,
-        "account": account(account_user),
+        "account": None,
         "emojis": [],
         "card": None,
         "poll": None,
         "filtered": [],
     }
+    if account_user is None:
+        del data["account"]
+    else:
+        data["account"] = account(account_user)
+    return data
 
 
-def note_status(note: Note, viewer: User | None, view: Viewpoint | None = None) -> dict[str, Any]:
-    view = view or Viewpoint(viewer, [note.pk])
-    attachments = view.attachments.get(note.pk, [])
-    topics = list(note.topics.all())
-    mentions = list(note.mentions.all())
-    url = note_url(note.pk)
-    data = _base(note.author, note.published_at or note.created_at)
-    data |= {
-        "id": str(note.pk),
+def _note_fields(
+    *,
+    note_id: int,
+    visibility: str,
+    language: str,
+    title: str,
+    body: str,
+    comment_count: int,
+    like_count: int,
+    edited_at: Any,
+    attachments: Sequence[Attachment],
+    mentions: Sequence[tuple[int, str]],
+    topics: Sequence[str],
+) -> dict[str, Any]:
+    """A note's own status fields, from plain values (the ORM path and the timelines' cold
+    path share it). ``text``, ``favourited`` and ``bookmarked`` are the viewer's: the caller
+    fills them in."""
+    url = note_url(note_id)
+    return {
+        "id": str(note_id),
         "uri": url,
         "url": url,
         "in_reply_to_id": None,
         "in_reply_to_account_id": None,
-        "visibility": VISIBILITY.get(note.visibility, "public"),
-        "language": note.language or None,
-        "content": content_html(note.title, note.body),
-        "text": status_text(note) if viewer is not None and viewer.pk == note.author_id else None,
-        "replies_count": note.comment_count,
-        "favourites_count": note.like_count,
-        "favourited": note.pk in view.liked,
-        "bookmarked": note.pk in view.collected,
+        "visibility": VISIBILITY.get(visibility, "public"),
+        "language": language or None,
+        "content": content_html(title, body),
+        "text": None,
+        "replies_count": comment_count,
+        "favourites_count": like_count,
+        "favourited": False,
+        "bookmarked": False,
         "media_attachments": [media_attachment(a) for a in attachments],
         "mentions": [
             {
-                "id": str(u.pk),
-                "username": u.handle,
-                "acct": u.handle,
-                "url": f"{settings.SITE_URL}/@{u.handle}",
+                "id": str(user_id),
+                "username": handle,
+                "acct": handle,
+                "url": f"{settings.SITE_URL}/@{handle}",
             }
-            for u in mentions
+            for user_id, handle in mentions
         ],
-        "tags": [{"name": t.name, "url": topic_url(t.name)} for t in topics],
-        "edited_at": isotime(note.edited_at),
+        "tags": [{"name": name, "url": topic_url(name)} for name in topics],
+        "edited_at": isotime(edited_at),
     }
+
+
+def note_status(note: Note, viewer: User | None, view: Viewpoint | None = None) -> dict[str, Any]:
+    view = view or Viewpoint(viewer, [note.pk])
+    # Tags and mentions in a fixed order (by id: the order they were first written).
+    topics = sorted(note.topics.all(), key=lambda t: t.pk)
+    mentions = sorted(note.mentions.all(), key=lambda u: u.pk)
+    data = _base(note.author, note.published_at or note.created_at)
+    data |= _note_fields(
+        note_id=note.pk,
+        visibility=note.visibility,
+        language=note.language,
+        title=note.title,
+        body=note.body,
+        comment_count=note.comment_count,
+        like_count=note.like_count,
+        edited_at=note.edited_at,
+        attachments=view.attachments.get(note.pk, []),
+        mentions=[(u.pk, u.handle) for u in mentions],
+        topics=[t.name for t in topics],
+    )
+    if viewer is not None and viewer.pk == note.author_id:
+        data["text"] = status_text(note)
+    data["favourited"] = note.pk in view.liked
+    data["bookmarked"] = note.pk in view.collected
     return data
 
 
@@ -268,12 +311,101 @@ _account_cache: dict[int, tuple[float, dict[str, Any]]] = {}
 _cache_lock = threading.Lock()
 
 
-_LIKED = Precompiled(
-    lambda user, ids: Like.objects.filter(user_id=user, note_id__in=ids).values_list("note_id")
+# The cold path: statuses of notes not in the cache, and accounts, from precompiled rows
+# (four ORM queries with select_related and prefetching cost more than the page otherwise).
+_NOTE_FIELDS = [
+    "id", "author_id", "title", "body", "language", "visibility", "comment_count",
+    "like_count", "published_at", "created_at", "edited_at",
+]  # fmt: skip
+_ATTACHMENT_FIELDS = [field.attname for field in Attachment._meta.concrete_fields]
+_USER_FIELDS = [field.attname for field in User._meta.concrete_fields]
+_PROFILE_FIELDS = [field.attname for field in Profile._meta.concrete_fields]
+_COLD_NOTES = Precompiled(lambda ids: Note.objects.filter(pk__in=ids).values_list(*_NOTE_FIELDS))
+_COLD_TOPICS = Precompiled(
+    lambda ids: NoteTopic.objects.filter(note_id__in=ids).values_list(
+        "note_id", "topic_id", "topic__name"
+    )
 )
-_COLLECTED = Precompiled(
+_COLD_MENTIONS = Precompiled(
+    lambda ids: Note.mentions.through.objects.filter(note_id__in=ids).values_list(
+        "note_id", "user_id", "user__handle"
+    )
+)
+_COLD_ATTACHMENTS = Precompiled(
+    lambda ids: (
+        NoteAttachment.objects.filter(note_id__in=ids)
+        .order_by("note_id", "position")
+        .values_list("note_id", *(f"attachment__{name}" for name in _ATTACHMENT_FIELDS))
+    )
+)
+_AUTHORS = Precompiled(
+    lambda ids: User.objects.filter(pk__in=ids).values_list(
+        *_USER_FIELDS, *(f"profile__{name}" for name in _PROFILE_FIELDS)
+    )
+)
+
+
+def _cold_statuses(ids: list[int]) -> dict[int, dict[str, Any]]:
+    """Statuses (without ``account``, with ``text``) of these notes, as ``note_status``
+    makes them, from plain rows."""
+    padded_ids = padded(ids, SIZES)
+    topics: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    for note_id, topic_id, name in _COLD_TOPICS.rows(ids=padded_ids):
+        topics[note_id].append((topic_id, name))
+    mentions: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    for note_id, user_id, handle in _COLD_MENTIONS.rows(ids=padded_ids):
+        mentions[note_id].append((user_id, handle))
+    attachments: dict[int, list[Attachment]] = defaultdict(list)
+    for note_id, *values in _COLD_ATTACHMENTS.rows(ids=padded_ids):
+        attachments[note_id].append(Attachment.from_db("default", _ATTACHMENT_FIELDS, values))
+    out = {}
+    for row in _COLD_NOTES.rows(ids=padded_ids):
+        note = dict(zip(_NOTE_FIELDS, row, strict=True))
+        note_id = note["id"]
+        data = _base(None, note["published_at"] or note["created_at"])
+        data |= _note_fields(
+            note_id=note_id,
+            visibility=note["visibility"],
+            language=note["language"],
+            title=note["title"],
+            body=note["body"],
+            comment_count=note["comment_count"],
+            like_count=note["like_count"],
+            edited_at=note["edited_at"],
+            attachments=attachments.get(note_id, []),
+            mentions=sorted(mentions.get(note_id, [])),
+            topics=[name for _, name in sorted(topics.get(note_id, []))],
+        )
+        data["text"] = "\n".join(t for t in (note["title"], note["body"]) if t)
+        out[note_id] = data
+    return out
+
+
+def _authors(ids: list[int]) -> dict[int, User]:
+    """Users with their profiles (as select_related("profile") loads them), from one row each."""
+    users = {}
+    split = len(_USER_FIELDS)
+    for row in _AUTHORS.rows(ids=padded(ids, SIZES)):
+        user = User.from_db("default", _USER_FIELDS, row[:split])
+        if row[split + _PROFILE_FIELDS.index("user_id")] is not None:
+            user.profile = Profile.from_db("default", _PROFILE_FIELDS, row[split:])
+        users[user.pk] = user
+    return users
+
+
+# What the viewer did to the page's notes, in one query: (note id, 0) for a like, (note id, 1)
+# for each board the note is collected into.
+_LIKED, _COLLECTED = 0, 1
+_VIEWER_STATE = Precompiled(
     lambda user, ids: (
-        Collect.objects.filter(user_id=user, note_id__in=ids).values_list("note_id").distinct()
+        Like.objects.filter(user_id=user, note_id__in=ids)
+        .values_list("note_id", Value(_LIKED, output_field=IntegerField()))
+        .union(
+            Collect.objects.filter(user_id=user, note_id__in=ids).values_list(
+                "note_id", Value(_COLLECTED, output_field=IntegerField())
+            ),
+            all=True,
+        )
     )
 )
 
@@ -302,7 +434,7 @@ def _accounts(authors: dict[int, User | None]) -> dict[int, dict[str, Any]]:
             else:
                 missing.append(author_id)
     if missing:
-        users = {u.pk: u for u in User.objects.filter(pk__in=missing).select_related("profile")}
+        users = _authors(missing)
         with _cache_lock:
             if len(_account_cache) > 20_000:
                 _account_cache.clear()
@@ -325,18 +457,8 @@ def card_statuses(cards: Sequence[Any], viewer: User | None) -> list[dict[str, A
                 found[key[0]] = hit
     missing = [card.id for card in cards if card.id not in found]
     if missing:
-        notes = list(
-            Note.objects.filter(pk__in=missing)
-            .select_related("author__profile")
-            .prefetch_related("topics", "mentions")
-        )
-        view = Viewpoint(None, [n.pk for n in notes])
-        fresh = {}
-        for note in notes:
-            data = note_status(note, None, view)
-            data["text"] = status_text(note)  # kept for the author; cleared for others below
-            del data["account"]
-            fresh[note.pk] = data
+        # ``text`` is kept for the author; cleared for others below.
+        fresh = _cold_statuses(missing)
         with _cache_lock:
             for key in keys:
                 if key[0] in fresh:
@@ -350,9 +472,8 @@ def card_statuses(cards: Sequence[Any], viewer: User | None) -> list[dict[str, A
     liked: set[int] = set()
     collected: set[int] = set()
     if viewer is not None and ids:
-        padded_ids = padded(ids, SIZES)
-        liked = {row[0] for row in _LIKED.rows(user=viewer.pk, ids=padded_ids)}
-        collected = {row[0] for row in _COLLECTED.rows(user=viewer.pk, ids=padded_ids)}
+        for note_id, kind in _VIEWER_STATE.rows(user=viewer.pk, ids=padded(ids, SIZES)):
+            (liked if kind == _LIKED else collected).add(note_id)
     out = []
     for card in shown:
         data = dict(found[card.id])

@@ -27,6 +27,16 @@ class SearchBackend(Protocol):
         (lower is more relevant, popularity included)."""
         ...
 
+    def bulk_begin(self, using: str = "default") -> None:
+        """Before a full rebuild: stop maintaining the full-text index row by row (its
+        triggers or its GIN index), so the documents are written as plain rows."""
+        ...
+
+    def bulk_end(self, using: str = "default") -> None:
+        """After a full rebuild (or its failure): build the full-text index from the documents
+        in one pass and maintain it row by row again. Idempotent."""
+        ...
+
     def page(
         self,
         where: tuple[str, list[Any]],

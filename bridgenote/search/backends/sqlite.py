@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from django.db import connections
+from django.db import connections, transaction
 
 from bridgenote.search.backends.base import ORDER_SQL, POPULARITY_SQL
 
@@ -11,6 +11,26 @@ if TYPE_CHECKING:
 
     from bridgenote.notes.models import Note
     from bridgenote.search.analysis import Query, Term
+
+
+# The triggers of migration 0002 that keep the FTS5 index in sync with its content table
+# (dropped during a full rebuild, which builds the index in one pass instead).
+TRIGGERS = {
+    "search_notedocument_ai": """AFTER INSERT ON search_notedocument BEGIN
+        INSERT INTO search_note_fts(rowid, title, body, topics, place)
+        VALUES (new.note_id, new.title, new.body, new.topics, new.place);
+    END""",
+    "search_notedocument_ad": """AFTER DELETE ON search_notedocument BEGIN
+        INSERT INTO search_note_fts(search_note_fts, rowid, title, body, topics, place)
+        VALUES ('delete', old.note_id, old.title, old.body, old.topics, old.place);
+    END""",
+    "search_notedocument_au": """AFTER UPDATE ON search_notedocument BEGIN
+        INSERT INTO search_note_fts(search_note_fts, rowid, title, body, topics, place)
+        VALUES ('delete', old.note_id, old.title, old.body, old.topics, old.place);
+        INSERT INTO search_note_fts(rowid, title, body, topics, place)
+        VALUES (new.note_id, new.title, new.body, new.topics, new.place);
+    END""",
+}
 
 
 def _term(term: Term) -> str:
@@ -38,6 +58,22 @@ class SqliteBackend:
             params=[match_expression(query)],
             select={"search_score": f"search_note_fts.rank * {POPULARITY_SQL}"},
         )
+
+    def bulk_begin(self, using: str = "default") -> None:
+        # Without the triggers, writing a document no longer tokenises it into the index (nor
+        # tokenises the old one again to delete it). Searches keep using the old index,
+        # which is consistent enough: matches are joined to notes_note and filtered there.
+        with transaction.atomic(using), connections[using].cursor() as cursor:
+            for name in TRIGGERS:
+                cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
+
+    def bulk_end(self, using: str = "default") -> None:
+        # One transaction: the triggers are back before the rebuild reads the documents, so no
+        # write is missed, and searches see the old index until the new one is committed.
+        with transaction.atomic(using), connections[using].cursor() as cursor:
+            for name, body in TRIGGERS.items():
+                cursor.execute(f"CREATE TRIGGER IF NOT EXISTS {name} {body}")
+            cursor.execute("INSERT INTO search_note_fts(search_note_fts) VALUES ('rebuild')")
 
     def newest_matches(
         self, query: Query, *, limit: int, using: str = "default"

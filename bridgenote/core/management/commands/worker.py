@@ -6,6 +6,9 @@ It is django-tasks-db's ``db_worker`` with two differences:
 - large buffers (decoded photos, video frames) are given back to the system when freed
   (glibc's mmap threshold is pinned at 1 MiB), so a long-running worker returns to its idle
   size after each job instead of keeping its largest job's memory;
+- ``--nice N`` lowers its CPU priority (the worker ``bridgenote serve`` embeds runs at
+  ``BRIDGENOTE_EMBEDDED_WORKER_NICE``, 10: jobs such as a fan-out take the CPU the web
+  workers leave instead of slowing page requests);
 - a scheduler thread (``core.scheduler``) enqueues the periodic jobs when they are due, unless
   ``--no-scheduler`` or ``BRIDGENOTE_SCHEDULER=false``.
 """
@@ -51,9 +54,20 @@ class Command(db_worker.Command):
             default=settings.SCHEDULER_ENABLED,
             help="do not enqueue periodic jobs from this worker",
         )
+        parser.add_argument(
+            "--nice",
+            type=int,
+            default=0,
+            choices=range(20),
+            metavar="0-19",
+            help="lower this process's CPU priority by this much (bridgenote serve passes"
+            " BRIDGENOTE_EMBEDDED_WORKER_NICE, so jobs yield the CPU to page requests)",
+        )
 
-    def handle(self, *args: Any, scheduler: bool = True, **options: Any) -> None:  # type: ignore[override]
+    def handle(self, *args: Any, scheduler: bool = True, nice: int = 0, **options: Any) -> None:  # type: ignore[override]
         pin_mmap_threshold()
+        if nice:
+            os.nice(nice)
         # With --reload a watcher process restarts a child that runs the jobs; only the child
         # (the one that processes jobs) schedules.
         if scheduler and (not options.get("reload") or os.environ.get(DJANGO_AUTORELOAD_ENV)):

@@ -18,6 +18,11 @@ class Command(BaseCommand):
             "--workers", type=int, default=os.cpu_count() or 1,
             help="processes analysing text (default: one per CPU)",
         )  # fmt: skip
+        parser.add_argument(
+            "--online", action="store_true",
+            help="maintain the full-text index row by row (slower; searches stay fast on "
+            "PostgreSQL meanwhile) instead of building it in one pass at the end",
+        )  # fmt: skip
 
     def handle(self, *args: Any, **options: Any) -> None:
         started = time.monotonic()
@@ -40,7 +45,9 @@ class Command(BaseCommand):
             if interactive and done >= total:
                 self.stderr.write("")
 
-        result = reindex_everything(progress, workers=max(1, options["workers"]))
+        result = reindex_everything(
+            progress, workers=max(1, options["workers"]), bulk=not options["online"]
+        )
         self.stdout.write(
             f"indexed {result['notes']} notes and {result['suggestion_rows']} suggestion rows "
             f"in {time.monotonic() - started:.1f}s"
