@@ -8,8 +8,9 @@ It starts the server itself on 127.0.0.1 (granian, as `python -m bridgenote.cli 
 a sample of users, then runs wrk (apt-get install wrk) with 16 connections for ``--duration``
 seconds per scenario: the floor (GET /api/ping), Following page, Following page of the user
 with the longest history (first page and a page below the inbox window), Discover page (first
-and next page), note detail, and like / comment when the engage app serves them. Each result is
-also given as a ratio of the floor's req/s. Then it publishes a note by the account with the
+and next page, and the first page of the user with the longest history), note detail, and
+like / comment when the engage app serves them. Each result is also given as a ratio of the
+floor's req/s. Then it publishes a note by the account with the
 most followers and one by the largest fanned-out author while Following reads run, and reports
 how long until every follower has it. Everything is bounded in time; the server is stopped.
 """

@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import logging
 import math
 import threading
 import time
@@ -31,6 +32,7 @@ import numpy as np
 from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
+from django.db import DatabaseError, transaction
 
 from bridgenote.accounts.models import Profile
 from bridgenote.core.fastsql import Precompiled
@@ -50,6 +52,8 @@ from bridgenote.feeds.services import (
 )
 from bridgenote.feeds.visibility import discoverable, hidden_author_ids
 from bridgenote.notes.models import Note, NoteTopic
+
+logger = logging.getLogger(__name__)
 
 COMMUNITIES = ("zh", "en")
 RANKED_MAX = 600  # cards per arranged list (30 pages of 20)
@@ -306,7 +310,13 @@ def viewer_state(user: Any) -> dict[str, Any]:
         state = json.loads(data)
     else:
         state = _build_state(user)
-        viewer_state_save(user_id=user_id, version=version, data=_dumps(state))
+        try:
+            with transaction.atomic():
+                viewer_state_save(user_id=user_id, version=version, data=_dumps(state))
+        except DatabaseError:
+            # Storing is only a saving (a busy SQLite writer, a read-only replica): the state
+            # just computed still serves this request, and the next one tries again.
+            logger.warning("could not store the Discover state of user %s", user_id, exc_info=True)
     state["v"] = version
     with _states_lock:
         _STATES[user_id] = (version, state)

@@ -290,3 +290,20 @@ def test_rank_looks_as_far_down_as_interleaving_does() -> None:
         ranked = ranking.rank(viewer, pool)
         assert ranked == reference_rank(viewer, pool, 40)
     assert [note_id for note_id, _, _ in ranked[:6]] == [0, 1, 100, 2, 3, 101]
+
+
+@pytest.mark.django_db
+def test_a_state_that_cannot_be_stored_still_serves_the_page() -> None:
+    from django.db import OperationalError
+
+    make_note(UserFactory(), "a note")
+    services.discover_refresh()
+    user = user_speaking("en")
+    with mock.patch.object(
+        ranking, "viewer_state_save", side_effect=OperationalError("database is locked")
+    ):
+        assert [n.title for n in first_page(user)] == ["a note"]
+    assert not DiscoverViewer.objects.filter(user_id=user.pk, data_version__gte=0).exists()
+    localcache.clear()
+    first_page(user)
+    assert row(user).data_version == row(user).version
