@@ -80,11 +80,6 @@ _HYBRID_NOTES = Precompiled(
     ),
     static=("limit",),
 )
-_FOLLOWS_HYBRID = Precompiled(
-    lambda viewer: Follow.objects.filter(
-        follower_id=viewer, followee_id__in=HybridAuthor.objects.values("user_id")
-    ).values_list("followee_id")[:1]
-)
 
 
 def following_page(
@@ -109,20 +104,19 @@ def following_page(
     before = cursor or MAX_ID
     boundary = inbox_boundary()
     shown: list[Any] = []
-    hybrids: bool | None = None
+    hybrids = True  # until a read finds no merged notes in the rest of the window
     for _round in range(_ROUNDS):
         want = (limit - len(shown)) + 4
         if before > boundary:
-            if hybrids is None:
-                hybrids = bool(_FOLLOWS_HYBRID.rows(viewer=viewer_id))
             ids = set(_inbox_ids(viewer_id, before=before, floor=boundary, limit=want))
             if hybrids:
-                ids.update(
-                    row[0]
-                    for row in _HYBRID_NOTES.rows(
-                        viewer=viewer_id, before=before, floor=boundary, limit=want
-                    )
+                # One query, also when the viewer follows no hybrid author (then it is empty);
+                # empty now means empty for every later round too (same floor, lower cursor).
+                merged = _HYBRID_NOTES.rows(
+                    viewer=viewer_id, before=before, floor=boundary, limit=want
                 )
+                hybrids = bool(merged)
+                ids.update(row[0] for row in merged)
             candidates = sorted(ids, reverse=True)[:want]
             window_done = len(candidates) < want
         else:
