@@ -22,6 +22,7 @@ import contextlib
 import json
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -462,6 +463,8 @@ def main(argv: list[str] | None = None) -> int:
             )
     finally:
         stop_server(server)
+        if cpu_dir:
+            shutil.rmtree(cpu_dir, ignore_errors=True)
     return 0
 
 

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Count
 
-from bridgenote.core.fastsql import Precompiled
+from bridgenote.core.fastsql import Precompiled, padded
 from bridgenote.core.ids import id_at, id_time
 from bridgenote.engage.models import Follow
 from bridgenote.feeds import inbox_cache, localcache
@@ -66,25 +66,20 @@ _INBOX = Precompiled(
     ),
     static=("limit",),
 )
-_HYBRID_NOTES = Precompiled(
-    lambda viewer, before, floor, limit: (
-        Note.objects.filter(
-            author_id__in=Follow.objects.filter(
-                follower_id=viewer, followee_id__in=HybridAuthor.objects.values("user_id")
-            ).values("followee_id"),
-            id__lt=before,
-            id__gte=floor,
-        )
+_FOLLOWED_HYBRIDS = Precompiled(
+    lambda viewer: Follow.objects.filter(
+        follower_id=viewer, followee_id__in=HybridAuthor.objects.values("user_id")
+    ).values_list("followee_id")
+)
+_AUTHORS_SLICE = Precompiled(
+    lambda authors, before, floor, limit: (
+        Note.objects.filter(author_id__in=authors, id__lt=before, id__gte=floor)
         .order_by("-id")
         .values_list("id", flat=True)[:limit]
     ),
     static=("limit",),
 )
-_FOLLOWS_HYBRID = Precompiled(
-    lambda viewer: Follow.objects.filter(
-        follower_id=viewer, followee_id__in=HybridAuthor.objects.values("user_id")
-    ).values_list("followee_id")[:1]
-)
+_AUTHOR_SIZES = (8, 24, 44, 84, 124)
 
 
 def following_page(
@@ -109,20 +104,15 @@ def following_page(
     before = cursor or MAX_ID
     boundary = inbox_boundary()
     shown: list[Any] = []
-    hybrids: bool | None = None
+    hybrids: list[int] | None = None  # the followed authors merged at read time
     for _round in range(_ROUNDS):
         want = (limit - len(shown)) + 4
         if before > boundary:
-            if hybrids is None:
-                hybrids = bool(_FOLLOWS_HYBRID.rows(viewer=viewer_id))
             ids = set(_inbox_ids(viewer_id, before=before, floor=boundary, limit=want))
+            if hybrids is None:
+                hybrids = [row[0] for row in _FOLLOWED_HYBRIDS.rows(viewer=viewer_id)]
             if hybrids:
-                ids.update(
-                    row[0]
-                    for row in _HYBRID_NOTES.rows(
-                        viewer=viewer_id, before=before, floor=boundary, limit=want
-                    )
-                )
+                ids.update(_hybrid_notes(hybrids, before=before, floor=boundary, want=want))
             candidates = sorted(ids, reverse=True)[:want]
             window_done = len(candidates) < want
         else:
@@ -167,6 +157,24 @@ _OWN_SLICE = Precompiled(
     ),
     static=("limit",),
 )
+
+
+def _hybrid_notes(authors: list[int], *, before: int, floor: int, want: int) -> list[int]:
+    """The newest ``want`` notes of ``authors`` (followed hybrid authors) in
+    ``[floor, before)``, read in doubling time slices from the newest possible id down: such
+    an author can have thousands of notes in the inbox window, and reading all of them to keep
+    the newest few cost ~10-45 ms on PostgreSQL (index scan plus heap fetches, then a sort)."""
+    found: list[int] = []
+    top = before
+    upper = min(id_time(before), time.time() + 60)  # no note id is newer than the clock
+    span = BELOW_WINDOW_FIRST_SLICE
+    authors = padded(authors, _AUTHOR_SIZES)
+    while len(found) < want and top > floor:
+        low = max(floor, id_at(upper - span))
+        rows = _AUTHORS_SLICE.rows(authors=authors, before=top, floor=low, limit=want - len(found))
+        found.extend(row[0] for row in rows)
+        top, upper, span = low, upper - span, span * 2
+    return found
 
 
 def _followed_notes(viewer_id: int, *, before: int, want: int) -> list[int]:

@@ -229,3 +229,33 @@ def test_below_the_inbox_window_pages_read_in_time_slices_miss_nothing() -> None
             break
         cursor = int(page.next_cursor)
     assert shown == expected
+
+
+def test_hybrid_authors_notes_across_the_window_merge_in_order_with_the_inbox() -> None:
+    import time
+
+    from bridgenote.core.ids import id_at
+
+    star, small, li = UserFactory(handle="star2"), UserFactory(handle="small2"), liwei()
+    follow(li, star)
+    follow(li, small)
+    HybridAuthor.objects.create(user=star)
+    now = time.time()
+    # The star's notes minutes, hours and weeks old (the merge reads doubling slices from
+    # now: one day, two, four, ...); the small author's through the inbox, in between.
+    expected = []
+    for i, age in enumerate([60, 3_600, 90_000, 200_000, 700_000, 2_000_000]):
+        author = star if i % 2 == 0 else small
+        note = make_note(author, f"n{i}", id=id_at(now - age) + i)
+        if author == small:
+            InboxEntry.objects.create(user=li, note=note, author=small)
+        expected.append(f"n{i}")
+    shown: list[str] = []
+    cursor = None
+    for _ in range(10):
+        page = following_page(li, cursor=cursor, limit=2)
+        shown += titles(page)
+        if page.next_cursor is None:
+            break
+        cursor = int(page.next_cursor)
+    assert shown == expected
