@@ -171,9 +171,35 @@ class Matcher:
         langs: Sequence[str | None] = [None] * count if languages is None else languages
         if self.exact is None or count == 0:
             return [ScanResult(t) for t in texts]
+        alone = self._needs_scan(texts)
+        results = [ScanResult(t) for t in texts]
+        for index in range(count) if alone is None else alone:
+            results[index] = self.scan(texts[index], language=langs[index])
+        return results
+
+    def scan_many_matched(
+        self, texts: Sequence[str], *, languages: Sequence[str | None] | None = None
+    ) -> dict[int, ScanResult]:
+        """The results of ``scan_many`` that have matches, by index: what the rescan needs
+        (building a result for each of thousands of clean texts cost as much as scanning)."""
+        count = len(texts)
+        langs: Sequence[str | None] = [None] * count if languages is None else languages
+        if self.exact is None or count == 0:
+            return {}
+        alone = self._needs_scan(texts)
+        found = {}
+        for index in range(count) if alone is None else alone:
+            result = self.scan(texts[index], language=langs[index])
+            if result.matches:
+                found[index] = result
+        return found
+
+    def _needs_scan(self, texts: Sequence[str]) -> set[int] | None:
+        """The indexes of the texts to scan one by one (None: every one)."""
         joined = batch.SEPARATOR.join(texts)
-        if joined.count(batch.MARK) != count - 1:  # a text holds U+FFFF itself
-            return [self.scan(t, language=lang) for t, lang in zip(texts, langs, strict=True)]
+        if joined.count(batch.MARK) != len(texts) - 1:  # a text holds U+FFFF itself
+            return None
+        assert self.exact is not None
         norm, marks, unsure = batch.normalize_joined(joined)
         alone = set(bisect_many(marks, unsure)) if unsure else set()
         hits = self.exact.engine.find_matches_as_indexes(norm, overlapping=True)
@@ -192,10 +218,7 @@ class Matcher:
             for owner, starts in candidates.items():
                 if owner not in alone and self._sounds_like(norm, starts):
                     alone.add(owner)
-        results = [ScanResult(t) for t in texts]
-        for index in alone:
-            results[index] = self.scan(texts[index], language=langs[index])
-        return results
+        return alone
 
     def _sounds_like(self, norm: str, starts: list[int]) -> bool:
         """Whether a pinyin key matches at one of ``starts`` (``_homophones``' windows); more
@@ -483,6 +506,13 @@ def scan_texts(
 ) -> list[ScanResult]:
     """``scan_text`` over many texts at once (the rescan job): the same results, batched."""
     return get_matcher().scan_many(texts, languages=languages)
+
+
+def scan_texts_matched(
+    texts: Sequence[str], *, languages: Sequence[str | None] | None = None
+) -> dict[int, ScanResult]:
+    """``scan_texts``' results that have matches, by index (the rescan job)."""
+    return get_matcher().scan_many_matched(texts, languages=languages)
 
 
 def mask(text: str, results: ScanResult | list[ScanResult] | Decision) -> str:

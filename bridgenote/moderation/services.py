@@ -42,7 +42,7 @@ from bridgenote.moderation.rules import (
     get_matcher,
     scan_image_hash,
     scan_text,
-    scan_texts,
+    scan_texts_matched,
 )
 from bridgenote.notes.models import Note
 
@@ -957,7 +957,7 @@ def rescan_step(
     from bridgenote.notes.models import NoteAttachment
 
     # Every text of the batch (titles, bodies, second-language versions, image alt texts) is
-    # scanned in one batched call (rules.scan_texts), then grouped back by note.
+    # scanned in one batched call (rules.scan_texts_matched), then grouped back by note.
     owners: list[tuple[int, str]] = []
     texts: list[str] = []
     languages: list[str | None] = []
@@ -984,11 +984,9 @@ def rescan_step(
         texts.append(alt)
         languages.append(None)
     by_note: dict[int, list[tuple[str, ScanResult]]] = {}
-    for (note_id, field), result in zip(
-        owners, scan_texts(texts, languages=languages), strict=True
-    ):
-        if result.matches:
-            by_note.setdefault(note_id, []).append((field, result))
+    for index, result in sorted(scan_texts_matched(texts, languages=languages).items()):
+        note_id, field = owners[index]
+        by_note.setdefault(note_id, []).append((field, result))
     flagged: list[tuple[int, str, list[dict[str, Any]]]] = []
     for note_id, results in by_note.items():
         action = decide([r for _, r in results]).action

@@ -235,6 +235,9 @@ def test_scan_many_equals_scan_one_by_one(items: list[tuple[str, str | None]]) -
     languages = [language for _, language in items]
     expected = [matcher.scan(t, language=lang) for t, lang in items]
     assert matcher.scan_many(texts, languages=languages) == expected
+    # What the rescan uses: the same, only the results with matches, by index.
+    matched = {i: r for i, r in enumerate(expected) if r.matches}
+    assert matcher.scan_many_matched(texts, languages=languages) == matched
 
 
 def test_scan_many_finds_what_scan_finds_in_a_batch() -> None:
