@@ -14,9 +14,17 @@ def fanout_note(note_id: int) -> int:
 
 @task()
 def withdraw_note(note_id: int) -> None:
+    """Kept for jobs queued before ``withdraw_notes`` existed."""
     from bridgenote.feeds.services import note_unfan
 
     note_unfan(note_id=note_id)
+
+
+@task()
+def withdraw_notes(note_ids: list[int]) -> None:
+    from bridgenote.feeds.services import notes_unfan
+
+    notes_unfan(note_ids=note_ids)
 
 
 @task()

@@ -510,13 +510,28 @@ def notes_changed(*, note_ids: Sequence[int]) -> None:
 
 
 def notes_sync(*, note_ids: Sequence[int]) -> None:
-    """``note_sync`` for each note (the job ``notes_changed`` enqueues)."""
+    """``note_sync`` for each note (the job ``notes_changed`` enqueues), with the feeds'
+    withdrawals of the whole batch in one job."""
+    from bridgenote.feeds import services as feeds
+
+    withdrawn: list[int] = []
     for note_id in note_ids:
-        note_sync(note_id=note_id)
+        if _sync_all_but_feeds_withdrawal(note_id=note_id):
+            withdrawn.append(note_id)
+    feeds.notes_withdrawn(note_ids=withdrawn)
 
 
 def note_sync(*, note_id: int) -> None:
     """Bring what is derived from a note up to date with its current state (a job)."""
+    from bridgenote.feeds import services as feeds
+
+    if _sync_all_but_feeds_withdrawal(note_id=note_id):
+        feeds.notes_withdrawn(note_ids=[note_id])
+
+
+def _sync_all_but_feeds_withdrawal(*, note_id: int) -> bool:
+    """``note_sync`` but for the feeds' withdrawal: returns whether the note is to be withdrawn
+    from the feeds (the caller does that, for one note or a whole batch)."""
     from bridgenote.feeds import services as feeds
     from bridgenote.notify.services import notify_mentions
     from bridgenote.search.services import search_index_note
@@ -525,14 +540,14 @@ def note_sync(*, note_id: int) -> None:
     search_index_note(note_id=note_id)
     note = Note.objects.select_related("author").filter(pk=note_id).first()
     if note is None:
-        return  # note_delete withdrew it in its own transaction
+        return False  # note_delete withdrew it in its own transaction
     if note.is_shown_to_others and note.visibility != Note.Visibility.PRIVATE:
         # Both are idempotent: a note that was already out is neither fanned out nor
         # announced twice.
         feeds.note_published(note=note)
         notify_mentions(note=note)
-    else:
-        feeds.note_withdrawn(note=note)
+        return False
+    return True
 
 
 @transaction.atomic

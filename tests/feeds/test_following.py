@@ -128,6 +128,43 @@ def test_note_published_and_withdrawn_hooks_run_after_commit(
     assert not InboxEntry.objects.filter(note_id=note.pk).exists()
 
 
+def test_notes_sync_withdraws_a_batch_with_one_job_and_keeps_the_rest(
+    django_capture_on_commit_callbacks, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """A rescan's batch: the notes it hid leave every inbox and the Discover pool through one
+    withdraw job (not one per note); the notes still shown stay."""
+    from bridgenote.feeds import tasks
+    from bridgenote.feeds.models import DiscoverCandidate
+    from bridgenote.notes.services import notes_sync
+
+    a, li = ava(), liwei()
+    follow(li, a)
+    notes = [publish(a, f"n{i}") for i in range(5)]
+    services.discover_refresh()
+    assert DiscoverCandidate.objects.filter(note_id__in=[n.pk for n in notes]).count() == 5
+    hidden, kept = notes[:3], notes[3:]
+    Note.objects.filter(pk__in=[n.pk for n in hidden]).update(moderation=Note.Moderation.REMOVED)
+    queued: list[tuple[object, tuple[object, ...]]] = []
+    real = services.enqueue_on_commit
+
+    def recording(task, *args):  # type: ignore[no-untyped-def]
+        queued.append((task, args))
+        real(task, *args)
+
+    monkeypatch.setattr(services, "enqueue_on_commit", recording)
+    with django_capture_on_commit_callbacks(execute=True):
+        notes_sync(note_ids=[n.pk for n in notes])
+    withdrawals = [args for task, args in queued if task is tasks.withdraw_notes]
+    assert withdrawals == [([n.pk for n in hidden],)]
+    assert titles(following_page(li, cursor=None)) == ["n4", "n3"]
+    assert not InboxEntry.objects.filter(note_id__in=[n.pk for n in hidden]).exists()
+    assert set(
+        DiscoverCandidate.objects.filter(note_id__in=[n.pk for n in notes]).values_list(
+            "note_id", flat=True
+        )
+    ) == {n.pk for n in kept}
+
+
 def test_following_continues_below_inbox_window_by_merging(settings) -> None:  # type: ignore[no-untyped-def]
     from bridgenote.core.ids import id_at
 
