@@ -26,17 +26,19 @@ from typing import IO, Any
 from django.db import connection, transaction
 
 _thread_lock = threading.Lock()
-_files: dict[str, IO[Any]] = {}
+_files: dict[tuple[int, str], IO[Any]] = {}
 
 
 def _lock_file() -> IO[Any] | None:
     name = str(connection.settings_dict.get("NAME") or "")
     if not name or name == ":memory:" or name.startswith("file:") or not os.path.isabs(name):
         return None
-    handle = _files.get(name)
+    # Per process: a descriptor inherited across fork() would share its lock with the parent.
+    key = (os.getpid(), name)
+    handle = _files.get(key)
     if handle is None:
         handle = open(f"{name}.writelock", "a+b")  # noqa: SIM115 - kept open by the process
-        _files[name] = handle
+        _files[key] = handle
     return handle
 
 
