@@ -112,9 +112,13 @@ def test_wsgi_application_freezes_long_lived_objects_again_after_its_first_reque
         app({"PATH_INFO": "/2"}, None)
         assert gc.get_freeze_count() > 0
         frozen = gc.get_freeze_count()
+        alive = [[i] for i in range(1000)]  # would be frozen by a second freeze
         app({"PATH_INFO": "/3"}, None)  # only once
         assert calls == ["/0", "/1", "/2", "/3"]
-        assert gc.get_freeze_count() == frozen
+        # Not more, although 1,000 new lists are alive (a frozen object freed by reference
+        # counting meanwhile makes it one less).
+        assert gc.get_freeze_count() <= frozen
+        assert len(alive) == 1000
     finally:
         gc.unfreeze()
 
