@@ -27,6 +27,26 @@ def test_api_following_pages_through_the_feed(client: Client) -> None:
     assert second["next_cursor"] is None
 
 
+@pytest.mark.parametrize("path", ["/api/feeds/following", "/api/feeds/discover"])
+def test_api_feed_pages_are_exactly_the_page_schema(client: Client, path: str) -> None:
+    """The feed pages are serialised without ninja's response validation: the body must be what
+    validating it through the documented ``Page`` schema gives, key for key."""
+    from bridgenote.feeds.api import Page
+
+    li = liwei()
+    for i, author in enumerate([ava(), UserFactory(), UserFactory()]):
+        follow(li, author)
+        publish(author, f"n{i}", topics=("咖啡",))
+    services.discover_refresh()
+    client.force_login(li)
+    response = client.get(path)
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/json")
+    body = response.json()
+    assert len(body["notes"]) == 3
+    assert Page.model_validate(body).model_dump(mode="json") == body
+
+
 @pytest.mark.parametrize("cursor", ["abc", "-1", "1e5", "99999999999999999999", "0"])
 def test_api_following_forged_cursor_is_a_clear_400(client: Client, cursor: str) -> None:
     client.force_login(liwei())
