@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -33,6 +35,10 @@ class ReasonForm(forms.Form):
     @staticmethod
     def has_reason(data: dict[str, object]) -> bool:
         return bool(data.get("template") or data.get("reason_en") or data.get("reason_zh"))
+
+    def decision(self) -> dict[str, Any]:
+        """The valid form as the keyword arguments of ``decision_record`` / ``account_action``."""
+        return {k: self.cleaned_data[k] for k in ("action", "template", "reason_en", "reason_zh")}
 
 
 class DecisionForm(ReasonForm):

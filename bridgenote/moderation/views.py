@@ -75,10 +75,10 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.decision_record(
-                case=case, moderator=request.user,  # type: ignore[arg-type]
-                action=form.cleaned_data["action"], template=form.cleaned_data["template"],
-                reason_en=form.cleaned_data["reason_en"], reason_zh=form.cleaned_data["reason_zh"],
-            )  # fmt: skip
+                case=case,
+                moderator=request.user,  # type: ignore[arg-type]
+                **form.decision(),
+            )
         except services.ModerationError as error:
             form.add_error(None, error.message)
         else:
@@ -117,10 +117,10 @@ def account(request: HttpRequest, user_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.account_action(
-                account=target, moderator=request.user,  # type: ignore[arg-type]
-                action=form.cleaned_data["action"], template=form.cleaned_data["template"],
-                reason_en=form.cleaned_data["reason_en"], reason_zh=form.cleaned_data["reason_zh"],
-            )  # fmt: skip
+                account=target,
+                moderator=request.user,  # type: ignore[arg-type]
+                **form.decision(),
+            )
         except services.ModerationError as error:
             form.add_error(None, error.message)
         else:
