@@ -5,6 +5,7 @@ from typing import Any, ClassVar
 from django.conf import settings
 from django.contrib.auth.base_user import BaseUserManager
 from django.contrib.auth.models import AbstractBaseUser, PermissionsMixin
+from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -92,17 +93,24 @@ class User(AbstractBaseUser, PermissionsMixin):  # type: ignore[django-manager-m
             api_access_revoke(user_id=self.pk)
 
 
-class UserSession(models.Model):
-    """Which account a server-side session belongs to (Django's session table has no user
-    column), so ``services.sessions_end`` deletes an account's sessions by key instead of
-    decoding every session. Written at every log-in (``apps.py``), deleted at log-out."""
+class AccountSession(AbstractBaseSession):
+    """Django's database session plus the account it is signed in as. ``user_id`` is written
+    from the session's own data each time the session is saved (``sessions.SessionStore``),
+    so it follows every log-in, key change (a password change, ``cycle_key``) and log-out
+    without any other bookkeeping, and ``services.sessions_end`` is one indexed delete."""
 
-    session_key = models.CharField(max_length=40, primary_key=True)
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
+    user_id = models.BigIntegerField(null=True, db_index=True)
 
-    def __str__(self) -> str:
-        return f"session of {self.user_id}"
+    class Meta:
+        db_table = "accounts_session"
+        verbose_name = _("session")
+        verbose_name_plural = _("sessions")
+
+    @classmethod
+    def get_session_store_class(cls) -> type[Any]:
+        from bridgenote.accounts.sessions import SessionStore
+
+        return SessionStore
 
 
 class Profile(models.Model):

@@ -24,12 +24,12 @@ from bridgenote.accounts.avatars import process_avatar, store_avatar
 from bridgenote.accounts.models import (
     LANGUAGE_CHOICES,
     UI_LANGUAGE_CHOICES,
+    AccountSession,
     InviteCode,
     PhoneCode,
     PhoneCodePurpose,
     Profile,
     User,
-    UserSession,
     WaitlistEntry,
 )
 from bridgenote.accounts.phone import dialling_code
@@ -282,34 +282,11 @@ def profile_touch_territory(*, user: User | AbstractBaseUser, ip: str) -> str:
     return stored.first() or ""
 
 
-def session_record(*, user_id: int, session_key: str) -> None:
-    """Remember that the session ``session_key`` is signed in as ``user_id`` (every log-in,
-    through Django's ``user_logged_in`` signal: allauth, the phone code, the admin, tests)."""
-    UserSession.objects.update_or_create(session_key=session_key, defaults={"user_id": user_id})
-
-
-def session_forget(*, session_key: str) -> None:
-    """The session ended (log-out): forget it."""
-    UserSession.objects.filter(session_key=session_key).delete()
-
-
 def sessions_end(*, user_id: int) -> int:
-    """Sign the account out everywhere: delete each of its sessions through the configured
-    session engine (whatever it stores or caches, ``SESSION_ENGINE`` deletes), by key, from
-    ``UserSession``. The one way sessions are ended for an account (a suspension); returns
-    how many were. Sessions started before ``UserSession`` existed are not known here;
-    Django refuses an inactive user's session on every request anyway."""
-    from importlib import import_module
-
-    store = import_module(settings.SESSION_ENGINE).SessionStore
-    keys = list(UserSession.objects.filter(user_id=user_id).values_list("session_key", flat=True))
-    ended = 0
-    for key in keys:
-        session = store(session_key=key)
-        if session.exists(key):
-            ended += 1
-        session.delete(key)
-    UserSession.objects.filter(session_key__in=keys).delete()
+    """Sign the account out everywhere: delete its sessions (``AccountSession.user_id``, kept
+    by the session engine on every save). The one way sessions are ended for an account (a
+    suspension); returns how many were. Nobody else's session is read."""
+    ended, _ = AccountSession.objects.filter(user_id=user_id).delete()
     return ended
 
 

@@ -1,30 +1,46 @@
-"""The session engine (``SESSION_ENGINE``): Django's database sessions, loaded cheaply.
+"""The session engine (``SESSION_ENGINE``): Django's database sessions, with the account on
+the row and loaded cheaply.
 
-Django's database engine loads a session with an ORM ``get``: building and compiling that
-query costs several hundred Python calls on every signed-in request, far more than its
-indexed look-up. This engine runs the same look-up as one precompiled query
-(``core/fastsql.py``) and is otherwise Django's: the same table, the same signed and encoded
-data, the same saving, creation, deletion and expiry. Nothing is cached: a session deleted by
-logging out, by a password change elsewhere or by a suspension (``moderation.services``) is
-gone on the very next request, in every process.
+This is Django's documented way to extend the database engine: a model on
+``AbstractBaseSession`` (``models.AccountSession``) with a ``user_id`` column, filled from the
+session's data whenever the session is saved, so every log-in, key change (a password change
+cycles the key) and log-out keeps it right, and ``services.sessions_end`` deletes an account's
+sessions with one indexed query. Loading runs the engine's look-up as one precompiled query
+(``core/fastsql.py``) instead of an ORM ``get`` compiled on every signed-in request; the data,
+signing, saving, deletion and expiry are Django's. Nothing is cached: a session deleted by
+logging out, by a password change elsewhere or by a suspension is gone on the very next
+request, in every process.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
+from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
-from django.contrib.sessions.models import Session
 from django.utils import timezone
 
+from bridgenote.accounts.models import AccountSession
 from bridgenote.core.fastsql import Precompiled
 
 _SESSION = Precompiled(
-    lambda key: Session.objects.filter(session_key=key).values_list("session_data", "expire_date")
+    lambda key: AccountSession.objects.filter(session_key=key).values_list(
+        "session_data", "expire_date"
+    )
 )
 
 
 class SessionStore(DatabaseSessionStore):
+    @classmethod
+    def get_model_class(cls) -> type[AccountSession]:
+        return AccountSession
+
+    def create_model_instance(self, data: dict[str, Any]) -> AccountSession:
+        session = cast(AccountSession, super().create_model_instance(data))
+        user_id = str(data.get(SESSION_KEY, ""))
+        session.user_id = int(user_id) if user_id.isdigit() else None
+        return session
+
     def load(self) -> dict[str, Any]:
         key = self.session_key
         rows = _SESSION.rows(key=key) if isinstance(key, str) else []

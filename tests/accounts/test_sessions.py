@@ -10,11 +10,11 @@ from django.conf import settings
 from django.contrib import auth as django_auth
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore as DjangoSessionStore
-from django.contrib.sessions.models import Session
 from django.test import Client, RequestFactory
 from django.utils import timezone
 
 from bridgenote.accounts import middleware
+from bridgenote.accounts.models import AccountSession
 from bridgenote.accounts.sessions import SessionStore
 from bridgenote.moderation import services as moderation
 from tests.factories import UserFactory, ava, liwei
@@ -23,6 +23,15 @@ pytestmark = pytest.mark.django_db
 
 PASSWORD = "correct horse battery staple"
 UNREAD = "/api/notifications/unread"
+
+
+# Django's database engine on our session model (loads with the ORM ``get``). Named as the
+# engines are: the session signature's salt is the store class's name.
+OrmSessionStore = type(
+    "SessionStore",
+    (DjangoSessionStore,),
+    {"get_model_class": classmethod(lambda cls: AccountSession)},
+)
 
 
 def browser(user) -> Client:
@@ -60,13 +69,32 @@ def test_the_engine_reads_what_djangos_engine_writes_and_the_reverse():
     ours = SessionStore()
     ours["a"], ours["中"] = 1, ["文", {"x": None}]
     ours.save()
-    theirs = DjangoSessionStore(ours.session_key)
+    theirs = OrmSessionStore(ours.session_key)
     assert dict(theirs.items()) == {"a": 1, "中": ["文", {"x": None}]}
     theirs["b"] = 2
     theirs.save()
     again = SessionStore(ours.session_key)
     assert dict(again.items()) == {"a": 1, "中": ["文", {"x": None}], "b": 2}
     assert again.session_key == ours.session_key
+
+
+def test_the_session_row_names_its_account_through_every_key_change():
+    """``AccountSession.user_id`` follows the session's data: set at log-in, kept when the key
+    changes (a password change cycles it), gone with the row at log-out."""
+    user = ava()
+    client = browser(user)
+    key = client.session.session_key
+    assert AccountSession.objects.get(session_key=key).user_id == user.pk
+    session = SessionStore(key)
+    session.cycle_key()
+    assert not AccountSession.objects.filter(session_key=key).exists()
+    assert AccountSession.objects.get(session_key=session.session_key).user_id == user.pk
+    anonymous = SessionStore()
+    anonymous["a"] = 1
+    anonymous.save()
+    assert AccountSession.objects.get(session_key=anonymous.session_key).user_id is None
+    client.post("/accounts/logout/")
+    assert not AccountSession.objects.filter(user_id=user.pk, session_key=key).exists()
 
 
 def test_an_unknown_or_expired_session_is_empty_and_its_key_forgotten():
@@ -76,14 +104,14 @@ def test_an_unknown_or_expired_session_is_empty_and_its_key_forgotten():
     store = SessionStore()
     store["a"] = 1
     store.save()
-    Session.objects.filter(session_key=store.session_key).update(
+    AccountSession.objects.filter(session_key=store.session_key).update(
         expire_date=timezone.now() - dt.timedelta(seconds=1)
     )
     expired = SessionStore(store.session_key)
     assert dict(expired.items()) == {}
     assert expired.session_key is None
     # Django's engine says the same.
-    assert dict(DjangoSessionStore(store.session_key).items()) == {}
+    assert dict(OrmSessionStore(store.session_key).items()) == {}
 
 
 def test_a_signed_in_request_sees_its_user_with_every_field():
@@ -127,12 +155,15 @@ def test_a_suspension_ends_the_session_and_a_deactivation_refuses_it():
     copy = same_cookie(client)
     moderator = UserFactory(handle="mod", is_moderator=True)
     moderation.account_action(account=user, moderator=moderator, action="suspend", reason_en="x")
+    assert not AccountSession.objects.filter(user_id=user.pk).exists()  # gone, not only refused
     assert signed_in_as(client) is None
     assert signed_in_as(copy) is None
+    moderation.account_action(account=user, moderator=moderator, action="unsuspend", reason_en="x")
+    assert signed_in_as(client) is None  # lifting the suspension does not sign anyone back in
     # A deactivation by a plain UPDATE leaves the session row: it is refused all the same.
     client = browser(other)
     type(other).objects.filter(pk=other.pk).update(is_active=False)
-    assert Session.objects.exists()
+    assert AccountSession.objects.exists()
     assert signed_in_as(client) is None
 
 
@@ -187,7 +218,7 @@ def test_get_user_answers_as_djangos_for_every_kind_of_session():
     request = _request(wrong_hash)
     key = request.session.session_key
     middleware.get_user(request)
-    assert not Session.objects.filter(session_key=key).exists()
+    assert not AccountSession.objects.filter(session_key=key).exists()
 
 
 def test_a_hash_made_with_a_fallback_secret_is_renewed(settings):

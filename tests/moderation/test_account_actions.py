@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from django.apps import apps
+from django.conf import settings
 from django.contrib.auth import authenticate
 from django.test import Client
 from django.urls import reverse
@@ -293,28 +294,34 @@ def test_suspended_account_comments_and_bio_are_hidden_and_come_back(
 def test_suspension_ends_the_accounts_sessions_by_key(
     moderator: User, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Only the suspended account's sessions go, found by key (``UserSession``), without
-    decoding anyone's session; other people stay signed in."""
-    from django.contrib.sessions.models import Session
-
-    from bridgenote.accounts.models import UserSession
+    """Only the suspended account's sessions go, found by their account column
+    (``AccountSession.user_id``), without decoding anyone's session, also a session whose key
+    changed since its log-in (a password change cycles it); other people stay signed in, and
+    lifting the suspension signs nobody back in."""
+    from bridgenote.accounts.models import AccountSession
+    from bridgenote.accounts.sessions import SessionStore
 
     user, other = ava(), liwei()
     phone, laptop, bystander = Client(), Client(), Client()
     phone.force_login(user)
     laptop.force_login(user)
     bystander.force_login(other)
-    assert UserSession.objects.filter(user=user).count() == 2
+    cycled = SessionStore(laptop.session.session_key)
+    cycled.cycle_key()  # what a password change does to the session it is made in
+    laptop.cookies[settings.SESSION_COOKIE_NAME] = cycled.session_key
+    assert AccountSession.objects.filter(user_id=user.pk).count() == 2
 
     def no_decoding(self: Any) -> None:
         raise AssertionError("a session was decoded")
 
-    monkeypatch.setattr(Session, "get_decoded", no_decoding)
+    monkeypatch.setattr(AccountSession, "get_decoded", no_decoding)
     services.account_action(account=user, moderator=moderator, action="suspend",
                             template=_template())  # fmt: skip
-    keys = {phone.session.session_key, laptop.session.session_key}
-    assert not Session.objects.filter(session_key__in=keys).exists()
-    assert not UserSession.objects.filter(user=user).exists()
+    assert not AccountSession.objects.filter(user_id=user.pk).exists()
+    services.account_action(account=user, moderator=moderator, action="unsuspend",
+                            template=_template())  # fmt: skip
+    assert phone.get("/notifications/").status_code == 302  # signed out: to the sign-in page
+    assert laptop.get("/notifications/").status_code == 302
     assert bystander.get("/notifications/").status_code == 200
     bystander.post("/accounts/logout/")
-    assert not UserSession.objects.filter(user=other).exists()
+    assert not AccountSession.objects.filter(user_id=other.pk).exists()
