@@ -90,7 +90,7 @@ def _check_body_size(request: HttpRequest) -> None:
 FREQUENT_RESOURCES = ("timelines", "statuses", "notifications", "accounts", "markers")
 
 
-def urlpatterns_for(routes: list[Route], prefix: str = "") -> list[URLResolver]:
+def urlpatterns_for(routes: list[Route], prefix: str = "") -> list[URLPattern | URLResolver]:
     """One URL pattern (and its trailing-slash twin) per path of ``routes``, relative to
     ``prefix``: the route table's paths are written in full, and the URL conf includes each
     API version's patterns under its prefix, so a request outside it tests one prefix instead
@@ -101,18 +101,21 @@ def urlpatterns_for(routes: list[Route], prefix: str = "") -> list[URLResolver]:
             raise ValueError(f"{route.path} is not under {prefix}")
         grouped[route.path.removeprefix(prefix)].append(route)
     # A second level by the first segment (accounts, statuses, timelines...): a request tests
-    # a dozen resource names, then the few routes of its own.
+    # a dozen resource names, then the few routes of its own. A resource's own path (e.g.
+    # ``api/v1/markers``) is a pattern beside its include.
+    patterns: list[URLPattern | URLResolver] = []
     by_resource: dict[str, list[URLPattern]] = defaultdict(list)
     for route_path, group in grouped.items():
-        resource, slash, rest = route_path.partition("/")
+        resource, _slash, rest = route_path.partition("/")
         view = dispatch(group)
         # Rails routes ignore a trailing slash, and some clients (Mastodon.py) send one.
-        by_resource[resource] += [path(f"{slash}{rest}", view), path(f"{slash}{rest}/", view)]
+        twins = [path(rest or resource, view), path(f"{rest or resource}/", view)]
+        (by_resource[resource].extend if rest else patterns.extend)(twins)
     # Clients poll these most (home, statuses, notifications); the resources are disjoint, so
     # their order changes only how many are tested first.
     first = [r for r in FREQUENT_RESOURCES if r in by_resource]
     order = first + [r for r in by_resource if r not in first]
-    return [path(resource, include(by_resource[resource])) for resource in order]
+    return [*(path(f"{r}/", include(by_resource[r])) for r in order), *patterns]
 
 
 @csrf_exempt
