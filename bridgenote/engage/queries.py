@@ -406,7 +406,10 @@ def comment_thread(
     thread = Thread(note=note, roots=roots[:limit])
     if len(roots) > limit:
         thread.next_cursor = roots[limit - 1].pk
-    with_replies = [c for c in thread.roots if c.reply_count > 0]
+    # reply_count counts what readers see; a signed-in viewer may also have a held reply of
+    # their own under any root, so their replies are asked for every root.
+    signed_in = viewer_id != _NO_VIEWER
+    with_replies = [c for c in thread.roots if c.reply_count > 0 or signed_in]
     if with_replies:
         by_root = {c.pk: c for c in with_replies}
         ids = padded([c.pk for c in with_replies], (4, 8, 16, 32, 64))

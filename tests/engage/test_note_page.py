@@ -139,6 +139,23 @@ def test_held_comment_is_shown_to_its_author_only(
     assert "held one" not in client_for(liwei_user).get(f"/notes/{note.pk}/").content.decode()
 
 
+def test_a_held_reply_alone_under_its_root_is_shown_to_its_author_only(
+    ava_user: Any, liwei_user: Any, bob: Any, settings: Any
+) -> None:
+    """A held reply does not count in its root's reply count (readers don't see it), yet its
+    author sees it under the root, also when it is the root's only reply."""
+    settings.FEEDS_RENDER_CACHE_SECONDS = 120
+    note = make_note(ava_user)
+    root = services.comment_create(author=ava_user, note=note, body="root", check_rate=False)
+    reply = services.comment_create(
+        author=bob, note=note, body="held reply", reply_to=root, check_rate=False
+    )
+    services.comments_moderation_set(comment_ids=[reply.pk], state="pending")
+    assert Comment.objects.get(pk=root.pk).reply_count == 0
+    assert "held reply" in client_for(bob).get(f"/notes/{note.pk}/").content.decode()
+    assert "held reply" not in client_for(liwei_user).get(f"/notes/{note.pk}/").content.decode()
+
+
 def test_a_new_like_count_and_edit_show_at_once(
     ava_user: Any, liwei_user: Any, bob: Any, settings: Any
 ) -> None:

@@ -125,9 +125,9 @@ def _csrf(context: Any, viewer_id: int | None) -> str:
 
 
 def _held_for_viewer(comment: Any, viewer_id: int | None) -> bool:
-    """The viewer's own held or removed comment: shown with its moderation notice, which is
-    looked up per request and never kept."""
-    return comment.moderation not in ("published", "limited") and viewer_id == comment.author_id
+    """The viewer's own held, limited or removed comment: shown with its moderation notice
+    (reason, appeal state), which is looked up per request and never kept."""
+    return comment.moderation != "published" and viewer_id == comment.author_id
 
 
 @register.simple_tag
