@@ -26,7 +26,9 @@ def _django_setup() -> None:
 
 
 def default_workers() -> int:
-    return max(1, min(len(os.sched_getaffinity(0)), 4))
+    """A web process per core this process may use (at most 4)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, min(cores or 1, 4))
 
 
 def serve(argv: list[str]) -> int:
