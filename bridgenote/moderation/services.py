@@ -86,6 +86,13 @@ def _note_changed(note_id: int) -> None:
     note_changed(note_id=note_id)
 
 
+def _notes_changed(note_ids: list[int]) -> None:
+    """``_note_changed`` for many notes (an account action, a rescan batch): one job."""
+    from bridgenote.notes.services import notes_changed
+
+    notes_changed(note_ids=note_ids)
+
+
 # --- rules --------------------------------------------------------------------------------
 def rules_changed() -> int:
     """Bump the rule-set version so every process rebuilds its matcher; returns the version."""
@@ -1057,10 +1064,9 @@ def _flag_notes(flagged: list[tuple[int, str, list[dict[str, Any]]]]) -> None:
     # The follow-ups of the whole batch in two jobs after commit (feeds and search, the
     # authors' notices), not two per flagged note: enqueuing is a database write each.
     from bridgenote.core.jobs import enqueue_on_commit
-    from bridgenote.notes.services import notes_changed
     from bridgenote.notify.tasks import moderation_outcomes
 
-    notes_changed(note_ids=ids)
+    _notes_changed(ids)
     notices = [
         {
             "note_id": note_id,
@@ -1300,6 +1306,15 @@ def account_action(
     AccountStanding.objects.get_or_create(user=account)
     standing = AccountStanding.objects.select_for_update().get(user=account)
     changed: list[int] = []
+    if standing.suspended and action in (
+        ModerationDecision.Action.LIMIT_ACCOUNT,
+        ModerationDecision.Action.UNLIMIT_ACCOUNT,
+    ):
+        # Suspended content is removed with its earlier states saved to restore; limiting it
+        # now would change nothing that lifting the suspension restores.
+        raise ModerationError(
+            "suspended", _("This account is suspended: lift the suspension first, then limit.")
+        )
     if action == ModerationDecision.Action.LIMIT_ACCOUNT:
         if standing.limited:
             raise ModerationError("already", _("This account is already limited."))
@@ -1325,8 +1340,7 @@ def account_action(
         standing.warnings += 1
     standing.updated_at = timezone.now()
     standing.save()
-    for note_id in changed:
-        _note_changed(note_id)
+    _notes_changed(changed)
     decision = ModerationDecision.objects.create(
         account=account, moderator=moderator, action=action, template=template,
         reason_en=_join_reason(template.text_for("en", "account") if template else "", reason_en),

@@ -257,6 +257,25 @@ def test_limited_account_comments_and_bio_are_limited_and_come_back(
     assert AccountStanding.objects.get(user=author).limited_comments == []
 
 
+def test_limit_and_unlimit_wait_for_the_end_of_a_suspension(moderator: User) -> None:
+    """While suspended, the content is removed with its earlier states saved: a limit then would
+    be undone by the unsuspension, so it is refused with a clear message, and nothing moves."""
+    author = ava()
+    note = _note(author)
+    services.account_action(account=author, moderator=moderator, action="suspend",
+                            template=_template())  # fmt: skip
+    for action in ("limit_account", "unlimit_account"):
+        with pytest.raises(services.ModerationError) as refused:
+            services.account_action(account=author, moderator=moderator, action=action,
+                                    template=_template())  # fmt: skip
+        assert refused.value.code == "suspended"
+    assert not AccountStanding.objects.get(user=author).limited
+    services.account_action(account=author, moderator=moderator, action="unsuspend",
+                            template=_template())  # fmt: skip
+    note.refresh_from_db()
+    assert note.moderation == "published"
+
+
 def test_suspended_account_comments_and_bio_are_hidden_and_come_back(
     moderator: User, django_capture_on_commit_callbacks: Any
 ) -> None:
