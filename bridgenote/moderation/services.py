@@ -472,17 +472,33 @@ def decision_record(
     case = ModerationCase.objects.select_for_update().get(pk=case.pk)
     if case.state != ModerationCase.State.OPEN:
         raise ModerationError("closed", _("Another moderator already decided this case."))
+    state = _ACTION_STATE[action]
+    # Approving the content of a limited account limits it, as the account's other content
+    # (and the limit is lifted with the rest of it).
+    standing = _limited_standing(case_author_id(case)) if state == "published" else None
+    if standing is not None:
+        state, action_told = Note.Moderation.LIMITED, "limit"
+    else:
+        action_told = action
     if case.comment_id is not None:
-        before = _comment_apply(case.comment_id, _ACTION_STATE[action])
+        before = _comment_apply(case.comment_id, state)
+        if standing is not None:
+            standing.limited_comments = [*standing.limited_comments, case.comment_id]
     elif case.account_id is not None:
-        before = _bio_apply(case.account_id, _ACTION_STATE[action])
+        before = _bio_apply(case.account_id, state)
+        if standing is not None:
+            standing.limited_bio = True
     else:
         assert case.note_id is not None  # the case_has_one_target constraint
         before = str(
             Note.objects.filter(pk=case.note_id).values_list("moderation", flat=True).first()
         )
-        Note.objects.filter(pk=case.note_id).update(moderation=_ACTION_STATE[action])
+        Note.objects.filter(pk=case.note_id).update(moderation=state)
         _note_changed(case.note_id)
+        if standing is not None:
+            standing.limited_notes = [*standing.limited_notes, case.note_id]
+    if standing is not None:
+        standing.save(update_fields=["limited_notes", "limited_comments", "limited_bio"])
     case.state = ModerationCase.State.CLOSED
     case.closed_at = timezone.now()
     case.save(update_fields=["state", "closed_at"])
@@ -497,9 +513,9 @@ def decision_record(
         reason_en=_join_reason(template.text_for("en", kind) if template else "", reason_en),
         reason_zh=_join_reason(template.text_for("zh", kind) if template else "", reason_zh),
     )  # fmt: skip
-    if notify_author and (action != "approve" or before != Note.Moderation.PUBLISHED):
+    if notify_author and (action_told != "approve" or before != Note.Moderation.PUBLISHED):
         _tell_author(
-            outcome=_OUTCOME_OF_ACTION[action], reason_en=decision.reason_en,
+            outcome=_OUTCOME_OF_ACTION[action_told], reason_en=decision.reason_en,
             reason_zh=decision.reason_zh, category=case_category(case), **_target_ids(case),
         )  # fmt: skip
     return decision
@@ -587,6 +603,12 @@ def bio_submit(*, profile: Profile, bio: str) -> list[str]:
     profile.bio_moderation = (
         Note.Moderation.LIMITED if decision.action == "limit" else Note.Moderation.PUBLISHED
     )
+    standing = _limited_standing(profile.user_id)
+    if standing is not None and profile.bio_moderation == Note.Moderation.PUBLISHED:
+        # A limited account's new bio is limited too, and published again with the rest.
+        profile.bio_moderation = Note.Moderation.LIMITED
+        standing.limited_bio = True
+        standing.save(update_fields=["limited_bio"])
     # A bio held before and replaced now: its case has nothing left to decide.
     ModerationCase.objects.filter(account_id=profile.user_id, source="scan").open().update(
         state=ModerationCase.State.CLOSED, closed_at=timezone.now()
@@ -1147,6 +1169,27 @@ _OUTCOME_OF_ACCOUNT_ACTION: dict[str, str] = {
 def account_standing(account: User) -> AccountStanding:
     """The account's restrictions (an unsaved empty row when it has none)."""
     return AccountStanding.objects.filter(user=account).first() or AccountStanding(user=account)
+
+
+def _limited_standing(user_id: int | None) -> AccountStanding | None:
+    """The account's standing, locked, when the account is limited; None otherwise."""
+    if user_id is None:
+        return None
+    return AccountStanding.objects.select_for_update().filter(user_id=user_id, limited=True).first()
+
+
+def case_author_id(case: ModerationCase) -> int | None:
+    """Whose content a case is about: the note's or the comment's author, or the account."""
+    from bridgenote.engage.models import Comment as CommentModel
+
+    if case.account_id is not None:
+        return case.account_id
+    model: Any = CommentModel if case.comment_id is not None else Note
+    target = case.comment_id if case.comment_id is not None else case.note_id
+    author_id: int | None = (
+        model.objects.filter(pk=target).values_list("author_id", flat=True).first()
+    )
+    return author_id
 
 
 def _limit_if_account_limited(note: Note) -> bool:

@@ -90,21 +90,10 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
         {
             "case": case, "preview": queries.case_preview(case), "form": form,
             "reports": case.reports.select_related("reporter").order_by("created_at"),
-            "account_id": _case_account_id(case), "nav": "me",
+            "account_id": services.case_author_id(case), "nav": "me",
         },
         status=400 if request.method == "POST" else 200,
     )  # fmt: skip
-
-
-def _case_account_id(case: ModerationCase) -> int | None:
-    """The account a case's content belongs to (for the account actions link)."""
-    if case.account_id is not None:
-        return case.account_id
-    if case.note_id is not None:
-        return case.note.author_id if case.note else None
-    if case.comment_id is None:
-        return None
-    return Comment.objects.filter(pk=case.comment_id).values_list("author_id", flat=True).first()
 
 
 @moderator_required

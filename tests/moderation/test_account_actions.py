@@ -276,6 +276,42 @@ def test_limit_and_unlimit_wait_for_the_end_of_a_suspension(moderator: User) -> 
     assert note.moderation == "published"
 
 
+def test_approving_held_content_of_a_limited_account_limits_it(
+    moderator: User, django_capture_on_commit_callbacks: Any
+) -> None:
+    """A held note, comment or bio of a limited account that a moderator approves is limited
+    like the rest of the account's content (the author is told it is limited), and lifting
+    the account's limit publishes it with the rest."""
+    from bridgenote.engage.models import Comment
+
+    author, reader = ava(), liwei()
+    note, other_note = _note(author, "held note"), _note(reader, "theirs")
+    comment = _comment(author, other_note, "held comment")
+    services.account_action(account=author, moderator=moderator, action="limit_account",
+                            template=_template())  # fmt: skip
+    Note.objects.filter(pk=note.pk).update(moderation="pending")
+    Comment.objects.filter(pk=comment.pk).update(moderation="pending")
+    Profile.objects.filter(user=author).update(bio_pending="new bio", bio_moderation="pending")
+    cases = [
+        services.case_open(note=note, matches=[]),
+        services.case_open(comment=comment, matches=[]),
+        services.case_open(account_id=author.pk, matches=[]),
+    ]
+    with django_capture_on_commit_callbacks(execute=True):
+        for case in cases:
+            services.decision_record(case=case, moderator=moderator, action="approve")
+    assert Note.objects.get(pk=note.pk).moderation == "limited"
+    assert Comment.objects.get(pk=comment.pk).moderation == "limited"
+    profile = Profile.objects.get(user=author)
+    assert (profile.bio, profile.bio_moderation) == ("new bio", "limited")
+    assert Notification.objects.filter(recipient=author, detail__outcome="limited").exists()
+    services.account_action(account=author, moderator=moderator, action="unlimit_account",
+                            template=_template())  # fmt: skip
+    assert Note.objects.get(pk=note.pk).moderation == "published"
+    assert Comment.objects.get(pk=comment.pk).moderation == "published"
+    assert Profile.objects.get(user=author).bio_moderation == "published"
+
+
 def test_suspended_account_comments_and_bio_are_hidden_and_come_back(
     moderator: User, django_capture_on_commit_callbacks: Any
 ) -> None:
