@@ -61,7 +61,6 @@ LOOKAHEAD = 50  # how far down a queue interleaving looks for a card by another 
 RECENT_SIGNALS = 200  # the newest likes (and collects) that make a viewer's affinities
 OWN_NOTES = 50  # the viewer's own newest notes whose topics count
 SESSION_SECONDS = 3600
-VIEWER_SECONDS = 120
 POOL_RELOAD_SECONDS = 30  # without a version in the cache, reload the pool this often
 DEFAULT_MIX = 30
 RECOMMENDED = "recommended"
@@ -280,12 +279,6 @@ _states_lock = threading.Lock()
 def _forget_states() -> None:
     with _states_lock:
         _STATES.clear()
-
-
-def forget_viewer(user_id: int) -> None:
-    """Drop this process's copy of ``user_id``'s state (the stored row is the truth)."""
-    with _states_lock:
-        _STATES.pop(user_id, None)
 
 
 def viewer_for(user: Any, *, ui_language: str) -> Viewer:

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
+from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
@@ -217,7 +218,11 @@ _SUGGEST_CACHE: dict[str, tuple[float, Suggestions]] = {}
 
 
 def forget_suggestions() -> None:
+    """Empty this process's suggestion cache now and again when the writing transaction
+    commits (a search in between could keep the rows it is replacing)."""
     _SUGGEST_CACHE.clear()
+    if transaction.get_connection().in_atomic_block:
+        transaction.on_commit(_SUGGEST_CACHE.clear)
 
 
 def _suggestions_for(key: str, raw: str) -> Suggestions:
