@@ -6,8 +6,9 @@ A note page is the same for every reader apart from a few bits, so it is assembl
   badge), rendered once per (language, signed in, unread count) with the title, the page
   address, the CSRF token and the body as slots;
 - the **article** (gallery, title, text with its translation and version buttons, meta),
-  rendered once per note version: every column of the note and its author that it shows,
-  its attachments' rows, the interface language and the ``?version=`` choice;
+  rendered once per note version: every column of the note and its author that it shows
+  (not the counters: the engagement part shows them), its attachments' rows, the interface
+  language and the ``?version=`` choice;
 - the reader's **engagement** part, rendered per request from one query of relations
   (following, blocks, mute, liked, collected): follow button, like and collect buttons;
 - the **comments**: two precompiled queries, and each comment's HTML remembered by what it
@@ -37,11 +38,11 @@ from django.utils.translation import get_language
 
 from bridgenote.accounts.models import Profile, User
 from bridgenote.core.fastsql import Precompiled
+from bridgenote.core.fragments import CSRF_SLOT, FragmentMemo, fill, slot
 from bridgenote.media.models import Attachment
 from bridgenote.notes import queries
 from bridgenote.notes.forms import LANGUAGE_NAMES
 from bridgenote.notes.models import RULE_FIELDS, Note, NoteAttachment, admits
-from bridgenote.notes.rendermemo import CSRF_SLOT, RenderMemo, fill, slot
 from bridgenote.notes.templatetags.notes_tags import note_version
 
 _TITLE = slot("title")
@@ -50,6 +51,10 @@ _BODY = slot("body")
 _ENGAGE = slot("engage")
 
 _NOTE_COLUMNS = tuple(f.attname for f in Note._meta.concrete_fields)
+# The counters are shown by the engagement part only: the article's key leaves them out, so a
+# like or a comment does not render the article again.
+_COUNTERS = ("like_count", "collect_count", "comment_count")
+_ARTICLE_COLUMNS = tuple(i for i, name in enumerate(_NOTE_COLUMNS) if name not in _COUNTERS)
 _AUTHOR_COLUMNS = ("author__handle", "author__profile__display_name", "author__profile__avatar")
 _ROW = Precompiled(
     lambda note: Note.objects.filter(pk=note).values_list(*_NOTE_COLUMNS, *_AUTHOR_COLUMNS)
@@ -85,9 +90,9 @@ _MENTIONS = Precompiled(
     )
 )
 
-_articles = RenderMemo(4_000)
-_shells = RenderMemo(500)
-_actions = RenderMemo(20_000)
+_articles = FragmentMemo(4_000)
+_shells = FragmentMemo(500)
+_actions = FragmentMemo(20_000)
 
 
 class _SlotPath:
@@ -127,7 +132,7 @@ def render(request: HttpRequest, note_id: int) -> HttpResponse | None:
     memos off). A note that is missing or not visible to the reader raises Http404."""
     from bridgenote.engage.queries import page_relations
 
-    if not RenderMemo.enabled() or messages.get_messages(request):
+    if not FragmentMemo.enabled() or messages.get_messages(request):
         return None
     if not queries.valid_id(note_id):
         raise Http404
@@ -151,7 +156,13 @@ def render(request: HttpRequest, note_id: int) -> HttpResponse | None:
     version = request.GET.get("version", "")
     language = get_language()
     attachments = _ATTACHMENTS.rows(note=note.pk)
-    article_key = (row, tuple(attachments), language, version if version in ("alt", "main") else "")
+    article_key = (
+        tuple(row[i] for i in _ARTICLE_COLUMNS),
+        row[len(_NOTE_COLUMNS) :],  # the author's handle, name, avatar
+        tuple(attachments),
+        language,
+        version if version in ("alt", "main") else "",
+    )
 
     def article() -> str:
         full, ordered = _full(note)

@@ -169,6 +169,34 @@ def test_a_new_like_count_and_edit_show_at_once(
     assert "after the edit" in html and '<span class="count">1</span>' in html
 
 
+def test_a_like_shows_at_once_without_rendering_the_article_again(
+    ava_user: Any, liwei_user: Any, bob: Any, settings: Any
+) -> None:
+    from django.template import loader
+
+    note = make_note(ava_user, title="Counters 计数", body="the article")
+    client = client_for(bob)
+    settings.FEEDS_RENDER_CACHE_SECONDS = 120
+    client.get(f"/notes/{note.pk}/")
+    rendered: list[str] = []
+    real = loader.render_to_string
+
+    def counting(name: Any, *args: Any, **kwargs: Any) -> str:
+        rendered.append(str(name))
+        return real(name, *args, **kwargs)
+
+    services.like_create(user=liwei_user, note=note)
+    services.comment_create(author=liwei_user, note=note, body="first", check_rate=False)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("bridgenote.notes.page.render_to_string", counting)
+        assembled = client.get(f"/notes/{note.pk}/")
+    assert "notes/_detail_main.html" not in rendered  # the article came from its memo
+    assert "engage/_note_actions.html" in rendered  # the counters did not
+    plain, _again = _both_ways(client, f"/notes/{note.pk}/", settings)
+    assert _normalised(assembled.content.decode()) == _normalised(plain.content.decode())
+    assert '<span class="count">1</span>' in assembled.content.decode()
+
+
 def test_thread_shows_first_replies_and_a_cursor(
     ava_user: Any, liwei_user: Any, ava_note: Note
 ) -> None:

@@ -151,7 +151,8 @@ def test_shell_slots_are_filled_around_the_body_never_inside_it(rf) -> None:  # 
     from django.contrib.messages.storage.fallback import FallbackStorage
     from django.contrib.sessions.backends.cache import SessionStore
 
-    from bridgenote.feeds.shell import CSRF_SLOT, fill_csrf, render_page
+    from bridgenote.core.fragments import CSRF_SLOT, fill_csrf
+    from bridgenote.feeds.shell import render_page
 
     request = rf.get("/following/")
     request.user = AnonymousUser()

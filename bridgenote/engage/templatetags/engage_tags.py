@@ -10,12 +10,12 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.timesince import timesince
 from django.utils.translation import get_language
 
+from bridgenote.core.fragments import CSRF_SLOT, HERE_SLOT, FragmentMemo, fill
 from bridgenote.engage import queries
-from bridgenote.notes.rendermemo import CSRF_SLOT, HERE_SLOT, RenderMemo, fill
 
 register = template.Library()
-_comments = RenderMemo(20_000)
-_lists = RenderMemo(4_000)
+_comments = FragmentMemo(20_000)
+_lists = FragmentMemo(4_000)
 
 
 @register.simple_tag(takes_context=True)

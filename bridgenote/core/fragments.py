@@ -1,12 +1,16 @@
-"""Per-process memos of rendered HTML, keyed by everything the HTML shows.
+"""Rendered HTML fragments remembered per process, with slots for what each request adds.
 
-The note page renders the same note, gallery and comments for every reader; only a few bits
-are the reader's (the CSRF token, the page address in forms, liked / following state, the
-buttons their role allows). A fragment is rendered once per key (the key holds every column
-the fragment shows and every reader-dependent choice it makes) with the CSRF token and the
-page address as slots, and each request fills the slots in. Entries live
-``FEEDS_RENDER_CACHE_SECONDS`` (0 turns the memos off) and the least recently used go first;
-``feeds.localcache.clear()`` empties them (tests call it between tests).
+Many pages are the same for every reader but for a few bits: the CSRF token, the page
+address in forms, and parts that differ per reader (liked, following). Such a page renders
+its shared parts once per key with **slots** in place of those bits, remembers the HTML in a
+``FragmentMemo``, and fills the slots in on each request. The key of a fragment holds every
+value it shows and every choice it makes for the reader; anything not in the key must be a
+slot. Users of this module: the note page (``notes/page.py``), its comments
+(``engage_tags.rendered_comment`` / ``comment_list``) and the feed pages' site shell
+(``feeds/shell.py``).
+
+Entries live ``FEEDS_RENDER_CACHE_SECONDS`` (0 turns every memo off) and the least recently
+used go first; ``feeds.localcache.clear()`` empties them all (tests call it between tests).
 """
 
 from __future__ import annotations
@@ -18,9 +22,10 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 
 from django.conf import settings
+from django.http import HttpRequest
+from django.middleware.csrf import get_token
 from django.utils.html import escape
-
-from bridgenote.feeds import localcache
+from django.utils.safestring import SafeString, mark_safe
 
 
 def slot(name: str) -> str:
@@ -34,8 +39,12 @@ CSRF_SLOT = slot("csrf")
 HERE_SLOT = slot("here")
 
 
-class RenderMemo:
+class FragmentMemo:
+    """The HTML of up to ``max_entries`` fragments by key, for ``FEEDS_RENDER_CACHE_SECONDS``."""
+
     def __init__(self, max_entries: int) -> None:
+        from bridgenote.feeds import localcache  # the one "forget everything" of the process
+
         self.max_entries = max_entries
         self._entries: OrderedDict[Hashable, tuple[float, str]] = OrderedDict()
         self._lock = threading.Lock()
@@ -70,9 +79,19 @@ class RenderMemo:
 
 
 def fill(html: str, *, csrf: str, here: str) -> str:
-    """Put the request's CSRF token and page address into the slots of ``html``."""
+    """Put a CSRF token and a page address (escaped) into the slots of ``html``."""
     if CSRF_SLOT in html:
         html = html.replace(CSRF_SLOT, escape(csrf))
     if HERE_SLOT in html:
         html = html.replace(HERE_SLOT, escape(here))
     return html
+
+
+def fill_csrf(html: str, request: HttpRequest) -> SafeString:
+    """``html`` (our template's output) with this request's CSRF token in ``CSRF_SLOT``,
+    masked once per request (masking draws 32 random characters)."""
+    token = getattr(request, "_fragments_csrf", None)
+    if token is None:
+        token = escape(get_token(request))
+        request._fragments_csrf = token  # type: ignore[attr-defined]
+    return mark_safe(html.replace(CSRF_SLOT, token))  # noqa: S308 - our template, an escaped token
