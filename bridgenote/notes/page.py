@@ -169,14 +169,7 @@ def render(request: HttpRequest, note_id: int) -> HttpResponse | None:
         return render_to_string(
             "notes/_detail_main.html",
             {
-                "note": full,
-                "attachments": ordered,
-                "is_author": False,
-                "language_name": LANGUAGE_NAMES.get(full.language, ""),
-                "version": version,
-                "failed": [],
-                "ready_count": sum(a.state == Attachment.State.READY for a in ordered),
-                "pending": 0,
+                **article_context(full, ordered, is_author=False, version=version),
                 "csrf_token": CSRF_SLOT,
                 "engage_slot": SafeString(_ENGAGE),
             },
@@ -229,6 +222,27 @@ def render(request: HttpRequest, note_id: int) -> HttpResponse | None:
         + fill(after, csrf=csrf, here="").replace(_PATH, escape(request.get_full_path()))
     )
     return HttpResponse(html)
+
+
+def article_context(
+    note: Note, attachments: list[Attachment], *, is_author: bool, version: str
+) -> dict[str, Any]:
+    """What ``notes/_detail_main.html`` shows of ``note`` and its ``attachments`` (in order),
+    for the plain page (``views.detail``) and the assembled one alike."""
+    return {
+        "note": note,
+        "attachments": attachments,
+        "is_author": is_author,
+        "language_name": LANGUAGE_NAMES.get(note.language, ""),
+        "version": version,
+        "failed": [
+            (i, a) for i, a in enumerate(attachments, 1) if a.state == Attachment.State.FAILED
+        ],
+        "ready_count": sum(a.state == Attachment.State.READY for a in attachments),
+        "pending": sum(
+            a.state in (Attachment.State.UPLOADED, Attachment.State.PROCESSING) for a in attachments
+        ),
+    }
 
 
 def _full(note: Note) -> tuple[Note, list[Attachment]]:

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 from bridgenote.accounts.models import User
 from bridgenote.media.models import Attachment
 from bridgenote.notes import queries, services
-from bridgenote.notes.forms import LANGUAGE_NAMES, NoteForm, posted_ids
+from bridgenote.notes.forms import NoteForm, posted_ids
 from bridgenote.notes.models import Note
 from bridgenote.notes.services import NoteError
 
@@ -258,27 +258,13 @@ def detail(request: HttpRequest, note_id: int) -> HttpResponse:
     note = queries.note_for_viewer(note_id=note_id, viewer=request.user)
     if note is None:
         raise Http404
-    attachments = queries.ordered_attachments(note)
-    is_author = request.user.is_authenticated and note.author_id == request.user.pk
-    return render(
-        request,
-        "notes/detail.html",
-        {
-            "note": note,
-            "attachments": attachments,
-            "is_author": is_author,
-            "language_name": LANGUAGE_NAMES.get(note.language, ""),
-            "version": request.GET.get("version", ""),
-            "failed": [
-                (i, a) for i, a in enumerate(attachments, 1) if a.state == Attachment.State.FAILED
-            ],
-            "ready_count": sum(a.state == Attachment.State.READY for a in attachments),
-            "pending": sum(
-                a.state in (Attachment.State.UPLOADED, Attachment.State.PROCESSING)
-                for a in attachments
-            ),
-        },
+    context = page.article_context(
+        note,
+        queries.ordered_attachments(note),
+        is_author=request.user.is_authenticated and note.author_id == request.user.pk,
+        version=request.GET.get("version", ""),
     )
+    return render(request, "notes/detail.html", context)
 
 
 def _before(request: HttpRequest) -> int | None:

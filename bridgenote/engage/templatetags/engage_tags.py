@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from typing import Any
 
 from django import template
@@ -163,79 +164,86 @@ def comment_urls(comment_id: int) -> dict[str, str]:
     return {key: f"{head}{comment_id}{tail}" for key, (head, tail) in _url_patterns.items()}
 
 
-@register.simple_tag(takes_context=True)
-def rendered_comment(context: Any, comment: Any) -> SafeString:
-    """``engage/_comment.html`` for ``comment``, rendered once per key (``_comment_key``) and
-    kept in process memory; the CSRF token and the page address are filled in per request
-    (``csrf_token`` and ``here`` of the context when set, e.g. to slots by ``comment_list``).
-    The author's own held or removed comment (with its moderation notice) is never kept."""
+def _kept(
+    context: Any,
+    memo: FragmentMemo,
+    template_name: str,
+    values: dict[str, Any],
+    *,
+    key: Callable[[], Hashable],
+    keep: bool,
+) -> SafeString:
+    """``template_name`` with ``values`` and the note, viewer and request of ``context``,
+    remembered in ``memo`` by ``key()`` with the CSRF token and the page address as slots,
+    which are filled in per request (``csrf_token`` and ``here`` of the context when set, e.g.
+    to slots by ``comment_list``). Rendered afresh and never kept when not ``keep`` or
+    without a request."""
     request = context.get("request")
-    user = context.get("user")
-    note = context["note"]
     viewer_id = _viewer_id(context)
     here = context.get("here") or back_url(context)
     csrf = _csrf(context, viewer_id)
 
     def render(token: str, address: str) -> str:
         return render_to_string(
-            "engage/_comment.html",
+            template_name,
             {
-                "comment": comment,
-                "note": note,
-                "user": user,
+                **values,
+                "note": context["note"],
+                "user": context.get("user"),
                 "request": request,
                 "csrf_token": token,
                 "here": address,
-                "urls": comment_urls(comment.pk),
             },
         )
 
-    if _held_for_viewer(comment, viewer_id) or request is None:
+    if not keep or request is None:
         return mark_safe(render(csrf, here))  # noqa: S308 - our autoescaping template
-    html = _comments.get(
-        _comment_key(comment, note, viewer_id), lambda: render(CSRF_SLOT, HERE_SLOT)
-    )
+    html = memo.get(key(), lambda: render(CSRF_SLOT, HERE_SLOT))
     return mark_safe(fill(html, csrf=csrf, here=here))  # noqa: S308 - slots filled escaped
+
+
+@register.simple_tag(takes_context=True)
+def rendered_comment(context: Any, comment: Any) -> SafeString:
+    """``engage/_comment.html`` for ``comment``, kept per ``_comment_key`` (see ``_kept``).
+    The author's own held or removed comment (with its moderation notice) is never kept."""
+    note, viewer_id = context["note"], _viewer_id(context)
+    return _kept(
+        context,
+        _comments,
+        "engage/_comment.html",
+        {"comment": comment, "urls": comment_urls(comment.pk)},
+        key=lambda: _comment_key(comment, note, viewer_id),
+        keep=not _held_for_viewer(comment, viewer_id),
+    )
 
 
 @register.simple_tag(takes_context=True)
 def comment_list(context: Any, thread: Any) -> SafeString:
     """``engage/_comment_page.html`` for ``thread`` (the list items of a page of comments),
-    kept in process memory by the key of every comment in it, the threads' "more replies"
-    cursors and the next page's cursor; the CSRF token and the page address are filled in
-    per request."""
-    note = context["note"]
-    viewer_id = _viewer_id(context)
-    here = context.get("here") or back_url(context)
-    csrf = _csrf(context, viewer_id)
+    kept by the key of every comment in it, the threads' "more replies" cursors and the next
+    page's cursor (see ``_kept``)."""
+    note, viewer_id = context["note"], _viewer_id(context)
+    everyone = [c for root in thread.roots for c in (root, *root.reply_list)]
 
-    def render(token: str, address: str) -> str:
-        return render_to_string(
-            "engage/_comment_page.html",
-            {
-                "thread": thread,
-                "note": note,
-                "user": context.get("user"),
-                "request": context.get("request"),
-                "csrf_token": token,
-                "here": address,
-            },
+    def key() -> Hashable:
+        return (
+            note.pk,
+            thread.next_cursor,
+            tuple(
+                (
+                    _comment_key(root, note, viewer_id),
+                    root.replies_cursor,
+                    tuple(_comment_key(reply, note, viewer_id) for reply in root.reply_list),
+                )
+                for root in thread.roots
+            ),
         )
 
-    everyone = [c for root in thread.roots for c in (root, *root.reply_list)]
-    if any(_held_for_viewer(c, viewer_id) for c in everyone) or context.get("request") is None:
-        return mark_safe(render(csrf, here))  # noqa: S308 - our autoescaping template
-    key = (
-        note.pk,
-        thread.next_cursor,
-        tuple(
-            (
-                _comment_key(root, note, viewer_id),
-                root.replies_cursor,
-                tuple(_comment_key(reply, note, viewer_id) for reply in root.reply_list),
-            )
-            for root in thread.roots
-        ),
+    return _kept(
+        context,
+        _lists,
+        "engage/_comment_page.html",
+        {"thread": thread},
+        key=key,
+        keep=not any(_held_for_viewer(c, viewer_id) for c in everyone),
     )
-    html = _lists.get(key, lambda: render(CSRF_SLOT, HERE_SLOT))
-    return mark_safe(fill(html, csrf=csrf, here=here))  # noqa: S308 - slots filled escaped
