@@ -192,84 +192,84 @@ def notify_moderation(
     after their transaction commits. No actor: moderators are not named. Nothing when the
     content is gone. ``detail["target"]`` is "note", "comment" or "bio", or "account" (with
     ``account_id`` and ``target="account"``: an account action, warn, limit or suspend)."""
-    if outcome not in ModerationOutcome.values:
-        raise ValueError(f"unknown moderation outcome {outcome!r}")
-    detail = {
-        "outcome": outcome,
-        "reason_en": reason_en,
-        "reason_zh": reason_zh,
-        "category": category,
-    }
-    fields: dict[str, Any]
-    if comment_id is not None:
-        comment = Comment.objects.filter(pk=comment_id).only("pk", "author_id", "note_id").first()
-        if comment is None:
-            return None
-        fields = {"recipient_id": comment.author_id, "note_id": comment.note_id, "comment": comment}
-        detail["target"] = "comment"
-    elif account_id is not None:
-        if not User.objects.filter(pk=account_id).exists():
-            return None
-        fields = {"recipient_id": account_id}
-        detail["target"] = "account" if target == "account" else "bio"
-    else:
-        note = (
-            Note.objects.filter(pk=note_id).only("pk", "author_id").first()
-            if note_id is not None
-            else None
-        )
-        if note is None:
-            return None
-        fields = {"recipient_id": note.author_id, "note": note}
-        detail["target"] = "note"
-    return Notification.objects.create(
-        actor=None,
-        verb=Verb.MODERATION,
-        tab=TAB_OF_VERB[Verb.MODERATION],
-        detail=detail,
-        **fields,
-    )
+    written = _moderation_notices(
+        [
+            {
+                "note_id": note_id, "outcome": outcome, "reason_en": reason_en,
+                "reason_zh": reason_zh, "category": category, "comment_id": comment_id,
+                "account_id": account_id, "target": target,
+            }
+        ]
+    )  # fmt: skip
+    return written[0] if written else None
 
 
 def notify_moderation_many(items: list[dict[str, Any]]) -> int:
-    """``notify_moderation(**item)`` for each item, with the notes' authors read in one query
-    and the notifications written in one insert (a moderation rescan's batch); items about
-    comments or accounts go one by one. Returns how many notifications were written."""
+    """``notify_moderation(**item)`` for each item (a moderation rescan's batch), in one
+    insert. Returns how many notifications were written."""
+    return len(_moderation_notices(items))
+
+
+def _moderation_notices(items: list[dict[str, Any]]) -> list[Notification]:
+    """The notifications of ``notify_moderation`` for ``items`` (its keyword arguments), in
+    their order, skipping gone content: one query per kind of target, one insert. An unknown
+    outcome raises ValueError before anything is written."""
     for item in items:
         if item.get("outcome") not in ModerationOutcome.values:
             raise ValueError(f"unknown moderation outcome {item.get('outcome')!r}")
-    about_notes = [
-        item for item in items if item.get("comment_id") is None and item.get("account_id") is None
-    ]
-    written = 0
+    wanted: dict[str, set[int]] = {"comment": set(), "account": set(), "note": set()}
     for item in items:
-        if item.get("comment_id") is not None or item.get("account_id") is not None:
-            written += notify_moderation(**item) is not None
-    authors = dict(
-        Note.objects.filter(pk__in=[item.get("note_id") for item in about_notes]).values_list(
-            "pk", "author_id"
+        kind, pk = _moderation_target(item)
+        if pk is not None:
+            wanted[kind].add(pk)
+    comments = {
+        pk: (author_id, note_id)
+        for pk, author_id, note_id in Comment.objects.filter(pk__in=wanted["comment"]).values_list(
+            "pk", "author_id", "note_id"
         )
-    )
-    rows = [
-        Notification(
-            recipient_id=authors[item["note_id"]],
-            note_id=item["note_id"],
-            actor=None,
-            verb=Verb.MODERATION,
-            tab=TAB_OF_VERB[Verb.MODERATION],
-            detail={
-                "outcome": item["outcome"],
-                "reason_en": item.get("reason_en", ""),
-                "reason_zh": item.get("reason_zh", ""),
-                "category": item.get("category", ""),
-                "target": "note",
-            },
+    }
+    accounts = set(User.objects.filter(pk__in=wanted["account"]).values_list("pk", flat=True))
+    note_authors = dict(Note.objects.filter(pk__in=wanted["note"]).values_list("pk", "author_id"))
+    rows = []
+    for item in items:
+        kind, pk = _moderation_target(item)
+        fields: dict[str, Any]
+        if kind == "comment" and pk in comments:
+            author_id, note_id = comments[pk]
+            fields, target = {"recipient_id": author_id, "note_id": note_id, "comment_id": pk}, kind
+        elif kind == "account" and pk in accounts:
+            fields = {"recipient_id": pk}
+            target = "account" if item.get("target") == "account" else "bio"
+        elif kind == "note" and pk in note_authors:
+            fields, target = {"recipient_id": note_authors[pk], "note_id": pk}, kind
+        else:
+            continue  # the content is gone
+        detail = {
+            "outcome": item["outcome"],
+            "reason_en": item.get("reason_en", ""),
+            "reason_zh": item.get("reason_zh", ""),
+            "category": item.get("category", ""),
+            "target": target,
+        }
+        rows.append(
+            Notification(
+                actor=None,
+                verb=Verb.MODERATION,
+                tab=TAB_OF_VERB[Verb.MODERATION],
+                detail=detail,
+                **fields,
+            )
         )
-        for item in about_notes
-        if item.get("note_id") in authors
-    ]
-    Notification.objects.bulk_create(rows)
-    return written + len(rows)
+    return Notification.objects.bulk_create(rows)
+
+
+def _moderation_target(item: dict[str, Any]) -> tuple[str, int | None]:
+    """What a ``notify_moderation`` item is about: ("comment" | "account" | "note", its id)."""
+    if item.get("comment_id") is not None:
+        return "comment", item["comment_id"]
+    if item.get("account_id") is not None:
+        return "account", item["account_id"]
+    return "note", item.get("note_id")
 
 
 def notifications_forget_between(*, a: User, b: User) -> None:

@@ -165,3 +165,41 @@ def test_notify_moderation_many_writes_what_one_by_one_would() -> None:
     assert rows["note"].note_id == note.pk and rows["note"].detail["category"] == "spam"
     assert rows["note"].actor_id is None and rows["note"].tab == "comments"
     assert rows["account"].detail["outcome"] == "warned"
+
+
+def test_notify_moderation_one_and_many_write_the_same_rows(
+    ava_user: Any, liwei_user: Any, ava_note: Note, django_assert_num_queries: Any
+) -> None:
+    """One implementation: a batch about a note, a comment, a bio and an account is read in
+    one query per kind and written in one insert, the same rows ``notify_moderation`` writes
+    one by one; gone content is skipped."""
+    from bridgenote.notify.services import notify_moderation, notify_moderation_many
+
+    comment = services.comment_create(author=liwei_user, note=ava_note, body="评论")
+    items: list[dict[str, Any]] = [
+        {"note_id": ava_note.pk, "outcome": "removed", "reason_en": "Spam", "reason_zh": "垃圾"},
+        {"note_id": None, "comment_id": comment.pk, "outcome": "held", "category": "spam"},
+        {"note_id": None, "account_id": liwei_user.pk, "outcome": "held"},  # a bio
+        {"note_id": None, "account_id": ava_user.pk, "target": "account", "outcome": "warned"},
+        {"note_id": 1, "outcome": "held"},  # no such note
+        {"note_id": None, "comment_id": 1, "outcome": "held"},  # no such comment
+    ]
+
+    def written() -> list[tuple[Any, ...]]:
+        rows = Notification.objects.filter(verb="moderation").order_by("pk")
+        found = [
+            (n.recipient_id, n.note_id, n.comment_id, n.actor_id, n.tab, n.detail) for n in rows
+        ]
+        Notification.objects.filter(verb="moderation").delete()
+        return found
+
+    Notification.objects.all().delete()
+    alone = [notify_moderation(**item) for item in items]
+    assert [n is not None for n in alone] == [True, True, True, True, False, False]
+    one_by_one = written()
+    with django_assert_num_queries(4):  # comments, accounts, notes, the insert
+        assert notify_moderation_many(items) == 4
+    assert written() == one_by_one
+    targets = [detail["target"] for *_, detail in one_by_one]
+    assert targets == ["note", "comment", "bio", "account"]
+    assert one_by_one[1][:3] == (liwei_user.pk, ava_note.pk, comment.pk)
