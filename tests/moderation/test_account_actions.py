@@ -380,3 +380,57 @@ def test_suspension_ends_the_accounts_sessions_by_key(
     assert bystander.get("/notifications/").status_code == 200
     bystander.post("/accounts/logout/")
     assert not AccountSession.objects.filter(user_id=other.pk).exists()
+
+
+def test_unsuspension_restores_notes_set_based_and_feeds_and_search_follow(
+    moderator: User, django_capture_on_commit_callbacks: Any
+) -> None:
+    """Lifting a suspension gives the notes back their states with one UPDATE per earlier
+    state (not one per note); a note removed before the suspension stays removed; the
+    follower's feed and search show exactly what they showed before; counters do not move."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from bridgenote.engage import services as engage
+    from bridgenote.feeds.queries import following_page
+    from bridgenote.notes import services as notes
+    from bridgenote.search.queries import search_notes, search_request
+
+    capture = django_capture_on_commit_callbacks
+    author, reader = ava(), liwei()
+    engage.follow_create(follower=reader, followee=author)
+    made = [_note(author, title=f"Brunch {i}") for i in range(8)]
+    Profile.objects.filter(user=author).update(note_count=len(made))
+    with capture(execute=True):  # what publishing does after commit: feeds, search
+        notes.notes_changed(note_ids=[n.pk for n in made])
+    limited, removed = made[1], made[2]
+    Note.objects.filter(pk=limited.pk).update(moderation="limited")
+    with capture(execute=True):
+        Note.objects.filter(pk=removed.pk).update(moderation="removed")
+        notes.notes_changed(note_ids=[removed.pk])
+    states = dict(Note.objects.filter(author=author).values_list("pk", "moderation"))
+
+    def shown() -> tuple[set[int], set[int]]:
+        feed = following_page(reader, cursor=None).notes
+        found = search_notes(search_request("brunch"), viewer=reader).notes
+        return {n.pk for n in feed}, {n.pk for n in found}
+
+    before = shown()
+    assert before[0] == {n.pk for n in made} - {removed.pk}
+    assert before[1] == before[0] - {limited.pk}  # a limited note is out of search
+    with capture(execute=True):
+        services.account_action(account=author, moderator=moderator, action="suspend",
+                                template=_template())  # fmt: skip
+    assert shown() == (set(), set())
+
+    with capture(execute=True), CaptureQueriesContext(connection) as queries:
+        services.account_action(account=author, moderator=moderator, action="unsuspend",
+                                reason_en="Lifted.")  # fmt: skip
+    note_updates = [
+        q["sql"] for q in queries.captured_queries if q["sql"].startswith('UPDATE "notes_note"')
+    ]
+    assert len(note_updates) == 2  # published, limited: whatever the number of notes
+    assert dict(Note.objects.filter(author=author).values_list("pk", "moderation")) == states
+    assert shown() == before
+    assert Profile.objects.get(user=author).note_count == len(made)
+    assert AccountStanding.objects.get(user=author).suspended_notes == {}
