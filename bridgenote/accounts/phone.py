@@ -9,35 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-# Regions phonenumbers dials but its locale table does not name.
-_MISSING = {
-    "AC": ("Ascension Island", "阿森松岛"),
-    "TA": ("Tristan da Cunha", "特里斯坦-达库尼亚群岛"),
-    "XK": ("Kosovo", "科索沃"),
-}
-
-
-def region_name(region: str, language: str | None = None) -> str:
-    """The name of a region (ISO 3166-1 alpha-2) in ``language`` ("en" or "zh-hans").
-
-    Names come from phonenumbers' CLDR-derived locale table, which ships with the package
-    (offline); entries like ``"*ja"`` point at another language's spelling.
-    """
-    # Imported here: the table costs about 100 MB of memory, which job workers never need.
-    from phonenumbers.geodata.locale import LOCALE_DATA
-
-    lang = "zh" if (language or get_language() or "en").lower().startswith("zh") else "en"
-    if region.upper() in _MISSING:
-        return _MISSING[region.upper()][0 if lang == "en" else 1]
-    names = LOCALE_DATA.get(region.upper(), {})
-    name = names.get(lang, "")
-    seen = set()
-    while name.startswith("*") and name not in seen:
-        seen.add(name)
-        name = names.get(name[1:], "")
-    if not name or name.startswith("*"):
-        name = names.get("aa", "") if lang == "en" else region_name(region, "en")
-    return name or region.upper()
+from bridgenote.accounts.regions import region_name
 
 
 @lru_cache(maxsize=4)

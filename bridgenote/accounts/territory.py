@@ -24,7 +24,7 @@ from typing import Any
 from django.conf import settings
 from django.utils.translation import get_language
 
-from bridgenote.accounts.phone import region_name
+from bridgenote.accounts.regions import region_name
 
 log = logging.getLogger(__name__)
 

@@ -1,15 +1,17 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import template
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from bridgenote.accounts.avatars import avatar_url as _avatar_url
-from bridgenote.accounts.forms import PhoneForm, default_region
 from bridgenote.accounts.models import LANGUAGE_CHOICES
 from bridgenote.accounts.territory import territory_for_ip, territory_name
+
+if TYPE_CHECKING:
+    from bridgenote.accounts.forms import PhoneForm
 
 register = template.Library()
 
@@ -45,6 +47,9 @@ def language_names(codes: list[str]) -> str:
 @register.simple_tag(takes_context=True)
 def phone_form(context: dict[str, Any]) -> PhoneForm:
     """An empty phone form for pages that are not the phone flow's own (log-in, sign-up)."""
+    # Imported here: phonenumbers is for these pages, not every page that loads the tags.
+    from bridgenote.accounts.forms import PhoneForm, default_region
+
     request = context.get("request")
     ip = str(getattr(request, "client_ip", "") or "")
     region = default_region(territory_for_ip(ip), get_language() or "en")
