@@ -197,6 +197,7 @@ PERIODIC_JOBS = {
     }
     for name, task, minutes in (
         ("media_sweep", "bridgenote.media.tasks.attachments_sweep", 60),
+        ("media_retry", "bridgenote.media.tasks.attachments_retry", 1),
         ("notes_media_sweep", "bridgenote.notes.tasks.notes_media_sweep", 15),
         ("trim_inboxes", "bridgenote.feeds.tasks.trim_inboxes", 24 * 60),
         ("translate_cleanup", "bridgenote.translate.tasks.translation_cleanup", 24 * 60),

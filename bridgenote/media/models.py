@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 
 from bridgenote.core.models import SnowflakeModel
@@ -49,11 +50,21 @@ class Attachment(SnowflakeModel):
     # When a worker claimed the row, and how many times one has: a stuck claim is reclaimable.
     claimed_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    # A row handed back after the storage failed (``uploaded``) runs again at this time: a job
+    # deferred to it where the queue can defer, else the periodic ``attachments_retry_due``.
+    retry_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     processed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["owner", "state"])]
+        indexes = [
+            models.Index(fields=["owner", "state"]),
+            models.Index(
+                fields=["retry_at"],
+                name="attachment_retry_due",
+                condition=Q(retry_at__isnull=False),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.id} ({self.state})"

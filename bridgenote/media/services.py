@@ -18,7 +18,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import IO, Any
 
 from django.conf import settings
@@ -236,7 +236,10 @@ def attachment_process(*, attachment_id: int) -> Attachment | None:
     """
     claimed_at = timezone.now()
     claimed = Attachment.objects.filter(id=attachment_id, state=Attachment.State.UPLOADED).update(
-        state=Attachment.State.PROCESSING, claimed_at=claimed_at, attempts=F("attempts") + 1
+        state=Attachment.State.PROCESSING,
+        claimed_at=claimed_at,
+        attempts=F("attempts") + 1,
+        retry_at=None,
     )
     if not claimed:
         return None
@@ -304,30 +307,51 @@ def attachment_process(*, attachment_id: int) -> Attachment | None:
 
 
 def _retry_later(attachment: Attachment, claimed_at: Any, exc: BaseException) -> None:
-    """Hand the row back (``processing`` -> ``uploaded``) and run the job again after
+    """Hand the row back (``processing`` -> ``uploaded``) to run again at ``retry_at``, after
     ``MEDIA_STORAGE_RETRY_SECONDS`` x 2^(tries - 1): the storage failed on something that
-    passes (botocore's own quick retries were not enough). Files already written stay: the
-    next try overwrites them."""
+    passes (botocore's own quick retries were not enough). On every job backend: a job
+    deferred to that time where the queue can defer (django-tasks-db), else the periodic
+    ``attachments_retry_due`` enqueues it once it is due (the immediate backend would run a
+    job enqueued now at once, burning every try within a second). Logged once per retry.
+    Files already written stay: the next try overwrites them."""
+    from bridgenote.media import tasks
+
     delay = settings.MEDIA_STORAGE_RETRY_SECONDS * 2 ** max(0, attachment.attempts - 1)
+    retry_at = timezone.now() + timedelta(seconds=delay)
+    with transaction.atomic():
+        released = Attachment.objects.filter(
+            id=attachment.id, state=Attachment.State.PROCESSING, claimed_at=claimed_at
+        ).update(state=Attachment.State.UPLOADED, claimed_at=None, retry_at=retry_at)
+        if not released:
+            return  # deleted or reclaimed meanwhile: whoever has it decides
+        job: Any = tasks.attachment_process
+        deferred = job.get_backend().supports_defer
+        if deferred:
+            enqueue_on_commit(job.using(run_after=retry_at), attachment.id)
     logger.warning(
-        "attachment=%s storage unavailable (%r); try %s of %s in %s s",
+        "attachment=%s storage unavailable (%r); try %s of %s in %s s (%s)",
         attachment.id,
         exc,
         attachment.attempts + 1,
         settings.MEDIA_PROCESSING_MAX_ATTEMPTS,
         delay,
+        "deferred job" if deferred else "periodic retry",
     )
+
+
+def attachments_retry_due(*, now: datetime | None = None) -> int:
+    """Enqueue the rows whose storage retry is due (``retry_at`` passed; a job deferred to
+    that time usually claimed them first, and a second job finds nothing to claim). Returns
+    how many were enqueued."""
     from bridgenote.media import tasks
 
-    with transaction.atomic():
-        released = Attachment.objects.filter(
-            id=attachment.id, state=Attachment.State.PROCESSING, claimed_at=claimed_at
-        ).update(state=Attachment.State.UPLOADED, claimed_at=None)
-        if released:
-            job: Any = tasks.attachment_process
-            if job.get_backend().supports_defer:
-                job = job.using(run_after=timezone.now() + timedelta(seconds=delay))
-            enqueue_on_commit(job, attachment.id)
+    due = Attachment.objects.filter(
+        state=Attachment.State.UPLOADED, retry_at__lte=now or timezone.now()
+    )
+    ids = list(due.values_list("id", flat=True))
+    for attachment_id in ids:
+        enqueue_on_commit(tasks.attachment_process, attachment_id)
+    return len(ids)
 
 
 def _settle_failed(attachment: Attachment, code: str, claimed_at: Any) -> Attachment | None:

@@ -22,7 +22,12 @@ from bridgenote.conf.settings import _storages
 from bridgenote.media import storage_errors
 from bridgenote.media.errors import error_message
 from bridgenote.media.models import Attachment
-from bridgenote.media.services import attachment_delete, attachment_process, attachment_upload
+from bridgenote.media.services import (
+    attachment_delete,
+    attachment_process,
+    attachment_upload,
+    attachments_retry_due,
+)
 from tests.factories import ava
 from tests.media.conftest import exif_with_gps, photo, upload
 
@@ -198,6 +203,8 @@ def test_s3_outage_during_processing_hands_the_row_back_and_retries_later(
     assert faults.injected == 2  # botocore tried twice (S3_MAX_ATTEMPTS) before giving up
     (run_after,) = _queued_later(attachment.id)
     assert before + timedelta(seconds=29) <= run_after <= timezone.now() + timedelta(seconds=31)
+    assert attachment.retry_at == run_after
+    assert attachments_retry_due(now=run_after - timedelta(seconds=1)) == 0
     assert any(key.endswith("/original.jpg") for key in _keys(s3))  # kept for the next try
 
     faults.stop()  # S3 is back: the next try succeeds
@@ -205,6 +212,39 @@ def test_s3_outage_during_processing_hands_the_row_back_and_retries_later(
         done = attachment_process(attachment_id=attachment.id)
     assert done is not None and done.state == Attachment.State.READY and done.attempts == 2
     assert sorted(key.rsplit("/", 1)[1] for key in _keys(s3)) == ["card.webp", "large.webp"]
+
+
+def test_s3_outage_on_a_queue_that_cannot_defer_retries_at_its_time_and_logs_once(
+    s3: Any, settings: Any, django_capture_on_commit_callbacks: Any, caplog: Any
+) -> None:
+    """The immediate backend runs a job the moment it is enqueued: the retry is not enqueued
+    then (every try would fail within a second) but kept on the row, and the periodic
+    ``attachments_retry_due`` enqueues it once due. One warning per retry."""
+    settings.MEDIA_STORAGE_RETRY_SECONDS = 30
+    with django_capture_on_commit_callbacks() as upload_committed:  # the job not run yet
+        attachment = attachment_upload(owner=ava(), file=upload(photo((1600, 1200))))
+    faults = _Faults("PutObject", 503, "ServiceUnavailable", times=None)
+
+    before = timezone.now()
+    with caplog.at_level("WARNING", logger="bridgenote.media.services"):
+        for callback in upload_committed:
+            callback()  # the immediate backend runs attachment_process now
+    attachment.refresh_from_db()
+    assert attachment.state == Attachment.State.UPLOADED and attachment.attempts == 1
+    assert attachment.retry_at is not None
+    assert before + timedelta(seconds=29) <= attachment.retry_at
+    assert attachment.retry_at <= timezone.now() + timedelta(seconds=31)
+    (logged,) = [r.getMessage() for r in caplog.records if r.name == "bridgenote.media.services"]
+    assert "try 2 of 3 in 30 s (periodic retry)" in logged
+    assert attachments_retry_due() == 0  # not due yet
+
+    faults.stop()  # S3 is back by the time the retry is due
+    with django_capture_on_commit_callbacks(execute=True):
+        assert attachments_retry_due(now=attachment.retry_at) == 1
+    attachment.refresh_from_db()
+    assert attachment.state == Attachment.State.READY and attachment.attempts == 2
+    assert attachment.retry_at is None
+    assert attachments_retry_due(now=before + timedelta(days=1)) == 0
 
 
 def test_s3_outage_that_outlasts_every_try_fails_with_a_clear_message(

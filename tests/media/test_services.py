@@ -275,7 +275,7 @@ def test_media_sweep_command_purges_and_reclaims(django_capture_on_commit_callba
     with django_capture_on_commit_callbacks(execute=True):
         call_command("media_sweep", stdout=out)
 
-    assert "reclaimed=0 purged=1" in out.getvalue()
+    assert "reclaimed=0 retried=0 purged=1" in out.getvalue()
     assert stored_files() == []
 
 

@@ -6,12 +6,17 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
-from bridgenote.media.services import attachments_purge_orphans, attachments_reclaim_stuck
+from bridgenote.media.services import (
+    attachments_purge_orphans,
+    attachments_reclaim_stuck,
+    attachments_retry_due,
+)
 
 
 class Command(BaseCommand):
     help = (
-        "Re-queue attachments stuck in processing (a worker died) and delete uploads never "
+        "Re-queue attachments stuck in processing (a worker died) or due for a storage retry, "
+        "and delete uploads never "
         "attached to a note, with their files. Run it from cron, e.g. hourly."
     )
 
@@ -29,5 +34,6 @@ class Command(BaseCommand):
         reclaimed = attachments_reclaim_stuck(
             older_than=timedelta(minutes=options["stuck_minutes"])
         )
+        retried = attachments_retry_due()
         purged = attachments_purge_orphans(older_than=timedelta(hours=options["orphan_hours"]))
-        self.stdout.write(f"reclaimed={reclaimed} purged={purged}")
+        self.stdout.write(f"reclaimed={reclaimed} retried={retried} purged={purged}")
