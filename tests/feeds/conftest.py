@@ -46,6 +46,22 @@ def publish(author: Any, title: str = "a note", **kwargs: Any) -> Note:
     return note
 
 
+def walk_following(viewer: Any, *, limit: int, pages: int = 100) -> list[Note]:
+    """Every note of ``viewer``'s following feed, page after page of ``limit`` by the
+    cursors the feed gives (at most ``pages`` pages: a cursor that never ends fails)."""
+    from bridgenote.feeds.queries import following_page
+
+    seen: list[Note] = []
+    cursor = None
+    for _ in range(pages):
+        page = following_page(viewer, cursor=cursor, limit=limit)
+        seen += page.notes
+        if page.next_cursor is None:
+            return seen
+        cursor = int(page.next_cursor)
+    raise AssertionError(f"still more pages after {pages}")
+
+
 def follow(follower: Any, followee: Any) -> None:
     Follow.objects.create(follower=follower, followee=followee)
     services.follow_backfill(follower_id=follower.pk, followee_id=followee.pk)

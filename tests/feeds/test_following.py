@@ -9,7 +9,7 @@ from bridgenote.feeds.models import HybridAuthor, InboxEntry
 from bridgenote.feeds.queries import BadCursor, following_page, parse_note_cursor
 from bridgenote.notes.models import Note
 from tests.factories import UserFactory, ava, liwei
-from tests.feeds.conftest import follow, make_note, publish
+from tests.feeds.conftest import follow, make_note, publish, walk_following
 
 pytestmark = pytest.mark.django_db
 
@@ -257,14 +257,7 @@ def test_below_the_inbox_window_pages_read_in_time_slices_miss_nothing() -> None
     make_note(UserFactory(), "stranger", id=id_at(base - 500))
     make_note(li, "my old one", id=id_at(base - 50_000_000))
     expected.append("my old one")
-    shown: list[str] = []
-    cursor = None
-    for _ in range(20):
-        page = following_page(li, cursor=cursor, limit=2)
-        shown += titles(page)
-        if page.next_cursor is None:
-            break
-        cursor = int(page.next_cursor)
+    shown = [n.title for n in walk_following(li, limit=2)]
     assert shown == expected
 
 
@@ -287,12 +280,5 @@ def test_hybrid_authors_notes_across_the_window_merge_in_order_with_the_inbox() 
         if author == small:
             InboxEntry.objects.create(user=li, note=note, author=small)
         expected.append(f"n{i}")
-    shown: list[str] = []
-    cursor = None
-    for _ in range(10):
-        page = following_page(li, cursor=cursor, limit=2)
-        shown += titles(page)
-        if page.next_cursor is None:
-            break
-        cursor = int(page.next_cursor)
+    shown = [n.title for n in walk_following(li, limit=2)]
     assert shown == expected

@@ -10,7 +10,7 @@ import pytest
 from bridgenote.feeds import inbox_cache
 from bridgenote.feeds.queries import following_page
 from tests.factories import ava, liwei
-from tests.feeds.conftest import follow, publish
+from tests.feeds.conftest import follow, publish, walk_following
 
 pytestmark = [
     pytest.mark.django_db,
@@ -63,14 +63,7 @@ def test_inbox_cache_keeps_only_the_newest_and_falls_back_to_the_database(settin
         notes.append(publish(a, f"late {i}"))  # trims the set to the newest 20
     client = inbox_cache._client()
     assert client.zcard(inbox_cache._key(li.pk)) == 20
-    seen: list[int] = []
-    cursor = None
-    while True:
-        page = following_page(li, cursor=cursor, limit=15)
-        seen.extend(n.pk for n in page.notes)
-        if page.next_cursor is None:
-            break
-        cursor = int(page.next_cursor)
+    seen = [n.pk for n in walk_following(li, limit=15)]
     assert seen == [n.pk for n in reversed(notes)]
 
 
