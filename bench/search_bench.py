@@ -612,7 +612,6 @@ def copy_corpus(source_url: str) -> None:
             print(file=sys.stderr)
 
 
-
 # --- --existing: queries drawn from a corpus this script did not make -------------------------
 # Shares of the sample's notes a query word should be found in, most common first: one word of
 # each band (the closest), so a run covers very common words (the slow case: their matches are
@@ -713,7 +712,7 @@ def existing_workload(sample: int, seed: int) -> dict[str, Any]:
     def two(lang: str) -> list[tuple[str, str]]:
         chosen = _by_band(pairs[lang], total, BANDS[:4])
         # The slow class on SQLite: the most common word with a less common one.
-        if lang in df and df[lang]:
+        if df.get(lang):
             top = max(df[lang], key=lambda w: (df[lang][w], w))
             with_top = {k: v for k, v in pairs[lang].items() if top in k and k not in chosen}
             chosen += _by_band(with_top, total, (0.01, 0.001))
@@ -745,7 +744,7 @@ def existing_workload(sample: int, seed: int) -> dict[str, Any]:
     return {
         "queries": {group: qs for group, qs in queries.items() if qs},
         "sample_share": shares,
-        "sorts": [q for q in (zh_one[:1] + en_one[:1] + queries["mixed"][:1])],
+        "sorts": zh_one[:1] + en_one[:1] + queries["mixed"][:1],
         "suggest": list(dict.fromkeys(prefixes)),
         "texts": texts,
     }
@@ -875,8 +874,7 @@ def main(argv: list[str] | None = None) -> int:
         )  # fmt: skip
         report["workload"] = {
             "queries (share of the sample's notes holding the word or pair)": {
-                group: {q: workload["sample_share"][q] for q in qs}
-                for group, qs in queries.items()
+                group: {q: workload["sample_share"][q] for q in qs} for group, qs in queries.items()
             },
             "popularity sorts": sort_queries,
             "suggest prefixes": prefixes,
@@ -941,7 +939,9 @@ def main(argv: list[str] | None = None) -> int:
     # word (brute-force substring scan over the folded fields) must be among the matches.
     texts: dict[int, list[str]] = {}
     if args.existing:
-        texts = {nid: [fold(t), fold(b), fold(p)] for nid, (t, b, p, _) in workload["texts"].items()}
+        texts = {
+            nid: [fold(t), fold(b), fold(p)] for nid, (t, b, p, _) in workload["texts"].items()
+        }
         # Every pair of adjacent Han characters of the sample (words and pairs across word
         # joins): the 30 most common and 30 others at random.
         pair_counts: dict[str, int] = {}

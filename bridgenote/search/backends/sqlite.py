@@ -197,7 +197,8 @@ class SqliteBackend:
         limit_sql, limit_params = (" LIMIT %s", [window]) if window else ("", [])
         connection = connections[using]
         with connection.cursor() as cursor:
-            score, score_params, documents = "0", [], ""
+            score, documents = "0", ""
+            score_params: list[Any] = []
             if order == "relevance":
                 score, score_params = self._score_sql(
                     cursor, query, str(connection.settings_dict["NAME"])
@@ -211,7 +212,9 @@ class SqliteBackend:
                 "SELECT notes_note.id FROM (SELECT id, "  # noqa: S608
                 + score
                 + " AS score FROM (SELECT rowid AS id FROM search_note_fts"
-                " WHERE search_note_fts MATCH %s ORDER BY rowid DESC" + limit_sql + ") AS hits"
+                " WHERE search_note_fts MATCH %s ORDER BY rowid DESC"
+                + limit_sql
+                + ") AS hits"
                 + documents
                 + ") AS hits CROSS JOIN notes_note ON notes_note.id = hits.id"
                 f" WHERE {where_sql} ORDER BY {ORDER_SQL[order]} LIMIT %s OFFSET %s"
