@@ -6,8 +6,25 @@ suggestion latency through the Django test client, and recall of two-character C
         python bench/search_bench.py --notes 200000
 
 The database must be empty or hold a corpus made by this script (it is reused when big
-enough). Every latency is also given as a ratio to GET /api/ping measured through the same
-client in the same run, so figures from different machines compare.
+enough), or, with --existing, any corpus (the 1M-note feeds dataset of bench/generate.py):
+
+    BRIDGENOTE_DATA_DIR=/tmp/bench-copy python bench/search_bench.py --existing \
+        --skip-reindex --repeat 4 --recall-sample 5000
+
+--existing generates nothing and draws its queries from a random sample of the indexed notes
+(--recall-sample of them, --seed): for Chinese and English one word each, the words (jieba words
+of two characters or more, Latin words of three letters or more, from title, body, place and
+topic names) whose share of the sample is closest to 100%, 10%, 3%, 1%, 0.3%, 0.1%; two words:
+pairs that occur together in sample notes at 100%...1%, plus the most common word with a word
+at 1% and 0.1% (the slow class); mixed: a Chinese and an English word of the same note; pinyin:
+full and initials of the three most common Chinese words; popularity sorts on the most common
+Chinese and English word and the first mixed pair; suggestion prefixes from those words. The
+recall check then covers every pair of adjacent Han characters of the sample (the 30 most
+common and 30 others). Without --skip-reindex the index is rebuilt first and timed. The
+chosen queries and their shares are printed (stderr) and kept in the report ("workload").
+
+Every latency is also given as a ratio to GET /api/ping measured through the same client in
+the same run, so figures from different machines compare.
 """
 
 from __future__ import annotations
@@ -731,6 +748,10 @@ def existing_workload(sample: int, seed: int) -> dict[str, Any]:
         for group, qs in queries.items()
         for q in qs
     }
+    for word in zh_one[:3]:  # pinyin: at least the notes of the word it was made from
+        for form in pinyin_forms(word):
+            if form:
+                shares[form] = share(word, "zh")
     for group in ("zh_two", "en_two", "mixed"):
         for q in queries[group]:
             a, b = q.split(" ", 1)

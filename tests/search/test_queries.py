@@ -274,3 +274,22 @@ def test_search_notes_relevance_pages_agree_with_fallback(author: Any, settings:
     seen = [n for page in pages for n in page]
     assert sorted(n.id for n in seen) == sorted(n.id for n in made)
     assert seen[:2] == [made[3], made[1]]
+
+
+def test_search_notes_relevance_of_several_terms_ranks_a_smaller_window(
+    author: Any, settings: Any
+) -> None:
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL ranks every match of a rare query (no id slice)")
+    settings.SEARCH_PAGE_SIZE = 1
+    settings.SEARCH_WINDOW = 4
+    settings.SEARCH_WINDOW_MULTI = 2
+    best = note(author, "咖啡 露营", "")
+    note(author, "", "咖啡 露营")
+    newest = note(author, "", "咖啡 露营")
+    # One term: the 4 newest matches are ranked, the title match among them wins.
+    assert _found("咖啡") == [best]
+    # Two terms: only the 2 newest are ranked.
+    assert _found("咖啡 露营") == [newest]
