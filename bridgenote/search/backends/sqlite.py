@@ -51,7 +51,7 @@ _DF_CACHE: dict[tuple[str, str], tuple[float, int]] = {}
 
 
 def forget_statistics() -> None:
-    """Empty this process's document-frequency cache."""
+    """Empty this process's document-frequency cache (after a rebuild)."""
     _DF_CACHE.clear()
 
 
@@ -119,6 +119,7 @@ class SqliteBackend:
             # 'rebuild' leaves the index in many segments; merged into one, a word's doclist
             # is read in one run (1M notes: a few seconds more).
             cursor.execute("INSERT INTO search_note_fts(search_note_fts) VALUES ('optimize')")
+        forget_statistics()
 
     def newest_matches(
         self, query: Query, *, limit: int, using: str = "default"
