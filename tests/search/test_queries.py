@@ -297,3 +297,20 @@ def test_search_notes_relevance_of_several_terms_ranks_a_smaller_window(
     assert _found("咖啡") == [best]
     # Two terms: only the 2 newest are ranked.
     assert _found("咖啡 露营") == [newest]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sqlite_relevance_reads_the_row_count_from_the_index(db: Any) -> None:
+    from django.db import connection
+
+    from bridgenote.search.backends import sqlite
+    from bridgenote.search.models import NoteDocument
+    from tests.search.conftest import person
+
+    if connection.vendor != "sqlite":
+        pytest.skip("FTS5's averages record")
+    author = person("rows", "Rows")
+    for i in range(3):
+        note(author, "", f"咖啡 {i}")
+    with connection.cursor() as cursor:  # committed: FTS5 wrote its averages record
+        assert sqlite._indexed_rows(cursor) == NoteDocument.objects.count() == 3
