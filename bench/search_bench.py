@@ -6,8 +6,25 @@ suggestion latency through the Django test client, and recall of two-character C
         python bench/search_bench.py --notes 200000
 
 The database must be empty or hold a corpus made by this script (it is reused when big
-enough). Every latency is also given as a ratio to GET /api/ping measured through the same
-client in the same run, so figures from different machines compare.
+enough), or, with --existing, any corpus (the 1M-note feeds dataset of bench/generate.py):
+
+    BRIDGENOTE_DATA_DIR=/tmp/bench-copy python bench/search_bench.py --existing \
+        --skip-reindex --repeat 4 --recall-sample 5000
+
+--existing generates nothing and draws its queries from a random sample of the indexed notes
+(--recall-sample of them, --seed): for Chinese and English one word each, the words (jieba words
+of two characters or more, Latin words of three letters or more, from title, body, place and
+topic names) whose share of the sample is closest to 100%, 10%, 3%, 1%, 0.3%, 0.1%; two words:
+pairs that occur together in sample notes at 100%...1%, plus the most common word with a word
+at 1% and 0.1% (the slow class); mixed: a Chinese and an English word of the same note; pinyin:
+full and initials of the three most common Chinese words; popularity sorts on the most common
+Chinese and English word and the first mixed pair; suggestion prefixes from those words. The
+recall check then covers every pair of adjacent Han characters of the sample (the 30 most
+common and 30 others). Without --skip-reindex the index is rebuilt first and timed. The
+chosen queries and their shares are printed (stderr) and kept in the report ("workload").
+
+Every latency is also given as a ratio to GET /api/ping measured through the same client in
+the same run, so figures from different machines compare.
 """
 
 from __future__ import annotations
@@ -16,6 +33,7 @@ import argparse
 import json
 import os
 import random
+import re
 import resource
 import sys
 import time
@@ -432,6 +450,9 @@ SUGGEST_PREFIXES = [
 ]
 
 
+HAN_RUN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+
+
 def _zipf_choice(rng: random.Random, words: Sequence[str]) -> str:
     # Rank-skewed: the first words are much more common, as in real text.
     index = min(int(rng.paretovariate(1.1)) - 1, len(words) - 1)
@@ -608,6 +629,148 @@ def copy_corpus(source_url: str) -> None:
             print(file=sys.stderr)
 
 
+# --- --existing: queries drawn from a corpus this script did not make -------------------------
+# Shares of the sample's notes a query word should be found in, most common first: one word of
+# each band (the closest), so a run covers very common words (the slow case: their matches are
+# cut by the window) down to rare ones (the index walks further for a page).
+BANDS = (1.0, 0.1, 0.03, 0.01, 0.003, 0.001)
+
+
+def _sample_texts(sample: int, rng: random.Random) -> dict[int, tuple[str, str, str, list[str]]]:
+    """(title, body, place, topic names) of ``sample`` random indexed notes, by id."""
+    from bridgenote.notes.models import Note, NoteTopic
+    from bridgenote.search.models import NoteDocument
+
+    # Indexed notes only (drafts and removed notes are not), so the recall check compares like
+    # with like.
+    ids = list(NoteDocument.objects.values_list("note_id", flat=True))
+    chosen = rng.sample(ids, min(sample, len(ids)))
+    texts: dict[int, tuple[str, str, str, list[str]]] = {}
+    for start in range(0, len(chosen), 5000):
+        chunk = chosen[start : start + 5000]
+        topics: dict[int, list[str]] = {}
+        for nid, name in NoteTopic.objects.filter(note_id__in=chunk).values_list(
+            "note_id", "topic__name"
+        ):
+            topics.setdefault(nid, []).append(name)
+        for nid, title, body, place in Note.objects.filter(id__in=chunk).values_list(
+            "id", "title", "body", "place_name"
+        ):
+            texts[nid] = (title, body, place, topics.get(nid, []))
+    return texts
+
+
+def _words(text: str) -> tuple[list[str], list[str]]:
+    """Chinese words (jieba, two characters or more) and Latin words (three letters or more) of
+    a text, as a user would type them."""
+    from bridgenote.search.analysis import _jieba, _runs, clean
+
+    zh: list[str] = []
+    en: list[str] = []
+    for run, is_han in _runs(clean(text)):
+        if is_han:
+            zh += [w for w in _jieba().cut(run) if len(w) >= 2]
+        elif run.isascii() and run.isalpha() and len(run) >= 3:
+            en.append(run)
+    return zh, en
+
+
+def _by_band(counts: dict[Any, int], total: int, bands: Sequence[float] = BANDS) -> list[Any]:
+    """One key per band: the one whose share of ``total`` is closest to the band's (distinct,
+    most common first)."""
+    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], str(kv[0])))
+    chosen: list[Any] = []
+    for band in bands:
+        best = min(
+            (kv for kv in ranked if kv[0] not in chosen),
+            key=lambda kv: abs(kv[1] / total - band),
+            default=None,
+        )
+        if best is not None and best[0] not in chosen:
+            chosen.append(best[0])
+    return chosen
+
+
+def existing_workload(sample: int, seed: int) -> dict[str, Any]:
+    """Queries for a corpus found in the database: words and pairs of words that occur in a
+    random sample of its notes (text and topic names), picked at several frequencies, plus the
+    sample itself for the recall check and prefixes for suggestions."""
+    from bridgenote.search.analysis import pinyin_forms
+
+    rng = random.Random(seed)
+    texts = _sample_texts(sample, rng)
+    total = max(1, len(texts))
+    df: dict[str, dict[str, int]] = {"zh": {}, "en": {}}
+    pairs: dict[str, dict[tuple[str, str], int]] = {"zh": {}, "en": {}, "mixed": {}}
+    for title, body, place, topics in texts.values():
+        zh, en = _words(" ".join([title, body, place, *topics]))
+        zh_set, en_set = sorted(set(zh)), sorted(set(en))
+        for lang, words in (("zh", zh_set), ("en", en_set)):
+            for word in words:
+                df[lang][word] = df[lang].get(word, 0) + 1
+        # Pairs from at most 8 words of a note, so long bodies do not dominate.
+        zh_few = rng.sample(zh_set, min(8, len(zh_set)))
+        en_few = rng.sample(en_set, min(8, len(en_set)))
+        for lang, few in (("zh", zh_few), ("en", en_few)):
+            for i, a in enumerate(few):
+                for b in few[i + 1 :]:
+                    key = (a, b) if a < b else (b, a)
+                    pairs[lang][key] = pairs[lang].get(key, 0) + 1
+        for a in zh_few[:3]:
+            for b in en_few[:3]:
+                pairs["mixed"][(a, b)] = pairs["mixed"].get((a, b), 0) + 1
+
+    def share(word: str, lang: str) -> float:
+        return round(df[lang].get(word, 0) / total, 4)
+
+    zh_one = _by_band(df["zh"], total)
+    en_one = _by_band(df["en"], total)
+
+    def two(lang: str) -> list[tuple[str, str]]:
+        chosen = _by_band(pairs[lang], total, BANDS[:4])
+        # The slow class on SQLite: the most common word with a less common one.
+        if df.get(lang):
+            top = max(df[lang], key=lambda w: (df[lang][w], w))
+            with_top = {k: v for k, v in pairs[lang].items() if top in k and k not in chosen}
+            chosen += _by_band(with_top, total, (0.01, 0.001))
+        return chosen
+
+    queries = {
+        "zh_one": zh_one,
+        "zh_two": [" ".join(p) for p in two("zh")],
+        "en_one": en_one,
+        "en_two": [" ".join(p) for p in two("en")],
+        "mixed": [" ".join(p) for p in _by_band(pairs["mixed"], total, BANDS[:5])],
+        "pinyin": [f for w in zh_one[:3] for f in pinyin_forms(w) if f],
+    }
+    shares = {
+        q: (share(q, "zh") if group == "zh_one" else share(q, "en") if group == "en_one" else None)
+        for group, qs in queries.items()
+        for q in qs
+    }
+    for word in zh_one[:3]:  # pinyin: at least the notes of the word it was made from
+        for form in pinyin_forms(word):
+            if form:
+                shares[form] = share(word, "zh")
+    for group in ("zh_two", "en_two", "mixed"):
+        for q in queries[group]:
+            a, b = q.split(" ", 1)
+            counts = pairs["mixed" if group == "mixed" else group[:2]]
+            shares[q] = round(counts.get((a, b), counts.get((b, a), 0)) / total, 4)
+    prefixes: list[str] = []
+    for word in [*zh_one[:2], *en_one[:2]]:
+        prefixes += [word[:1], word[:2]]
+        full, initials = pinyin_forms(word)
+        prefixes += [p for p in (full[:1], full[:2], full[:3], initials) if p]
+    return {
+        "queries": {group: qs for group, qs in queries.items() if qs},
+        "sample_share": shares,
+        "sorts": zh_one[:1] + en_one[:1] + queries["mixed"][:1],
+        "suggest": list(dict.fromkeys(prefixes)),
+        "texts": texts,
+    }
+
+
 def percentile(samples: list[float], share: float) -> float:
     ordered = sorted(samples)
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
@@ -640,7 +803,15 @@ def main(argv: list[str] | None = None) -> int:
         "--copy-from", metavar="POSTGRES_URL",
         help="copy the corpus and its index documents from a PostgreSQL bench database",
     )  # fmt: skip
-    parser.add_argument("--recall-sample", type=int, default=20_000)
+    parser.add_argument(
+        "--existing", action="store_true",
+        help="time the notes already in the database (e.g. the feeds dataset of bench/"
+        "generate.py): no corpus generated, queries drawn from words of a sample of its notes",
+    )  # fmt: skip
+    parser.add_argument(
+        "--recall-sample", type=int, default=20_000,
+        help="notes of the recall check (with --existing: also the sample queries come from)",
+    )  # fmt: skip
     args = parser.parse_args(argv)
 
     import django
@@ -664,7 +835,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.copy_from and not existing:
         copy_corpus(args.copy_from)
         existing = Note.objects.count()
-    if existing < args.notes:
+    if args.existing and not existing:
+        raise SystemExit("--existing: the database holds no notes")
+    if not args.existing and existing < args.notes:
         if existing:
             raise SystemExit(
                 f"the database holds {existing} notes, fewer than --notes; use a fresh one"
@@ -711,11 +884,28 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(report, ensure_ascii=False, indent=2))
         return 0
 
+    queries: dict[str, list[str]] = QUERIES
+    sort_queries = ["咖啡", "travel", "咖啡 latte"]
+    prefixes = SUGGEST_PREFIXES
+    workload: dict[str, Any] = {}
+    if args.existing:
+        workload = existing_workload(args.recall_sample, args.seed)
+        queries, sort_queries, prefixes = (
+            workload["queries"], workload["sorts"], workload["suggest"]
+        )  # fmt: skip
+        report["workload"] = {
+            "queries (share of the sample's notes holding the word or pair)": {
+                group: {q: workload["sample_share"][q] for q in qs} for group, qs in queries.items()
+            },
+            "popularity sorts": sort_queries,
+            "suggest prefixes": prefixes,
+        }
+        print(json.dumps(report["workload"], ensure_ascii=False), file=sys.stderr, flush=True)
     client = Client(HTTP_HOST="127.0.0.1")
     for _ in range(20):  # warm up: connections, caches, jieba's dictionary
         client.get("/api/ping")
-        client.get("/api/search/", {"q": "咖啡"})
-        client.get("/api/search/suggest", {"q": "zi"})
+        client.get("/api/search/", {"q": sort_queries[0]})
+        client.get("/api/search/suggest", {"q": prefixes[0]})
     ping = timed(lambda: client.get("/api/ping"), 300)
     ping_p99 = percentile(ping, 0.99)
     report["ping_ms"] = {"p50": round(percentile(ping, 0.5), 2), "p99": round(ping_p99, 2)}
@@ -727,9 +917,9 @@ def main(argv: list[str] | None = None) -> int:
 
     report["search_ms"] = {}
     all_search: list[float] = []
-    for group, queries in QUERIES.items():
+    for group, group_queries in queries.items():
         samples: list[float] = []
-        for q in queries:
+        for q in group_queries:
             for sort in ("relevance", "latest"):
                 response = client.get("/api/search/", {"q": q, "sort": sort})
                 assert response.status_code == 200, response.content
@@ -741,7 +931,7 @@ def main(argv: list[str] | None = None) -> int:
         all_search += samples
     for sort in ("likes", "comments", "collects"):
         samples = []
-        for q in ["咖啡", "travel", "咖啡 latte"]:
+        for q in sort_queries:
             samples += timed(
                 lambda q=q, sort=sort: client.get("/api/search/", {"q": q, "sort": sort}),
                 args.repeat,
@@ -752,14 +942,14 @@ def main(argv: list[str] | None = None) -> int:
     # The engine alone (queries.search_notes), without HTTP, rate limiting and the query log
     # (whose commits dominate the API figures on a busy disk).
     engine: list[float] = []
-    for q in [q for group in QUERIES.values() for q in group]:
+    for q in [q for group in queries.values() for q in group]:
         for sort in ("relevance", "latest"):
             found = search_request(q, sort=sort)
             engine += timed(lambda found=found: search_notes(found, viewer=None), args.repeat)
     report["engine_ms"] = figures(engine)
 
     suggest: list[float] = []
-    for prefix in SUGGEST_PREFIXES:
+    for prefix in prefixes:
         suggest += timed(
             lambda p=prefix: client.get("/api/search/suggest", {"q": p}), args.repeat * 3
         )
@@ -768,19 +958,34 @@ def main(argv: list[str] | None = None) -> int:
     print(json.dumps(report, ensure_ascii=False), file=sys.stderr, flush=True)
     # Recall of two-character Chinese words: every note of a random sample that contains the
     # word (brute-force substring scan over the folded fields) must be among the matches.
-    rng = random.Random(args.seed + 1)
-    ids = list(Note.objects.values_list("id", flat=True))
-    sample_ids = rng.sample(ids, min(args.recall_sample, len(ids)))
     texts: dict[int, list[str]] = {}
-    for nid, title, body, place in (
-        Note.objects.filter(id__in=sample_ids)
-        .values_list("id", "title", "body", "place_name")
-        .iterator(5000)
-    ):
-        texts[nid] = [fold(title), fold(body), fold(place)]
-    words = [w for w in ZH if len(w) == 2]
-    # Also pairs of characters that are not dictionary words but occur across word joins.
-    words += ["啡甜", "天我", "的咖", "锅成"]
+    if args.existing:
+        texts = {
+            nid: [fold(t), fold(b), fold(p)] for nid, (t, b, p, _) in workload["texts"].items()
+        }
+        # Every pair of adjacent Han characters of the sample (words and pairs across word
+        # joins): the 30 most common and 30 others at random.
+        pair_counts: dict[str, int] = {}
+        for fields in texts.values():
+            for run in {r for f in fields for r in HAN_RUN.findall(f)}:
+                for pair in {run[i : i + 2] for i in range(len(run) - 1)}:
+                    pair_counts[pair] = pair_counts.get(pair, 0) + 1
+        ranked = sorted(pair_counts, key=lambda w: (-pair_counts[w], w))
+        rest = ranked[30:]
+        words = ranked[:30] + random.Random(args.seed + 1).sample(rest, min(30, len(rest)))
+    else:
+        rng = random.Random(args.seed + 1)
+        ids = list(Note.objects.values_list("id", flat=True))
+        sample_ids = rng.sample(ids, min(args.recall_sample, len(ids)))
+        for nid, title, body, place in (
+            Note.objects.filter(id__in=sample_ids)
+            .values_list("id", "title", "body", "place_name")
+            .iterator(5000)
+        ):
+            texts[nid] = [fold(title), fold(body), fold(place)]
+        words = [w for w in ZH if len(w) == 2]
+        # Also pairs of characters that are not dictionary words but occur across word joins.
+        words += ["啡甜", "天我", "的咖", "锅成"]
     recall: dict[str, Any] = {"words": len(words), "sample_notes": len(texts), "missed": {}}
     expected_total = found_total = 0
     for word in words:
@@ -788,7 +993,7 @@ def main(argv: list[str] | None = None) -> int:
         if not expected:
             continue
         search = search_request(word)
-        # Every note the index matches (all corpus notes are public), compared with the scan.
+        # Every note the index matches, compared with the scan.
         matched = set(
             backend().page(("1 = 1", []), search.query, order="latest", offset=0,
                            limit=10**9, window=None)

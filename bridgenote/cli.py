@@ -60,6 +60,11 @@ def serve(argv: list[str]) -> int:
     _django_setup()
     from django.conf import settings
 
+    from bridgenote.search.services import repair_at_start
+
+    # A search reindex killed half-way left the full-text index without upkeep: restore it.
+    repair_at_start()
+
     web = [
         sys.executable, "-m", "granian",
         "--interface", "wsgi",

@@ -555,6 +555,10 @@ SEARCH_SUGGEST_MIN_COUNT = env.integer("SEARCH_SUGGEST_MIN_COUNT", 5, minimum=1)
 # a full pass when that leaves a page short): a word in a third of all notes then costs what a
 # rare one does.
 SEARCH_WINDOW = env.integer("SEARCH_WINDOW", 2000, minimum=100)
+# Relevance of a query of two or more terms (words, or the bigrams of a longer Chinese word)
+# ranks its newest this-many matches: such queries are narrower, and on SQLite each ranked
+# note costs two row reads wherever the matches lie in the index (docs/search.md, "Window").
+SEARCH_WINDOW_MULTI = env.integer("SEARCH_WINDOW_MULTI", 1000, minimum=100)
 # Suggestions for a prefix are kept this long in each process (0: not kept).
 SEARCH_SUGGEST_CACHE_SECONDS = env.integer("SEARCH_SUGGEST_CACHE_SECONDS", 30, minimum=0)
 SEARCH_HISTORY_MAX = env.integer("SEARCH_HISTORY_MAX", 50, minimum=1, maximum=1000)

@@ -18,11 +18,15 @@ def search_allowed(request: HttpRequest) -> bool:
         else (f"ip{getattr(request, 'client_ip', '') or request.META.get('REMOTE_ADDR', '')}")
     )
     key = f"search:rate:{who}:{int(time.time() // 60)}"
-    if cache.add(key, 1, timeout=70):
-        return True
+    # incr first: the key exists for every search but a client's first in a minute, and on
+    # the database cache (SQLite deployments) each call is a transaction.
     try:
         count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.add(key, 1, timeout=70)
-        return True
+    except ValueError:  # the first search of this minute (or the key just expired)
+        if cache.add(key, 1, timeout=70):
+            return True
+        try:
+            count = cache.incr(key)  # another request added it in between
+        except ValueError:
+            return True
     return count <= settings.SEARCH_RATE_PER_MINUTE

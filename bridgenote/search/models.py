@@ -125,3 +125,23 @@ class TopicAlias(models.Model):
 
     def __str__(self) -> str:
         return f"{self.alias_id} = {self.canonical_id} ({self.status})"
+
+
+class BulkRebuild(models.Model):
+    """Present while a bulk ``search-reindex`` has the full-text index's upkeep switched off
+    (SQLite: its triggers dropped; PostgreSQL: its GIN index dropped), and removed once the
+    index is rebuilt and maintained again. A process killed in between leaves it behind: the
+    next ``bridgenote serve``, ``bridgenote worker`` or ``search-reindex`` sees that its
+    process is gone (or silent for ``STALE_SECONDS``) and restores the upkeep
+    (``services.search_repair_interrupted_rebuild``). One row at most (id 1)."""
+
+    STALE_SECONDS = 900
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    host = models.CharField(max_length=255)
+    pid = models.IntegerField()
+    started_at = models.DateTimeField(default=timezone.now)
+    heartbeat_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"search rebuild by {self.host}:{self.pid} since {self.started_at}"

@@ -134,10 +134,11 @@ def search_notes(request: SearchRequest, *, viewer: Viewer) -> NoteResults:
     where = _where(notes)
     # How many of the newest matches to rank: relevance and the popularity sorts get the
     # configured window (each ranked note costs a join to its counters, and on PostgreSQL the
-    # window sizes the id slice searched); latest needs just enough for the page once invisible
-    # notes are skipped.
+    # window sizes the id slice searched), relevance of several terms a smaller one; latest
+    # needs just enough for the page once invisible notes are skipped.
+    multi = len(request.query.terms) > 1
     window = {
-        "relevance": settings.SEARCH_WINDOW,
+        "relevance": settings.SEARCH_WINDOW_MULTI if multi else settings.SEARCH_WINDOW,
         "latest": max(200, (start + size + 1) * 4),
     }.get(request.sort, settings.SEARCH_WINDOW)
 

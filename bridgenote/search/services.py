@@ -9,8 +9,12 @@ Other apps call the services through the jobs in ``tasks.py`` after their own co
 from __future__ import annotations
 
 import functools
+import logging
 import multiprocessing
+import os
 import re
+import socket
+import time
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -28,12 +32,15 @@ from bridgenote.notes.models import Note, NoteTopic, Topic
 from bridgenote.search.analysis import Query, clean, document_text, name_keys
 from bridgenote.search.backends import backend
 from bridgenote.search.models import (
+    BulkRebuild,
     NoteDocument,
     SearchHistory,
     SuggestPrefix,
     TopicAlias,
 )
 from bridgenote.search.queries import forget_suggestions
+
+logger = logging.getLogger(__name__)
 
 # --- the note index -------------------------------------------------------------------------
 
@@ -617,6 +624,90 @@ def topic_alias_propose_from_dictionary(*, limit: int = 1000) -> list[TopicAlias
     return proposed
 
 
+class RebuildRunning(Exception):
+    """Another ``search-reindex`` is running (its process is alive and beating)."""
+
+
+# How often a bulk rebuild refreshes its marker's heartbeat.
+_HEARTBEAT_SECONDS = 30.0
+
+
+def _this_process() -> tuple[str, int]:
+    return socket.gethostname()[:255], os.getpid()
+
+
+def _rebuild_is_stale(marker: BulkRebuild) -> bool:
+    """True if the rebuild that left ``marker`` is over: its process is gone (same host), or
+    it has not beaten for BulkRebuild.STALE_SECONDS (another host, or a reused pid)."""
+    host, _ = _this_process()
+    if marker.host == host:
+        try:
+            os.kill(marker.pid, 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:
+            pass  # alive, someone else's
+    age = (timezone.now() - marker.heartbeat_at).total_seconds()
+    return age > BulkRebuild.STALE_SECONDS
+
+
+def search_repair_interrupted_rebuild(using: str = "default") -> bool:
+    """Restore the full-text index's upkeep if a bulk rebuild was killed while it was off
+    (its marker left behind, its process gone): the index is rebuilt from the documents and
+    maintained row by row again. Run by ``bridgenote serve``, ``bridgenote worker`` and
+    ``search-reindex`` when they start; True if a repair was done."""
+    marker = BulkRebuild.objects.using(using).first()
+    if marker is None or not _rebuild_is_stale(marker):
+        return False
+    host, pid = _this_process()
+    # Claim it (another process starting at the same time may have seen it too); if this
+    # process is killed in turn, the marker names it and the next start repairs again.
+    claimed = (
+        BulkRebuild.objects.using(using)
+        .filter(pk=marker.pk, host=marker.host, pid=marker.pid, heartbeat_at=marker.heartbeat_at)
+        .update(host=host, pid=pid, heartbeat_at=timezone.now())
+    )
+    if not claimed:
+        return False
+    logger.warning(
+        "search: restoring the full-text index left without upkeep by an interrupted rebuild"
+        " (%s:%s, started %s)", marker.host, marker.pid, marker.started_at,
+    )  # fmt: skip
+    backend(using).bulk_end(using)
+    BulkRebuild.objects.using(using).filter(pk=marker.pk, host=host, pid=pid).delete()
+    return True
+
+
+def repair_at_start() -> None:
+    """``search_repair_interrupted_rebuild`` for a process starting (serve, worker): a
+    database not migrated yet (no marker table) is not an error here."""
+    from django.db import DatabaseError
+
+    try:
+        search_repair_interrupted_rebuild()
+    except DatabaseError as error:
+        logger.info("search: no rebuild marker to check (%s)", error)
+
+
+def _rebuild_begin() -> tuple[str, int]:
+    """Write this process's marker (refusing if a live rebuild holds it), then switch the
+    full-text upkeep off."""
+    host, pid = _this_process()
+    with transaction.atomic():
+        marker = BulkRebuild.objects.select_for_update().first()
+        if marker is not None and not _rebuild_is_stale(marker):
+            raise RebuildRunning(
+                f"another search reindex is running ({marker.host}, pid {marker.pid},"
+                f" since {marker.started_at:%Y-%m-%d %H:%M:%S} UTC)"
+            )
+        now = timezone.now()
+        BulkRebuild.objects.update_or_create(
+            pk=1, defaults={"host": host, "pid": pid, "started_at": now, "heartbeat_at": now}
+        )
+    backend().bulk_begin()
+    return host, pid
+
+
 def reindex_everything(
     progress: Callable[[str, int, int], None] | None = None,
     *,
@@ -629,21 +720,43 @@ def reindex_everything(
     documents are rewritten: its triggers (SQLite) or GIN index (PostgreSQL) are dropped, and
     it is built in one pass at the end (stage "fulltext"), several times cheaper. Searches keep
     working meanwhile (on SQLite from the old index, on PostgreSQL without an index, slowly).
-    If the rebuild fails, the index is still rebuilt from the documents written so far."""
+    If the rebuild fails, the index is still rebuilt from the documents written so far; if its
+    process is killed, the ``BulkRebuild`` marker it leaves makes the next start repair it.
+    Raises RebuildRunning if another reindex is running."""
     search_backend = backend()
-    if bulk:
-        search_backend.bulk_begin()
+    if not bulk:
+        # An earlier bulk rebuild killed half-way left the upkeep off: restore it first (a
+        # bulk rebuild restores it at its end anyway). Refuse to run beside a live one.
+        search_repair_interrupted_rebuild()
+        marker = BulkRebuild.objects.first()
+        if marker is not None:
+            raise RebuildRunning(f"another search reindex is running ({marker})")
+    owner = _rebuild_begin() if bulk else None
+    beaten = [time.monotonic()]
+
+    def notes_progress(done: int, total: int) -> None:
+        if owner and time.monotonic() - beaten[0] > _HEARTBEAT_SECONDS:
+            beaten[0] = time.monotonic()
+            BulkRebuild.objects.filter(pk=1, host=owner[0], pid=owner[1]).update(
+                heartbeat_at=timezone.now()
+            )
+        if progress:
+            progress("notes", done, total)
+
     try:
         notes = search_reindex_notes(
-            batch_size=settings.SEARCH_REINDEX_BATCH,
-            workers=workers,
-            progress=(lambda d, t: progress("notes", d, t)) if progress else None,
+            batch_size=settings.SEARCH_REINDEX_BATCH, workers=workers, progress=notes_progress
         )
     finally:
-        if bulk:
+        if owner:
             if progress:
                 progress("fulltext", 0, 1)
+            # Beat once more: the rebuild below is one long transaction.
+            BulkRebuild.objects.filter(pk=1, host=owner[0], pid=owner[1]).update(
+                heartbeat_at=timezone.now()
+            )
             search_backend.bulk_end()
+            BulkRebuild.objects.filter(pk=1, host=owner[0], pid=owner[1]).delete()
             if progress:
                 progress("fulltext", 1, 1)
     rows = search_reindex_suggestions(

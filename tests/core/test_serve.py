@@ -35,7 +35,17 @@ class _Child:
 
 
 @pytest.fixture
-def started(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+def repairs(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Calls of the search index repair that serve and worker run first (no database here)."""
+    from bridgenote.search import services
+
+    calls: list[str] = []
+    monkeypatch.setattr(services, "repair_at_start", lambda: calls.append("repair"))
+    return calls
+
+
+@pytest.fixture
+def started(monkeypatch: pytest.MonkeyPatch, repairs: list[str]) -> list[list[str]]:
     commands: list[list[str]] = []
 
     def popen(command: list[str], *args: Any, **kwargs: Any) -> _Child:
@@ -51,7 +61,7 @@ def _option(command: list[str], name: str) -> str:
 
 
 def test_serve_runs_a_process_per_core_with_two_threads_and_a_nice_worker(
-    started: list[list[str]], monkeypatch: pytest.MonkeyPatch, settings: Any
+    started: list[list[str]], repairs: list[str], monkeypatch: pytest.MonkeyPatch, settings: Any
 ) -> None:
     monkeypatch.delenv("BRIDGENOTE_WORKERS", raising=False)
     monkeypatch.delenv("BRIDGENOTE_THREADS", raising=False)
@@ -63,6 +73,7 @@ def test_serve_runs_a_process_per_core_with_two_threads_and_a_nice_worker(
     assert _option(web, "--workers") == "2"
     assert _option(web, "--blocking-threads") == "2"
     assert worker[-3:] == ["worker", "--nice", "10"]
+    assert repairs == ["repair"]  # a search rebuild killed half-way is repaired first
 
 
 def test_serve_caps_default_workers_and_takes_explicit_values(
@@ -79,7 +90,9 @@ def test_serve_caps_default_workers_and_takes_explicit_values(
     assert metered[-1] == "bench.cpu_wsgi:application"
 
 
-def test_worker_nice_lowers_its_priority(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_worker_nice_lowers_its_priority(
+    monkeypatch: pytest.MonkeyPatch, repairs: list[str]
+) -> None:
     from django.core.management import CommandError
     from django_tasks_db.management.commands import db_worker
 
@@ -91,6 +104,7 @@ def test_worker_nice_lowers_its_priority(monkeypatch: pytest.MonkeyPatch) -> Non
     worker.Command().handle(scheduler=False, nice=7)
     worker.Command().handle(scheduler=False, nice=0)
     assert niced == [7]
+    assert repairs == ["repair", "repair"]
     parser = worker.Command().create_parser("bridgenote", "worker")
     with pytest.raises(CommandError, match="--nice"):
         parser.parse_args(["--nice", "20"])  # 0-19 only

@@ -229,3 +229,88 @@ def test_search_notes_postgres_slice_keeps_the_newest_matches(author: Any, setti
     Note.objects.filter(id__gte=floor).update(visibility=Note.Visibility.PRIVATE)
     visible = [n for n in made if n.id < floor][::-1][:3]
     assert _found("咖啡", sort="latest") == visible
+
+
+def test_search_notes_relevance_field_weights_title_place_body(author: Any) -> None:
+    in_body = note(author, "周末", "静安 咖啡")
+    in_place = note(author, "周末", "咖啡", place_name="上海静安寺")
+    in_title = note(author, "静安", "咖啡")
+    in_topic = note(author, "周末", "咖啡", topics=("静安",))
+    from django.db import connection
+
+    found = _found("静安 咖啡")
+    assert set(found[:2]) == {in_title, in_topic}
+    assert set(found[2:]) == {in_place, in_body}
+    if connection.vendor == "sqlite":  # ts_rank weighs the place (B) and both words in the body
+        assert found[2:] == [in_place, in_body]  # (D) about the same
+
+
+def test_search_notes_relevance_rarer_word_weighs_more(author: Any) -> None:
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL's ts_rank has no document frequency")
+    # 咖啡 is in every note, 露营 in two: where the rare word is in the title wins.
+    for i in range(6):
+        note(author, f"周末 {i}", "咖啡")
+    rare_in_title = note(author, "露营", "咖啡")
+    common_in_title = note(author, "咖啡", "露营")
+    assert _found("咖啡 露营") == [rare_in_title, common_in_title]
+    assert _found("露营 咖啡") == [rare_in_title, common_in_title]
+
+
+def test_search_notes_relevance_popularity_breaks_ties_then_newest(author: Any) -> None:
+    old = note(author, "咖啡", "", like_count=0)
+    liked = note(author, "咖啡", "", like_count=40)
+    new = note(author, "咖啡", "", like_count=0)
+    body = note(author, "", "咖啡", like_count=10_000)
+    # A much better match stays above a popular weaker one.
+    assert _found("咖啡") == [liked, new, old, body]
+
+
+def test_search_notes_relevance_pages_agree_with_fallback(author: Any, settings: Any) -> None:
+    # Page 2 lies past a window of 2 matches: it is ranked over every match by the same
+    # score, so the pages neither repeat nor skip a note.
+    settings.SEARCH_PAGE_SIZE = 2
+    settings.SEARCH_WINDOW = 2
+    made = [note(author, "咖啡" if i % 2 else "周末", "咖啡", like_count=i) for i in range(5)]
+    pages = [_found("咖啡", page=str(p)) for p in (1, 2, 3)]
+    seen = [n for page in pages for n in page]
+    assert sorted(n.id for n in seen) == sorted(n.id for n in made)
+    assert seen[:2] == [made[3], made[1]]
+
+
+def test_search_notes_relevance_of_several_terms_ranks_a_smaller_window(
+    author: Any, settings: Any
+) -> None:
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL ranks every match of a rare query (no id slice)")
+    settings.SEARCH_PAGE_SIZE = 1
+    settings.SEARCH_WINDOW = 4
+    settings.SEARCH_WINDOW_MULTI = 2
+    best = note(author, "咖啡 露营", "")
+    note(author, "", "咖啡 露营")
+    newest = note(author, "", "咖啡 露营")
+    # One term: the 4 newest matches are ranked, the title match among them wins.
+    assert _found("咖啡") == [best]
+    # Two terms: only the 2 newest are ranked.
+    assert _found("咖啡 露营") == [newest]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sqlite_relevance_reads_the_row_count_from_the_index(db: Any) -> None:
+    from django.db import connection
+
+    from bridgenote.search.backends import sqlite
+    from bridgenote.search.models import NoteDocument
+    from tests.search.conftest import person
+
+    if connection.vendor != "sqlite":
+        pytest.skip("FTS5's averages record")
+    author = person("rows", "Rows")
+    for i in range(3):
+        note(author, "", f"咖啡 {i}")
+    with connection.cursor() as cursor:  # committed: FTS5 wrote its averages record
+        assert sqlite._indexed_rows(cursor) == NoteDocument.objects.count() == 3

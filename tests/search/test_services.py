@@ -216,3 +216,87 @@ def test_search_bulk_rebuild_that_fails_still_leaves_a_working_index(
     assert _found("咖啡") == [made]
     later = note(author, "", "咖啡 later")
     assert set(_found("咖啡")) == {made, later}
+
+
+def _dead_pid() -> int:
+    import subprocess
+    import sys
+
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+def _killed_rebuild(monkeypatch: pytest.MonkeyPatch) -> None:
+    """What a bulk rebuild killed half-way leaves: its marker (naming a process that is gone)
+    and the full-text index's upkeep switched off."""
+    from bridgenote.search import services
+
+    dead = _dead_pid()
+    monkeypatch.setattr(services, "_this_process", lambda: (services.socket.gethostname(), dead))
+    services._rebuild_begin()
+    monkeypatch.undo()
+
+
+def test_search_start_repairs_a_killed_bulk_rebuild(
+    author: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bridgenote.search.models import BulkRebuild
+    from bridgenote.search.services import repair_at_start, search_repair_interrupted_rebuild
+
+    upkeep = _fulltext_upkeep()
+    _killed_rebuild(monkeypatch)
+    assert not _fulltext_upkeep() and BulkRebuild.objects.exists()
+    made = note(author, "", "咖啡 written while the upkeep was off")
+    repair_at_start()  # what serve and worker run first
+    assert _fulltext_upkeep() == upkeep and not BulkRebuild.objects.exists()
+    assert _found("咖啡") == [made]
+    later = note(author, "", "咖啡 later")
+    assert set(_found("咖啡")) == {made, later}
+    assert search_repair_interrupted_rebuild() is False  # nothing left to repair
+
+
+def test_search_reindex_repairs_a_killed_bulk_rebuild(
+    author: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bridgenote.search.models import BulkRebuild
+    from bridgenote.search.services import reindex_everything
+
+    upkeep = _fulltext_upkeep()
+    made = note(author, "", "咖啡")
+    for bulk in (True, False):
+        _killed_rebuild(monkeypatch)
+        assert reindex_everything(bulk=bulk)["notes"] == 1
+        assert _fulltext_upkeep() == upkeep and not BulkRebuild.objects.exists()
+        assert _found("咖啡") == [made]
+
+
+def test_search_live_bulk_rebuild_is_neither_repaired_nor_run_twice(
+    author: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import timedelta
+
+    from django.core.management import CommandError
+    from django.utils import timezone
+
+    from bridgenote.search import services
+    from bridgenote.search.models import BulkRebuild
+
+    note(author, "", "咖啡")
+    services._rebuild_begin()  # this (live) process is rebuilding
+    try:
+        assert services.search_repair_interrupted_rebuild() is False
+        assert not _fulltext_upkeep()
+        with pytest.raises(services.RebuildRunning):
+            services.reindex_everything(bulk=True)
+        with pytest.raises(CommandError, match="another search reindex is running"):
+            call_command("search-reindex", "--online", stdout=StringIO())
+        # Seen from another host: alive while it beats, over once silent for long enough.
+        BulkRebuild.objects.update(host="elsewhere")
+        assert services.search_repair_interrupted_rebuild() is False
+        silent = timezone.now() - timedelta(seconds=BulkRebuild.STALE_SECONDS + 1)
+        BulkRebuild.objects.update(heartbeat_at=silent)
+        assert services.search_repair_interrupted_rebuild() is True
+        assert _fulltext_upkeep() and not BulkRebuild.objects.exists()
+    finally:
+        services.backend().bulk_end()

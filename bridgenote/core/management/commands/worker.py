@@ -66,6 +66,10 @@ class Command(db_worker.Command):
 
     def handle(self, *args: Any, scheduler: bool = True, nice: int = 0, **options: Any) -> None:  # type: ignore[override]
         pin_mmap_threshold()
+        from bridgenote.search.services import repair_at_start
+
+        # A search reindex killed half-way left the full-text index without upkeep: restore it.
+        repair_at_start()
         if nice:
             os.nice(nice)
         # With --reload a watcher process restarts a child that runs the jobs; only the child

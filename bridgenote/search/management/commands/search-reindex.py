@@ -5,9 +5,9 @@ import sys
 import time
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
-from bridgenote.search.services import reindex_everything
+from bridgenote.search.services import RebuildRunning, reindex_everything
 
 
 class Command(BaseCommand):
@@ -45,9 +45,12 @@ class Command(BaseCommand):
             if interactive and done >= total:
                 self.stderr.write("")
 
-        result = reindex_everything(
-            progress, workers=max(1, options["workers"]), bulk=not options["online"]
-        )
+        try:
+            result = reindex_everything(
+                progress, workers=max(1, options["workers"]), bulk=not options["online"]
+            )
+        except RebuildRunning as error:
+            raise CommandError(str(error)) from error
         self.stdout.write(
             f"indexed {result['notes']} notes and {result['suggestion_rows']} suggestion rows "
             f"in {time.monotonic() - started:.1f}s"
