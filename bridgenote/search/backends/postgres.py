@@ -15,13 +15,30 @@ if TYPE_CHECKING:
     from bridgenote.search.analysis import Query, Term
 
 
-# The newest slice of ids searched first holds about this many windows of matches.
+# How the window of newest matches is found (``PostgresBackend._plan``), from the planner's
+# estimate of a query's matches and of each AND group's (the estimate of their AND assumes
+# independence: far off for words that go together, or never do):
+# * "all": the rarest group has at most ALL_MATCHES_WINDOWS windows of matches: read every
+#   match from the GIN index and keep the newest. Exact.
+# * otherwise the newest slice of ids expected to hold SLICE_MATCHES windows is searched, the
+#   cheaper way by the costs below (microseconds, measured on the 1M feeds dataset):
+#   - "walk": the primary key backwards from the newest note, testing each row's tsvector,
+#     until the window is full or the slice ends (common words: a short walk);
+#   - "slice": the AND of the GIN bitmap (every posting of every group is read) and the
+#     slice's id range, then only the slice's matches are fetched (mid-frequency words).
+# Both read a bounded number of rows whatever the estimate's error; a slice holding too few
+# visible matches makes the caller rank every match.
 SLICE_MATCHES = 1.5
-# The planner's estimate of a query's matches and the id range are reused this long (per
-# process): asking costs a planning round trip, and both change slowly. New notes past a cached
-# maximum id are still searched (the slice has no upper bound).
+ALL_MATCHES_WINDOWS = 3.0
+WALK_US_PER_ROW = 1.0
+GIN_US_PER_POSTING = 0.1
+RANGE_US_PER_ROW = 0.06
+FETCH_US_PER_MATCH = 10.0
+# The planner's estimates and the id range are reused this long (per process): asking costs a
+# planning round trip, and both change slowly. New notes past a cached maximum id are still
+# searched (the slice has no upper bound).
 ESTIMATE_SECONDS = 300.0
-_ESTIMATES: dict[tuple[str, str], tuple[float, float]] = {}
+_ESTIMATES: dict[tuple[str, str], tuple[float, float, float, float]] = {}
 _ID_RANGE: dict[str, tuple[float, Any]] = {}
 # The GIN index of migration 0002 (dropped during a full rebuild and built again after it).
 GIN_INDEX = "search_notedocument_tsv"
@@ -97,35 +114,38 @@ class PostgresBackend:
             )
             return [(int(row[0]), float(row[1])) for row in cursor.fetchall()]
 
-    def _window_floor(self, text: str, window: int, using: str) -> int | None:
-        """A note id below which the ``window`` newest matches (probably) do not lie, or None
-        when the matches are few enough to read them all.
-
-        GIN cannot return matches in id order, so without a floor PostgreSQL either walks the
-        primary key backwards testing each row's tsvector (good for a word in most notes,
-        very slow for one in 3%) or reads every match (slow for common words). With the
-        newest slice of ids expected to hold 1.5 windows of matches, it can AND the two
-        indexes' bitmaps and read only the slice's matches, or walk a short stretch: the
-        work is bounded by the window either way. The slice comes from the planner's own
-        estimate of the matches and the id range (ids grow with time); if it holds too few
-        matches the caller's fallback ranks every match. The estimate and the id range are
-        cached for ``ESTIMATE_SECONDS``."""
+    def _estimates(self, query: Query, using: str) -> tuple[float, float, float]:
+        """The planner's estimates of the matches of ``query``, of its rarest AND group (an
+        upper bound of the matches) and of all groups' postings (what the GIN index reads),
+        cached for ``ESTIMATE_SECONDS``. One planning round trip: the groups are the arms of
+        one UNION ALL."""
+        text = tsquery(query)
         now = time.monotonic()
         cached = _ESTIMATES.get((using, text))
-        if cached is None or now - cached[0] > ESTIMATE_SECONDS:
-            with connections[using].cursor() as cursor:
-                cursor.execute(
-                    "EXPLAIN (FORMAT JSON) SELECT 1 FROM search_notedocument"
-                    " WHERE tsv @@ to_tsquery('simple'::regconfig, %s)",
-                    [text],
-                )
-                plan = cursor.fetchone()[0]
-            if isinstance(plan, str):
-                plan = json.loads(plan)
-            if len(_ESTIMATES) > 10_000:
-                _ESTIMATES.clear()
-            cached = _ESTIMATES[(using, text)] = (now, float(plan[0]["Plan"]["Plan Rows"]))
-        matches = cached[1]
+        if cached is not None and now - cached[0] <= ESTIMATE_SECONDS:
+            return cached[1], cached[2], cached[3]
+        texts = [text]
+        if len(query.terms) > 1:
+            texts += [_term(term) for term in query.terms]
+        arm = "SELECT 1 FROM search_notedocument WHERE tsv @@ to_tsquery('simple'::regconfig, %s)"
+        with connections[using].cursor() as cursor:
+            cursor.execute("EXPLAIN (FORMAT JSON) " + " UNION ALL ".join([arm] * len(texts)), texts)
+            plan = cursor.fetchone()[0]
+        if isinstance(plan, str):
+            plan = json.loads(plan)
+        top = plan[0]["Plan"]
+        rows = [float(p["Plan Rows"]) for p in top["Plans"]] if len(texts) > 1 else []
+        matches = rows[0] if rows else float(top["Plan Rows"])
+        rarest = min(rows[1:]) if rows else matches
+        postings = sum(rows[1:]) if rows else matches
+        if len(_ESTIMATES) > 10_000:
+            _ESTIMATES.clear()
+        _ESTIMATES[(using, text)] = (now, matches, rarest, postings)
+        return matches, rarest, postings
+
+    def _id_range(self, using: str) -> tuple[float, int, int] | None:
+        """(rows, lowest id, highest id) of the documents, cached for ``ESTIMATE_SECONDS``."""
+        now = time.monotonic()
         ids = _ID_RANGE.get(using)
         if ids is None or now - ids[0] > ESTIMATE_SECONDS:
             with connections[using].cursor() as cursor:
@@ -134,16 +154,39 @@ class PostgresBackend:
                     " (SELECT max(note_id) FROM search_notedocument)"
                     " FROM pg_class WHERE oid = 'search_notedocument'::regclass"
                 )
-                row = cursor.fetchone()
-            ids = _ID_RANGE[using] = (now, row)
+                ids = _ID_RANGE[using] = (now, cursor.fetchone())
         row = ids[1]
         if row is None or row[1] is None or row[0] <= 0:
             return None
-        share = SLICE_MATCHES * window / max(matches, 1.0)
-        if share >= 0.5:
-            return None
-        low, high = int(row[1]), int(row[2])
-        return high - int((high - low) * share)
+        return float(row[0]), int(row[1]), int(row[2])
+
+    def _plan(self, query: Query, window: int, using: str) -> tuple[str, int | None]:
+        """How to find the ``window`` newest matches: ("all", None), ("walk", floor) or
+        ("slice", floor), the floor being a note id below which they (probably) do not lie.
+
+        GIN cannot return matches in id order. Few matches are read whole; for more, the
+        newest slice of ids expected to hold ``SLICE_MATCHES`` windows is searched, walked
+        backwards through the primary key or through the AND of the GIN bitmap and the
+        slice's id range, whichever the costs above make cheaper. The slice comes from the
+        planner's estimate and the id range (ids grow with time); whatever the estimate's
+        error, the rows read are bounded by the slice, and a slice holding too few visible
+        matches makes the caller rank every match (``page`` without a window)."""
+        matches, rarest, postings = self._estimates(query, using)
+        ids = self._id_range(using)
+        if ids is None or rarest <= ALL_MATCHES_WINDOWS * window:
+            return "all", None
+        rows, low, high = ids
+        # An AND estimated rarer than its groups allow (words that go together) still gets a
+        # slice: reading every match could mean reading the rarest group whole.
+        share = min(SLICE_MATCHES * window / max(matches, 1.0), 0.5)
+        floor = high - int((high - low) * share)
+        walk = WALK_US_PER_ROW * share * rows / SLICE_MATCHES
+        bitmap = (
+            GIN_US_PER_POSTING * postings
+            + RANGE_US_PER_ROW * share * rows
+            + FETCH_US_PER_MATCH * SLICE_MATCHES * window
+        )
+        return ("walk" if walk <= bitmap else "slice"), floor
 
     def page(
         self,
@@ -156,27 +199,42 @@ class PostgresBackend:
         window: int | None,
         using: str = "default",
     ) -> list[int]:
-        limit_sql, limit_params = (" LIMIT %s", [window]) if window else ("", [])
         text = tsquery(query)
-        floor = self._window_floor(text, window, using) if window else None
-        if floor is not None:
-            limit_sql = " AND note_id >= %s" + limit_sql
-            limit_params = [floor, *limit_params]
-        # ts_rank reads every tsvector, so it is only computed to sort by it.
-        score = (
-            "-ts_rank(tsv, to_tsquery('simple'::regconfig, %s))" if order == "relevance" else "0"
-        )
+        kind, floor = self._plan(query, window, using) if window else ("every", None)
+        matching = "search_notedocument WHERE tsv @@ to_tsquery('simple'::regconfig, %s)"
+        columns = "note_id, tsv" if order == "relevance" else "note_id"
         # Only constant SQL fragments are concatenated; every value is a parameter.
-        sql = (
-            "SELECT notes_note.id FROM (SELECT note_id AS id, " + score + " AS score"  # noqa: S608
-            " FROM search_notedocument WHERE tsv @@ to_tsquery('simple'::regconfig, %s)"
-            + limit_sql.replace(" LIMIT", " ORDER BY note_id DESC LIMIT")
-            + ") AS hits"
-            " JOIN notes_note ON notes_note.id = hits.id"
+        sql, params = "", []
+        if kind == "walk":
+            newest = f"SELECT {columns} FROM {matching} AND note_id >= %s ORDER BY note_id DESC LIMIT %s"  # noqa: S608
+            newest_params: list[Any] = [text, floor, window]
+        else:
+            # The matches are materialised first so that the planner reads them from the GIN
+            # index (ANDed with the slice's id range) instead of walking the primary key in
+            # the order asked for: that walk tests every row and, for rare or absent words,
+            # crosses the whole table (a second for a word with no match).
+            sql = f"WITH m AS MATERIALIZED (SELECT {columns} FROM {matching}"  # noqa: S608
+            params = [text]
+            if floor is not None:
+                sql += " AND note_id >= %s"
+                params.append(floor)
+            sql += ") "
+            newest = f"SELECT {columns} FROM m"  # noqa: S608
+            newest_params = []
+            if window:
+                newest += " ORDER BY note_id DESC LIMIT %s"
+                newest_params = [window]
+        # ts_rank reads each tsvector, so it runs on the kept rows only, and only to sort by it.
+        if order == "relevance":
+            score = "-ts_rank(newest.tsv, to_tsquery('simple'::regconfig, %s))"
+            params.append(text)
+        else:
+            score = "0"
+        sql += (
+            f"SELECT notes_note.id FROM (SELECT newest.note_id AS id, {score} AS score"  # noqa: S608
+            f" FROM ({newest}) AS newest) AS hits JOIN notes_note ON notes_note.id = hits.id"
         )
-        params: list[Any] = (
-            [text, text, *limit_params] if order == "relevance" else [text, *limit_params]
-        )
+        params += newest_params
         where_sql, where_params = where
         sql += f" WHERE {where_sql} ORDER BY {ORDER_SQL[order]} LIMIT %s OFFSET %s"
         with connections[using].cursor() as cursor:
