@@ -92,8 +92,10 @@ class PostgresBackend:
             connections[using].check_constraints()
         with transaction.atomic(using), connections[using].cursor() as cursor:
             cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
+            # No pending list (as migration 0003 sets): searches never read unmerged entries.
             cursor.execute(
-                f"CREATE INDEX IF NOT EXISTS {GIN_INDEX} ON search_notedocument USING GIN (tsv)"
+                f"CREATE INDEX IF NOT EXISTS {GIN_INDEX} ON search_notedocument"
+                " USING GIN (tsv) WITH (fastupdate = off)"
             )
         with connections[using].cursor() as cursor:
             cursor.execute("ANALYZE search_notedocument")
@@ -206,7 +208,10 @@ class PostgresBackend:
         # Only constant SQL fragments are concatenated; every value is a parameter.
         sql, params = "", []
         if kind == "walk":
-            newest = f"SELECT {columns} FROM {matching} AND note_id >= %s ORDER BY note_id DESC LIMIT %s"  # noqa: S608
+            newest = (
+                f"SELECT {columns} FROM {matching} AND note_id >= %s"  # noqa: S608
+                " ORDER BY note_id DESC LIMIT %s"
+            )
             newest_params: list[Any] = [text, floor, window]
         else:
             # The matches are materialised first so that the planner reads them from the GIN
