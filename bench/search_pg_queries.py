@@ -122,7 +122,7 @@ def main() -> int:
         for cls, q, sort, vname in cases:
             request = queries.search_request(q, sort=sort)
             for arm, engine in order:
-                queries.backend = lambda using, engine=engine: engine  # type: ignore[assignment]
+                queries.backend = lambda using, engine=engine: engine  # type: ignore[assignment,misc]
                 started = time.perf_counter()
                 queries.search_notes(request, viewer=viewers[vname])
                 ms = (time.perf_counter() - started) * 1000
@@ -167,7 +167,7 @@ def explain(
             for sort in sorts:
                 for vname, viewer in viewers.items():
                     for arm, engine in arms.items():
-                        queries.backend = lambda using, engine=engine: engine  # type: ignore[assignment]
+                        queries.backend = lambda using, engine=engine: engine  # type: ignore[assignment,misc]
                         request = queries.search_request(q, sort=sort)
                         queries.search_notes(request, viewer=viewer)  # warm
                         statements: list[tuple[str, Any]] = []

@@ -206,7 +206,8 @@ class PostgresBackend:
         matching = "search_notedocument WHERE tsv @@ to_tsquery('simple'::regconfig, %s)"
         columns = "note_id, tsv" if order == "relevance" else "note_id"
         # Only constant SQL fragments are concatenated; every value is a parameter.
-        sql, params = "", []
+        sql = ""
+        params: list[Any] = []
         if kind == "walk":
             newest = (
                 f"SELECT {columns} FROM {matching} AND note_id >= %s"  # noqa: S608
