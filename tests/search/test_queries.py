@@ -217,6 +217,7 @@ def test_search_notes_postgres_slice_keeps_the_newest_matches(
     settings.SEARCH_PAGE_SIZE = 3
     # Costs that force the way under test (the estimates of 80 notes make both plausible).
     monkeypatch.setattr(postgres, "WALK_US_PER_ROW", 0.0 if way == "walk" else 1e9)
+    popular = note(author, "", "咖啡 popular", like_count=99, comment_count=7)
     for i in range(40):
         note(author, "", f"茶 {i}")
     made = [note(author, "", f"咖啡 {i}", like_count=i % 5) for i in range(40)]
@@ -234,13 +235,21 @@ def test_search_notes_postgres_slice_keeps_the_newest_matches(
     assert backend._plan(search_request("咖啡 抹茶").query, 4, "default") == ("all", None)
     assert _found("咖啡 抹茶", sort="likes") == [rare]
     assert _found("咖啡", sort="latest") == made[::-1][:3]
+    # Popularity sorts are exact on PostgreSQL: the oldest note, far below the slice, leads.
     likes = [n.like_count for n in _found("咖啡", sort="likes")]
-    assert likes == sorted(likes, reverse=True) and likes[0] == 4
+    assert likes == [99, 4, 4]
+    assert _found("咖啡", sort="comments")[0] == popular
+    # A counter walk stopped short (its estimate too high) falls back to every match.
+    monkeypatch.setattr(postgres, "COUNTER_WALK_MIN", 1)
+    monkeypatch.setattr(postgres, "COUNTER_WALK_SLACK", 0.01)
+    assert [n.like_count for n in _found("咖啡", sort="likes")] == [99, 4, 4]
+    monkeypatch.undo()
+    monkeypatch.setattr(postgres, "WALK_US_PER_ROW", 0.0 if way == "walk" else 1e9)
     assert all(n.id >= floor for n in _found("咖啡", sort="relevance"))
     # The newest matches hidden from a visitor: the page still fills from older notes.
     Note.objects.filter(id__gte=floor).update(visibility=Note.Visibility.PRIVATE)
     visible = [n for n in made if n.id < floor][::-1]
     assert _found("咖啡", sort="latest") == visible[:3]
-    assert [n.like_count for n in _found("咖啡", sort="likes")] == [4, 4, 4]
+    assert [n.like_count for n in _found("咖啡", sort="likes")] == [99, 4, 4]
     # No match at all: an empty page (read from the GIN index, not by walking every note).
     assert _found("量子", sort="latest") == []

@@ -15,11 +15,10 @@ if TYPE_CHECKING:
     from bridgenote.search.analysis import Query, Term
 
 
-# How the window of newest matches is found (``PostgresBackend._plan``), from the planner's
-# estimate of a query's matches and of each AND group's (the estimate of their AND assumes
-# independence: far off for words that go together, or never do):
-# * "all": the rarest group has at most ALL_MATCHES_WINDOWS windows of matches: read every
-#   match from the GIN index and keep the newest. Exact.
+# How the window of newest matches is found (``PostgresBackend._plan``), from the estimate of a
+# query's matches (``_estimates``):
+# * "all": at most ALL_MATCHES_WINDOWS windows of matches: read every match from the GIN index
+#   and keep the newest. Exact.
 # * otherwise the newest slice of ids expected to hold SLICE_MATCHES windows is searched, the
 #   cheaper way by the costs below (microseconds, measured on the 1M feeds dataset):
 #   - "walk": the primary key backwards from the newest note, testing each row's tsvector,
@@ -34,11 +33,29 @@ WALK_US_PER_ROW = 1.0
 GIN_US_PER_POSTING = 0.1
 RANGE_US_PER_ROW = 0.06
 FETCH_US_PER_MATCH = 10.0
+# Popularity sorts (most liked, commented, collected) are exact: over every match, not a window.
+# Either every match is read and ranked (at most ALL_MATCHES_WINDOWS windows of them, or the
+# costs below say so), or the counter's index on
+# notes_note (migration 0004: (counter DESC, id DESC)) is walked from the most popular note
+# down, each visible note's tsvector tested by a primary-key probe, until the page is full:
+# about page / (share of notes matching) probes. The walk stops after COUNTER_WALK_SLACK times
+# that many (the estimate was too high) and the caller then ranks every match.
+COUNTER_SORTS = {"likes": "like_count", "comments": "comment_count", "collects": "collect_count"}
+COUNTER_WALK_SLACK = 10.0
+COUNTER_WALK_MIN = 1000
+PROBE_US = 10.0  # one note of the walk: its index entry, its row, its document's probe
+RANK_US_PER_MATCH = 20.0  # one match read and ranked: its document's row, its note's probe
+# The columns of notes_note the sorts read (ORDER_SQL).
+NOTE_COLUMNS = "id, like_count, comment_count, collect_count"
+# An AND of several groups is estimated from the newest SAMPLE_ROWS documents (about a
+# microsecond each) when they hold at least SAMPLE_HITS matches (``_sampled``).
+SAMPLE_ROWS = 4000
+SAMPLE_HITS = 5
 # The planner's estimates and the id range are reused this long (per process): asking costs a
 # planning round trip, and both change slowly. New notes past a cached maximum id are still
 # searched (the slice has no upper bound).
 ESTIMATE_SECONDS = 300.0
-_ESTIMATES: dict[tuple[str, str], tuple[float, float, float, float]] = {}
+_ESTIMATES: dict[tuple[str, str], tuple[float, float, float]] = {}
 _ID_RANGE: dict[str, tuple[float, Any]] = {}
 # The GIN index of migration 0002 (dropped during a full rebuild and built again after it).
 GIN_INDEX = "search_notedocument_tsv"
@@ -116,16 +133,16 @@ class PostgresBackend:
             )
             return [(int(row[0]), float(row[1])) for row in cursor.fetchall()]
 
-    def _estimates(self, query: Query, using: str) -> tuple[float, float, float]:
-        """The planner's estimates of the matches of ``query``, of its rarest AND group (an
-        upper bound of the matches) and of all groups' postings (what the GIN index reads),
-        cached for ``ESTIMATE_SECONDS``. One planning round trip: the groups are the arms of
-        one UNION ALL."""
+    def _estimates(self, query: Query, using: str) -> tuple[float, float]:
+        """Estimates of the matches of ``query`` and of all its AND groups' postings (what
+        the GIN index reads), cached for ``ESTIMATE_SECONDS``: the planner's (one planning
+        round trip, the groups being the arms of one UNION ALL); for several groups, the
+        matches are sampled (``_sampled``) and never more than the rarest group's."""
         text = tsquery(query)
         now = time.monotonic()
         cached = _ESTIMATES.get((using, text))
         if cached is not None and now - cached[0] <= ESTIMATE_SECONDS:
-            return cached[1], cached[2], cached[3]
+            return cached[1], cached[2]
         texts = [text]
         if len(query.terms) > 1:
             texts += [_term(term) for term in query.terms]
@@ -140,10 +157,32 @@ class PostgresBackend:
         matches = rows[0] if rows else float(top["Plan Rows"])
         rarest = min(rows[1:]) if rows else matches
         postings = sum(rows[1:]) if rows else matches
+        ids = self._id_range(using)
+        if len(texts) > 1 and ids is not None:
+            matches = min(self._sampled(text, ids[0], matches, using), rarest)
         if len(_ESTIMATES) > 10_000:
             _ESTIMATES.clear()
-        _ESTIMATES[(using, text)] = (now, matches, rarest, postings)
-        return matches, rarest, postings
+        _ESTIMATES[(using, text)] = (now, matches, postings)
+        return matches, postings
+
+    def _sampled(self, text: str, rows: float, estimate: float, using: str) -> float:
+        """The matches of an AND of several groups, from the share of the newest
+        ``SAMPLE_ROWS`` documents it matches: the planner multiplies the groups' shares, off
+        by 10x and more for words that go together or never do (咖啡 AND coffee: 63,000
+        estimated, 5,400 found). Few hits only bound the estimate from above."""
+        with connections[using].cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FILTER (WHERE tsv @@ to_tsquery('simple'::regconfig, %s)),"
+                " count(*) FROM (SELECT tsv FROM search_notedocument"
+                " ORDER BY note_id DESC LIMIT %s) AS newest",
+                [text, SAMPLE_ROWS],
+            )
+            hits, seen = cursor.fetchone()
+        if not seen:
+            return estimate
+        if hits >= SAMPLE_HITS:
+            return hits / seen * rows
+        return min(estimate, (hits + SAMPLE_HITS) / seen * rows)
 
     def _id_range(self, using: str) -> tuple[float, int, int] | None:
         """(rows, lowest id, highest id) of the documents, cached for ``ESTIMATE_SECONDS``."""
@@ -173,14 +212,12 @@ class PostgresBackend:
         planner's estimate and the id range (ids grow with time); whatever the estimate's
         error, the rows read are bounded by the slice, and a slice holding too few visible
         matches makes the caller rank every match (``page`` without a window)."""
-        matches, rarest, postings = self._estimates(query, using)
+        matches, postings = self._estimates(query, using)
         ids = self._id_range(using)
-        if ids is None or rarest <= ALL_MATCHES_WINDOWS * window:
+        if ids is None or matches <= ALL_MATCHES_WINDOWS * window:
             return "all", None
         rows, low, high = ids
-        # An AND estimated rarer than its groups allow (words that go together) still gets a
-        # slice: reading every match could mean reading the rarest group whole.
-        share = min(SLICE_MATCHES * window / max(matches, 1.0), 0.5)
+        share = SLICE_MATCHES * window / matches
         floor = high - int((high - low) * share)
         walk = WALK_US_PER_ROW * share * rows / SLICE_MATCHES
         bitmap = (
@@ -202,6 +239,12 @@ class PostgresBackend:
         using: str = "default",
     ) -> list[int]:
         text = tsquery(query)
+        if order in COUNTER_SORTS and window:
+            walk = self._counter_walk(query, offset + limit, window, using)
+            if walk is None:
+                window = None  # few matches: rank them all (exact)
+            else:
+                return self._counter_page(where, text, order, offset, limit, walk, using)
         kind, floor = self._plan(query, window, using) if window else ("every", None)
         matching = "search_notedocument WHERE tsv @@ to_tsquery('simple'::regconfig, %s)"
         columns = "note_id, tsv" if order == "relevance" else "note_id"
@@ -236,13 +279,66 @@ class PostgresBackend:
             params.append(text)
         else:
             score = "0"
+        # Each kept match is joined to its note by a primary-key probe: a LATERAL subquery that
+        # cannot be flattened, so the planner never hashes all of notes_note instead (it would
+        # when it expects many matches: a second for an AND it overestimates).
+        where_sql, where_params = where
         sql += (
             f"SELECT notes_note.id FROM (SELECT newest.note_id AS id, {score} AS score"  # noqa: S608
-            f" FROM ({newest}) AS newest) AS hits JOIN notes_note ON notes_note.id = hits.id"
+            f" FROM ({newest}) AS newest) AS hits CROSS JOIN LATERAL (SELECT {NOTE_COLUMNS}"
+            f" FROM notes_note WHERE notes_note.id = hits.id AND ({where_sql}) OFFSET 0)"
+            f" AS notes_note ORDER BY {ORDER_SQL[order]} LIMIT %s OFFSET %s"
         )
         params += newest_params
-        where_sql, where_params = where
-        sql += f" WHERE {where_sql} ORDER BY {ORDER_SQL[order]} LIMIT %s OFFSET %s"
-        with connections[using].cursor() as cursor:
+        if kind != "every":
+            with connections[using].cursor() as cursor:
+                cursor.execute(sql, [*params, *where_params, limit, offset])
+                return [int(row[0]) for row in cursor.fetchall()]
+        # Every match: the planner's cost grows with its (possibly far too high) estimate of
+        # the matches and past jit_above_cost it compiles the query first (25-200 ms here).
+        with transaction.atomic(using), connections[using].cursor() as cursor:
+            cursor.execute("SET LOCAL jit = off")
             cursor.execute(sql, [*params, *where_params, limit, offset])
+            return [int(row[0]) for row in cursor.fetchall()]
+
+    def _counter_walk(self, query: Query, needed: int, window: int, using: str) -> int | None:
+        """How many notes to walk in a counter's order to find ``needed`` matches, or None
+        when ranking every match is expected to cost less."""
+        matches, postings = self._estimates(query, using)
+        ids = self._id_range(using)
+        if ids is None or matches <= ALL_MATCHES_WINDOWS * window:
+            return None
+        rows = ids[0]
+        expected = needed * rows / max(matches, 1.0)
+        every = RANK_US_PER_MATCH * matches + GIN_US_PER_POSTING * postings
+        if PROBE_US * expected > every:
+            return None
+        return int(min(rows, max(COUNTER_WALK_MIN, COUNTER_WALK_SLACK * expected)))
+
+    def _counter_page(
+        self,
+        where: tuple[str, list[Any]],
+        text: str,
+        order: str,
+        offset: int,
+        limit: int,
+        walk: int,
+        using: str,
+    ) -> list[int]:
+        """One page of a popularity sort, walking at most ``walk`` visible notes in the
+        counter's index order; each is tested by a primary-key probe of its document (a
+        subquery per row, so the planner cannot turn it into a read of every match). A short
+        page makes the caller rank every match."""
+        counter = COUNTER_SORTS[order]
+        where_sql, where_params = where
+        # Only constant SQL fragments are concatenated; every value is a parameter.
+        sql = (
+            f"SELECT notes_note.id FROM (SELECT id, {counter} FROM notes_note"  # noqa: S608
+            f" WHERE {where_sql} ORDER BY {ORDER_SQL[order]} LIMIT %s) AS notes_note"
+            " WHERE (SELECT tsv @@ to_tsquery('simple'::regconfig, %s) FROM search_notedocument"
+            " WHERE note_id = notes_note.id)"
+            f" ORDER BY {ORDER_SQL[order]} LIMIT %s OFFSET %s"
+        )
+        with connections[using].cursor() as cursor:
+            cursor.execute(sql, [*where_params, walk, text, limit, offset])
             return [int(row[0]) for row in cursor.fetchall()]
