@@ -34,12 +34,12 @@ GIN_US_PER_POSTING = 0.1
 RANGE_US_PER_ROW = 0.06
 FETCH_US_PER_MATCH = 10.0
 # Popularity sorts (most liked, commented, collected) are exact: over every match, not a window.
-# Either every match is read and ranked (at most ALL_MATCHES_WINDOWS windows of them, or the
-# costs below say so), or the counter's index on
-# notes_note (migration 0004: (counter DESC, id DESC)) is walked from the most popular note
-# down, each visible note's tsvector tested by a primary-key probe, until the page is full:
-# about page / (share of notes matching) probes. The walk stops after COUNTER_WALK_SLACK times
-# that many (the estimate was too high) and the caller then ranks every match.
+# Either every match is read and ranked (few matches), or the counter's index on notes_note
+# (migration 0004: (counter DESC, id DESC)) is walked from the most popular note down, each
+# visible note's tsvector tested by a primary-key probe, until the page is full: about
+# page / (share of notes matching) probes; the costs below decide. The walk stops after
+# COUNTER_WALK_SLACK times that many (the estimate was too high), and the caller then ranks
+# every match.
 COUNTER_SORTS = {"likes": "like_count", "comments": "comment_count", "collects": "collect_count"}
 COUNTER_WALK_SLACK = 10.0
 COUNTER_WALK_MIN = 1000
@@ -240,7 +240,7 @@ class PostgresBackend:
     ) -> list[int]:
         text = tsquery(query)
         if order in COUNTER_SORTS and window:
-            walk = self._counter_walk(query, offset + limit, window, using)
+            walk = self._counter_walk(query, offset + limit, using)
             if walk is None:
                 window = None  # few matches: rank them all (exact)
             else:
@@ -301,12 +301,12 @@ class PostgresBackend:
             cursor.execute(sql, [*params, *where_params, limit, offset])
             return [int(row[0]) for row in cursor.fetchall()]
 
-    def _counter_walk(self, query: Query, needed: int, window: int, using: str) -> int | None:
+    def _counter_walk(self, query: Query, needed: int, using: str) -> int | None:
         """How many notes to walk in a counter's order to find ``needed`` matches, or None
         when ranking every match is expected to cost less."""
         matches, postings = self._estimates(query, using)
         ids = self._id_range(using)
-        if ids is None or matches <= ALL_MATCHES_WINDOWS * window:
+        if ids is None:
             return None
         rows = ids[0]
         expected = needed * rows / max(matches, 1.0)
