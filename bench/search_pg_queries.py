@@ -158,7 +158,7 @@ def explain(
     classes: dict[str, list[str]], sorts: list[str], viewers: dict[str, Any], arms: dict[str, Any]
 ) -> None:
     """Print EXPLAIN (ANALYZE, BUFFERS) of every SQL statement search_notes runs."""
-    from django.db import connection
+    from django.db import connection, transaction
 
     from bridgenote.search import queries
 
@@ -182,10 +182,13 @@ def explain(
                             queries.search_notes(request, viewer=viewer)
                         ms = (time.perf_counter() - started) * 1000
                         print(f"=== {arm} | {q} | {sort} | {vname} | {ms:.1f} ms")
-                        for sql, params in statements:
-                            if "search_notedocument" not in sql or sql.startswith("EXPLAIN"):
-                                continue
-                            with connection.cursor() as cursor:
+                        # One transaction, so that the backend's set_config(..., true) apply.
+                        with transaction.atomic(), connection.cursor() as cursor:
+                            for sql, params in statements:
+                                if sql.startswith("SELECT set_config"):
+                                    cursor.execute(sql, params)
+                                if "search_notedocument" not in sql or sql.startswith("EXPLAIN"):
+                                    continue
                                 cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
                                 print("\n".join(row[0] for row in cursor.fetchall()))
 
