@@ -201,9 +201,12 @@ class PostgresBackend:
             return None
         return float(row[0]), int(row[1]), int(row[2])
 
-    def _plan(self, query: Query, window: int, using: str) -> tuple[str, int | None]:
-        """How to find the ``window`` newest matches: ("all", None), ("walk", floor) or
-        ("slice", floor), the floor being a note id below which they (probably) do not lie.
+    def _plan(
+        self, query: Query, window: int, using: str, needed: int | None = None
+    ) -> tuple[str, int | None]:
+        """How to find the ``window`` newest matches (of which the page needs ``needed``,
+        by default all): ("all", None), ("walk", floor) or ("slice", floor), the floor being
+        a note id below which they (probably) do not lie.
 
         GIN cannot return matches in id order. Few matches are read whole; for more, the
         newest slice of ids expected to hold ``SLICE_MATCHES`` windows is searched, walked
@@ -219,7 +222,9 @@ class PostgresBackend:
         rows, low, high = ids
         share = SLICE_MATCHES * window / matches
         floor = high - int((high - low) * share)
-        walk = WALK_US_PER_ROW * share * rows / SLICE_MATCHES
+        # A walk stops once it has the matches it needs: the window, or for latest the page
+        # (the page query stops pulling rows when it is full).
+        walk = WALK_US_PER_ROW * min(share, (needed or window) / matches) * rows
         bitmap = (
             GIN_US_PER_POSTING * postings
             + RANGE_US_PER_ROW * share * rows
@@ -245,7 +250,8 @@ class PostgresBackend:
                 window = None  # few matches: rank them all (exact)
             else:
                 return self._counter_page(where, text, order, offset, limit, walk, using)
-        kind, floor = self._plan(query, window, using) if window else ("every", None)
+        needed = offset + limit if order == "latest" else None
+        kind, floor = self._plan(query, window, using, needed) if window else ("every", None)
         matching = "search_notedocument WHERE tsv @@ to_tsquery('simple'::regconfig, %s)"
         columns = "note_id, tsv" if order == "relevance" else "note_id"
         # Only constant SQL fragments are concatenated; every value is a parameter.
@@ -279,6 +285,9 @@ class PostgresBackend:
             params.append(text)
         else:
             score = "0"
+        # Latest is ordered by the matches' own ids, already in that order: the page stops
+        # the walk (or the probes) as soon as it is full, instead of sorting the window.
+        order_sql = "hits.id DESC" if order == "latest" else ORDER_SQL[order]
         # Each kept match is joined to its note by a primary-key probe: a LATERAL subquery that
         # cannot be flattened, so the planner never hashes all of notes_note instead (it would
         # when it expects many matches: a second for an AND it overestimates).
@@ -287,19 +296,19 @@ class PostgresBackend:
             f"SELECT notes_note.id FROM (SELECT newest.note_id AS id, {score} AS score"  # noqa: S608
             f" FROM ({newest}) AS newest) AS hits CROSS JOIN LATERAL (SELECT {NOTE_COLUMNS}"
             f" FROM notes_note WHERE notes_note.id = hits.id AND ({where_sql}) OFFSET 0)"
-            f" AS notes_note ORDER BY {ORDER_SQL[order]} LIMIT %s OFFSET %s"
+            f" AS notes_note ORDER BY {order_sql} LIMIT %s OFFSET %s"
         )
         params += newest_params
         params += [*where_params, limit, offset]
-        if kind == "walk":
+        if kind in ("walk", "all"):
             with connections[using].cursor() as cursor:
                 cursor.execute(sql, params)
                 return [int(row[0]) for row in cursor.fetchall()]
         # The planner costs the matches by its own estimate (an AND's can be 10x too high):
-        # past jit_above_cost it would compile the query first (25-200 ms here), and for a
-        # slice it may read the whole id range testing every row (0.6 s for 咖啡 coffee)
-        # rather than AND the two indexes' bitmaps. Plain index scans are off for a slice
-        # (the probes of notes become bitmap scans of one row).
+        # for every match, past jit_above_cost it would compile the query first (25-200 ms
+        # here); for a slice it may read the whole id range testing every row (0.6 s for
+        # 咖啡 coffee) rather than AND the two indexes' bitmaps, so plain index scans are off
+        # for that statement (the probes of notes become bitmap scans of one row).
         switches = "set_config('jit', 'off', true)"
         if kind == "slice":
             switches += ", set_config('enable_indexscan', 'off', true)"
