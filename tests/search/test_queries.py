@@ -215,8 +215,10 @@ def test_search_notes_postgres_slice_keeps_the_newest_matches(
         pytest.skip("the id slice is PostgreSQL's")
     settings.SEARCH_WINDOW = 4
     settings.SEARCH_PAGE_SIZE = 3
-    # Costs that force the way under test (the estimates of 80 notes make both plausible).
+    # Costs that force the way under test (the estimates of 80 notes make both plausible);
+    # with "slice", ranking every match joins notes by a hash join rather than probes.
     monkeypatch.setattr(postgres, "WALK_US_PER_ROW", 0.0 if way == "walk" else 1e9)
+    monkeypatch.setattr(postgres, "EVERY_PROBES_MAX", 50_000 if way == "walk" else 0)
     popular = note(author, "", "咖啡 popular", like_count=99, comment_count=7)
     for i in range(40):
         note(author, "", f"茶 {i}")
@@ -245,6 +247,7 @@ def test_search_notes_postgres_slice_keeps_the_newest_matches(
     assert [n.like_count for n in _found("咖啡", sort="likes")] == [99, 4, 4]
     monkeypatch.undo()
     monkeypatch.setattr(postgres, "WALK_US_PER_ROW", 0.0 if way == "walk" else 1e9)
+    monkeypatch.setattr(postgres, "EVERY_PROBES_MAX", 50_000 if way == "walk" else 0)
     assert all(n.id >= floor for n in _found("咖啡", sort="relevance"))
     # The newest matches hidden from a visitor: the page still fills from older notes.
     Note.objects.filter(id__gte=floor).update(visibility=Note.Visibility.PRIVATE)

@@ -45,6 +45,8 @@ COUNTER_WALK_SLACK = 10.0
 COUNTER_WALK_MIN = 1000
 PROBE_US = 10.0  # one note of the walk: its index entry, its row, its document's probe
 RANK_US_PER_MATCH = 20.0  # one match read and ranked: its document's row, its note's probe
+# Above this many matches, ranking every match may hash notes_note rather than probe it.
+EVERY_PROBES_MAX = 50_000
 # The columns of notes_note the sorts read (ORDER_SQL).
 NOTE_COLUMNS = "id, like_count, comment_count, collect_count"
 # An AND of several groups is estimated from the newest SAMPLE_ROWS documents (about a
@@ -254,6 +256,10 @@ class PostgresBackend:
         kind, floor = self._plan(query, window, using, needed) if window else ("every", None)
         matching = "search_notedocument WHERE tsv @@ to_tsquery('simple'::regconfig, %s)"
         columns = "note_id, tsv" if order == "relevance" else "note_id"
+        # Ranking every match: each is scored as it is read, rather than keeping its tsvector.
+        scored = kind == "every" and order == "relevance"
+        if scored:
+            columns = "note_id, -ts_rank(tsv, to_tsquery('simple'::regconfig, %s)) AS rank"
         # Only constant SQL fragments are concatenated; every value is a parameter.
         sql = ""
         params: list[Any] = []
@@ -269,18 +275,20 @@ class PostgresBackend:
             # the order asked for: that walk tests every row and, for rare or absent words,
             # crosses the whole table (a second for a word with no match).
             sql = f"WITH m AS MATERIALIZED (SELECT {columns} FROM {matching}"  # noqa: S608
-            params = [text]
+            params = [text, text] if scored else [text]
             if floor is not None:
                 sql += " AND note_id >= %s"
                 params.append(floor)
             sql += ") "
-            newest = f"SELECT {columns} FROM m"  # noqa: S608
+            newest = "SELECT note_id, rank FROM m" if scored else f"SELECT {columns} FROM m"  # noqa: S608
             newest_params = []
             if window:
                 newest += " ORDER BY note_id DESC LIMIT %s"
                 newest_params = [window]
         # ts_rank reads each tsvector, so it runs on the kept rows only, and only to sort by it.
-        if order == "relevance":
+        if scored:
+            score = "newest.rank"
+        elif order == "relevance":
             score = "-ts_rank(newest.tsv, to_tsquery('simple'::regconfig, %s))"
             params.append(text)
         else:
@@ -290,14 +298,22 @@ class PostgresBackend:
         order_sql = "hits.id DESC" if order == "latest" else ORDER_SQL[order]
         # Each kept match is joined to its note by a primary-key probe: a LATERAL subquery that
         # cannot be flattened, so the planner never hashes all of notes_note instead (it would
-        # when it expects many matches: a second for an AND it overestimates).
+        # when it expects many matches: a second for an AND it overestimates). Only when every
+        # match of a query with very many is ranked (a filter the newest matches failed) is a
+        # hash of notes_note the cheaper way, and the planner may choose it.
         where_sql, where_params = where
-        sql += (
+        hits = (
             f"SELECT notes_note.id FROM (SELECT newest.note_id AS id, {score} AS score"  # noqa: S608
-            f" FROM ({newest}) AS newest) AS hits CROSS JOIN LATERAL (SELECT {NOTE_COLUMNS}"
-            f" FROM notes_note WHERE notes_note.id = hits.id AND ({where_sql}) OFFSET 0)"
-            f" AS notes_note ORDER BY {order_sql} LIMIT %s OFFSET %s"
+            f" FROM ({newest}) AS newest) AS hits"
         )
+        if kind == "every" and self._estimates(query, using)[0] > EVERY_PROBES_MAX:
+            sql += f"{hits} JOIN notes_note ON notes_note.id = hits.id WHERE {where_sql}"
+        else:
+            sql += (
+                f"{hits} CROSS JOIN LATERAL (SELECT {NOTE_COLUMNS} FROM notes_note"  # noqa: S608
+                f" WHERE notes_note.id = hits.id AND ({where_sql}) OFFSET 0) AS notes_note"
+            )
+        sql += f" ORDER BY {order_sql} LIMIT %s OFFSET %s"
         params += newest_params
         params += [*where_params, limit, offset]
         if kind in ("walk", "all"):
