@@ -199,10 +199,14 @@ def test_search_notes_deep_page_past_the_window(author: Any, settings: Any) -> N
     assert len({n.id for p in range(1, 5) for n in _found("咖啡", page=str(p))}) == 4
 
 
-def test_search_notes_postgres_slice_keeps_the_newest_matches(author: Any, settings: Any) -> None:
+@pytest.mark.parametrize("way", ["walk", "slice"])
+def test_search_notes_postgres_slice_keeps_the_newest_matches(
+    author: Any, settings: Any, monkeypatch: Any, way: str
+) -> None:
     """On PostgreSQL a window is searched in the newest slice of ids, sized from the planner's
-    estimate: the page holds the newest matches, in every sort, and a slice holding too few
-    visible matches falls back to all of them."""
+    estimate, walked through the primary key or read through the GIN index: the page holds
+    the newest matches, in every sort, and a slice holding too few visible matches falls back
+    to all of them. A query whose rarest word has few matches reads them all."""
     from django.db import connection
 
     from bridgenote.search.backends import postgres
@@ -211,24 +215,47 @@ def test_search_notes_postgres_slice_keeps_the_newest_matches(author: Any, setti
         pytest.skip("the id slice is PostgreSQL's")
     settings.SEARCH_WINDOW = 4
     settings.SEARCH_PAGE_SIZE = 3
+    # Costs that force the way under test (the estimates of 80 notes make both plausible);
+    # with "slice", ranking every match joins notes by a hash join rather than probes.
+    monkeypatch.setattr(postgres, "WALK_US_PER_ROW", 0.0 if way == "walk" else 1e9)
+    monkeypatch.setattr(postgres, "EVERY_PROBES_MAX", 50_000 if way == "walk" else 0)
+    popular = note(author, "", "咖啡 popular", like_count=99, comment_count=7)
     for i in range(40):
         note(author, "", f"茶 {i}")
     made = [note(author, "", f"咖啡 {i}", like_count=i % 5) for i in range(40)]
+    rare = note(author, "", "咖啡 抹茶")
+    made.append(rare)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE search_notedocument")
     postgres._ESTIMATES.clear()
     postgres._ID_RANGE.clear()
-    query = search_request("咖啡").query
-    floor = postgres.PostgresBackend()._window_floor(postgres.tsquery(query), 4, "default")
+    backend = postgres.PostgresBackend()
+    kind, floor = backend._plan(search_request("咖啡").query, 4, "default")
+    assert kind == way
     assert floor is not None and made[0].id < floor <= made[-1].id
+    # 抹茶 is in one note: read every match of 咖啡 AND 抹茶, whatever their AND's estimate.
+    assert backend._plan(search_request("咖啡 抹茶").query, 4, "default") == ("all", None)
+    assert _found("咖啡 抹茶", sort="likes") == [rare]
     assert _found("咖啡", sort="latest") == made[::-1][:3]
+    # Popularity sorts are exact on PostgreSQL: the oldest note, far below the slice, leads.
     likes = [n.like_count for n in _found("咖啡", sort="likes")]
-    assert likes == sorted(likes, reverse=True) and likes[0] == 4
+    assert likes == [99, 4, 4]
+    assert _found("咖啡", sort="comments")[0] == popular
+    # A counter walk stopped short (its estimate too high) falls back to every match.
+    monkeypatch.setattr(postgres, "COUNTER_WALK_MIN", 1)
+    monkeypatch.setattr(postgres, "COUNTER_WALK_SLACK", 0.01)
+    assert [n.like_count for n in _found("咖啡", sort="likes")] == [99, 4, 4]
+    monkeypatch.undo()
+    monkeypatch.setattr(postgres, "WALK_US_PER_ROW", 0.0 if way == "walk" else 1e9)
+    monkeypatch.setattr(postgres, "EVERY_PROBES_MAX", 50_000 if way == "walk" else 0)
     assert all(n.id >= floor for n in _found("咖啡", sort="relevance"))
     # The newest matches hidden from a visitor: the page still fills from older notes.
     Note.objects.filter(id__gte=floor).update(visibility=Note.Visibility.PRIVATE)
-    visible = [n for n in made if n.id < floor][::-1][:3]
-    assert _found("咖啡", sort="latest") == visible
+    visible = [n for n in made if n.id < floor][::-1]
+    assert _found("咖啡", sort="latest") == visible[:3]
+    assert [n.like_count for n in _found("咖啡", sort="likes")] == [99, 4, 4]
+    # No match at all: an empty page (read from the GIN index, not by walking every note).
+    assert _found("量子", sort="latest") == []
 
 
 def test_search_notes_relevance_field_weights_title_place_body(author: Any) -> None:
