@@ -10,7 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, IntegerField, Value
+from django.db.models import Count
 
 from bridgenote.core.fastsql import Precompiled, padded
 from bridgenote.core.ids import id_at, id_time
@@ -66,39 +66,10 @@ _INBOX = Precompiled(
     ),
     static=("limit",),
 )
-
-
-def _followed_hybrids(viewer: int) -> Any:
-    return Follow.objects.filter(
+_FOLLOWED_HYBRIDS = Precompiled(
+    lambda viewer: Follow.objects.filter(
         follower_id=viewer, followee_id__in=HybridAuthor.objects.values("user_id")
-    )
-
-
-# The first read of a page asks two things in one round trip: the followed hybrid authors
-# (rows tagged _AUTHOR) and their newest notes in the first time slice (tagged _NOTE; the
-# slice is a subquery, as SQLite refuses a LIMIT in a part of a compound statement). Later
-# slices, rarely needed, use the author list.
-_NOTE, _AUTHOR = 0, 1
-_HYBRIDS_AND_SLICE = Precompiled(
-    lambda viewer, before, floor, limit: (
-        Note.objects.filter(
-            id__in=Note.objects.filter(
-                author_id__in=_followed_hybrids(viewer).values("followee_id"),
-                id__lt=before,
-                id__gte=floor,
-            )
-            .order_by("-id")
-            .values("id")[:limit]
-        )
-        .values_list("id", Value(_NOTE, output_field=IntegerField()))
-        .union(
-            _followed_hybrids(viewer).values_list(
-                "followee_id", Value(_AUTHOR, output_field=IntegerField())
-            ),
-            all=True,
-        )
-    ),
-    static=("limit",),
+    ).values_list("followee_id")
 )
 _AUTHORS_SLICE = Precompiled(
     lambda authors, before, floor, limit: (
@@ -139,9 +110,8 @@ def following_page(
         if before > boundary:
             ids = set(_inbox_ids(viewer_id, before=before, floor=boundary, limit=want))
             if hybrids is None:
-                hybrids, found = _hybrids_first(viewer_id, before=before, floor=boundary, want=want)
-                ids.update(found)
-            elif hybrids:
+                hybrids = [row[0] for row in _FOLLOWED_HYBRIDS.rows(viewer=viewer_id)]
+            if hybrids:
                 ids.update(_hybrid_notes(hybrids, before=before, floor=boundary, want=want))
             candidates = sorted(ids, reverse=True)[:want]
             window_done = len(candidates) < want
@@ -189,50 +159,15 @@ _OWN_SLICE = Precompiled(
 )
 
 
-def _first_slice(before: int) -> tuple[float, float]:
-    """(newest possible time, span) of the first slice below ``before``."""
-    return min(
-        id_time(before), time.time() + 60
-    ), BELOW_WINDOW_FIRST_SLICE  # no id is newer than the clock
-
-
-def _hybrids_first(
-    viewer_id: int, *, before: int, floor: int, want: int
-) -> tuple[list[int], list[int]]:
-    """The hybrid authors ``viewer_id`` follows, and the newest ``want`` of their notes in
-    ``[floor, before)`` (the first slice in the same query, the others as ``_hybrid_notes``)."""
-    upper, span = _first_slice(before)
-    low = max(floor, id_at(upper - span))
-    authors: list[int] = []
-    found: list[int] = []
-    for value, kind in _HYBRIDS_AND_SLICE.rows(
-        viewer=viewer_id, before=before, floor=low, limit=want
-    ):
-        (authors if kind == _AUTHOR else found).append(value)
-    found.sort(reverse=True)
-    if authors and len(found) < want and low > floor:
-        found += _hybrid_notes(
-            authors, before=low, floor=floor, want=want - len(found), start=(upper - span, span * 2)
-        )
-    return authors, found
-
-
-def _hybrid_notes(
-    authors: list[int],
-    *,
-    before: int,
-    floor: int,
-    want: int,
-    start: tuple[float, float] | None = None,
-) -> list[int]:
+def _hybrid_notes(authors: list[int], *, before: int, floor: int, want: int) -> list[int]:
     """The newest ``want`` notes of ``authors`` (followed hybrid authors) in
     ``[floor, before)``, read in doubling time slices from the newest possible id down: such
     an author can have thousands of notes in the inbox window, and reading all of them to keep
-    the newest few cost ~10-45 ms on PostgreSQL (index scan plus heap fetches, then a sort).
-    ``start``: the (upper time, span) to continue from, after a first slice read elsewhere."""
+    the newest few cost ~10-45 ms on PostgreSQL (index scan plus heap fetches, then a sort)."""
     found: list[int] = []
     top = before
-    upper, span = start or _first_slice(before)
+    upper = min(id_time(before), time.time() + 60)  # no note id is newer than the clock
+    span = BELOW_WINDOW_FIRST_SLICE
     authors = padded(authors, _AUTHOR_SIZES)
     while len(found) < want and top > floor:
         low = max(floor, id_at(upper - span))

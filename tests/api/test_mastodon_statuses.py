@@ -454,8 +454,8 @@ def test_home_timeline_shows_current_counters_and_viewer_state_from_a_warm_cache
 ):
     """The cached part of a status leaves out the counters and the viewer's state: after likes,
     a comment and a bookmark, a warm page still equals what the status route answers, and a
-    warm page costs the token, the inbox, the hybrid authors and the cards (with the viewer's
-    likes and bookmarks) only."""
+    warm page costs the token, the inbox, the followed hybrid authors, their newest notes and
+    the cards (with the viewer's likes and bookmarks) only."""
     from bridgenote.engage.services import board_default
     from bridgenote.feeds.services import note_fan_out
 
@@ -470,7 +470,7 @@ def test_home_timeline_shows_current_counters_and_viewer_state_from_a_warm_cache
     client.post(f"/api/v1/statuses/{notes[0].pk}/favourite", **headers)
     client.post(f"/api/v1/statuses/{notes[1].pk}/bookmark", **headers)
     comment_create(author=zoe, note=notes[2], body="好喝")
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(5):
         # A full page (a short one reads on below the inbox window).
         home = client.get("/api/v1/timelines/home", {"limit": 3}, **headers).json()
     expected = [client.get(f"/api/v1/statuses/{n.pk}", **headers).json() for n in notes[::-1]]

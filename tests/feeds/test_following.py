@@ -296,26 +296,3 @@ def test_hybrid_authors_notes_across_the_window_merge_in_order_with_the_inbox() 
             break
         cursor = int(page.next_cursor)
     assert shown == expected
-
-
-def test_followed_hybrid_authors_and_their_newest_notes_are_read_in_one_query() -> None:
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    from bridgenote.feeds.cards import following_cards
-
-    star, li, stranger = UserFactory(handle="star3"), liwei(), UserFactory()
-    follow(li, star)
-    HybridAuthor.objects.create(user=star)
-    notes = [make_note(star, f"s{i}") for i in range(30)]
-    with CaptureQueriesContext(connection) as queries:
-        page = following_page(li, cursor=None, limit=20, fetch=following_cards)
-    assert [n.pk for n in page.notes] == [n.pk for n in notes[::-1][:20]]
-    # The inbox range, the hybrid authors with their first slice, the cards.
-    assert len(queries.captured_queries) == 3
-    page2 = following_page(li, cursor=int(page.next_cursor or 0), limit=20)
-    assert [n.pk for n in page2.notes] == [n.pk for n in notes[::-1][20:]]
-    # Not followed (or no longer): none of the star's notes.
-    assert following_page(stranger, cursor=None).notes == []
-    Follow.objects.filter(follower=li, followee=star).delete()
-    assert following_page(li, cursor=None).notes == []
