@@ -630,7 +630,9 @@ def main(argv: list[str] | None = None) -> int:
     pool = feed_services.discover_refresh()
     if vendor == "postgresql":
         with writer.connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+            # VACUUM sets the visibility map (index-only scans without heap fetches), as
+            # autovacuum would on a live database; ANALYZE alone left it empty.
+            cursor.execute("VACUUM (ANALYZE)")
     else:
         writer.connection.connection.execute("ANALYZE")
     counts = {

@@ -80,7 +80,8 @@ class Card:
     cover_renditions: dict[str, Any] | None
 
     def __init__(self, row: Sequence[Any]) -> None:
-        for name, value in zip(self.__slots__, row, strict=True):
+        # Card's own names (a subclass adds columns after these).
+        for name, value in zip(Card.__slots__, row, strict=True):
             object.__setattr__(self, name, value)
 
     @property

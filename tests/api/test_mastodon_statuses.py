@@ -447,3 +447,35 @@ def test_home_timeline_statuses_are_those_of_the_status_route_cold_and_warm(clie
         assert home == expected
     statuses_json._status_cache.clear()
     statuses_json._account_cache.clear()
+
+
+def test_home_timeline_shows_current_counters_and_viewer_state_from_a_warm_cache(
+    client, bearer, django_assert_max_num_queries
+):
+    """The cached part of a status leaves out the counters and the viewer's state: after likes,
+    a comment and a bookmark, a warm page still equals what the status route answers, and a
+    warm page costs the token, the inbox, the followed hybrid authors, their newest notes and
+    the cards (with the viewer's likes and bookmarks) only."""
+    from bridgenote.engage.services import board_default
+    from bridgenote.feeds.services import note_fan_out
+
+    me, li, zoe = ava(), liwei(), UserFactory(handle="zoe")
+    Follow.objects.create(follower=me, followee=li)
+    notes = [note_of(li, title=f"tea {i}") for i in range(3)]
+    for note in notes:
+        note_fan_out(note_id=note.pk)
+    headers = bearer(me, "read write")
+    client.get("/api/v1/timelines/home", {"limit": 3}, **headers)  # cold: now cached
+    client.post(f"/api/v1/statuses/{notes[0].pk}/favourite", **bearer(zoe))
+    client.post(f"/api/v1/statuses/{notes[0].pk}/favourite", **headers)
+    client.post(f"/api/v1/statuses/{notes[1].pk}/bookmark", **headers)
+    comment_create(author=zoe, note=notes[2], body="好喝")
+    with django_assert_max_num_queries(5):
+        # A full page (a short one reads on below the inbox window).
+        home = client.get("/api/v1/timelines/home", {"limit": 3}, **headers).json()
+    expected = [client.get(f"/api/v1/statuses/{n.pk}", **headers).json() for n in notes[::-1]]
+    assert home == expected
+    shown = [(s["favourites_count"], s["favourited"], s["bookmarked"], s["replies_count"])
+             for s in home]  # fmt: skip
+    assert shown == [(0, False, False, 1), (0, False, True, 0), (2, True, False, 0)]
+    assert board_default(user=me).collects.count() == 1

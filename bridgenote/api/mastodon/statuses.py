@@ -25,6 +25,7 @@ from bridgenote.api.mastodon.serializers import account
 from bridgenote.api.mastodon.statuses_json import (
     card_statuses,
     comment_status,
+    home_cards,
     media_attachment,
     note_status,
     statuses,
@@ -34,7 +35,6 @@ from bridgenote.engage import services as engage
 from bridgenote.engage.errors import EngageError
 from bridgenote.engage.models import Collect, Comment, Like
 from bridgenote.feeds import queries as feeds_queries
-from bridgenote.feeds.cards import following_cards
 from bridgenote.feeds.visibility import hidden_author_ids, in_following_feed
 from bridgenote.media.errors import MediaError
 from bridgenote.media.models import Attachment
@@ -486,7 +486,7 @@ def timeline_home(request: HttpRequest) -> HttpResponse:
     if bounds["since_id"] is None and bounds["min_id"] is None:
         # The feeds' fast path: card rows, statuses from the per-note JSON cache.
         page = feeds_queries.following_page(
-            me, cursor=bounds["max_id"], limit=bounds["limit"], fetch=following_cards
+            me, cursor=bounds["max_id"], limit=bounds["limit"], fetch=home_cards
         )
         return respond(
             card_statuses(page.notes, me),

@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import quote
 
 from django.conf import settings
-from django.db.models import IntegerField, Value, prefetch_related_objects
+from django.db.models import Exists, IntegerField, OuterRef, Value, prefetch_related_objects
 from django.utils.html import escape
 
 from bridgenote.accounts.models import Profile, User
@@ -22,7 +22,9 @@ from bridgenote.api.mastodon.http import isotime
 from bridgenote.api.mastodon.serializers import absolute, account
 from bridgenote.core.fastsql import Precompiled, padded
 from bridgenote.engage.models import Collect, Comment, CommentLike, Like
-from bridgenote.feeds.cards import SIZES
+from bridgenote.feeds.cards import FIELDS as CARD_FIELDS
+from bridgenote.feeds.cards import SIZES, Card
+from bridgenote.feeds.visibility import following_visible
 from bridgenote.media.models import Attachment
 from bridgenote.notes.models import Note, NoteAttachment, NoteTopic
 from bridgenote.notes.parsing import tokenize
@@ -300,10 +302,10 @@ def statuses(items: Sequence[Note | Comment], viewer: User | None) -> list[dict[
 # --- timelines: statuses from feed cards, with the viewer-independent JSON cached -------------
 # A timeline page serialised from model instances cost ~40,000 Python calls (20 notes with
 # author, profile, topics, mentions and attachments). A note's status JSON, apart from
-# ``favourited``, ``bookmarked`` and ``text`` (the viewer's), changes only when the note is
-# edited or its counters move; accounts change with their profile and counters. Both are kept
-# in process memory, keyed by what they show (accounts for a few seconds, as their counters
-# move all the time), and only the missing notes are loaded as models.
+# ``favourited``, ``bookmarked`` and ``text`` (the viewer's) and the counters (from the card
+# row), changes only when the note is edited; accounts change with their profile and counters.
+# Both are kept in process memory, keyed by what they show (accounts for a few seconds, as
+# their counters move all the time), and only the missing notes are loaded, from plain rows.
 STATUS_MAX = 10_000
 ACCOUNT_SECONDS = 10.0
 _status_cache: OrderedDict[tuple[Any, ...], dict[str, Any]] = OrderedDict()
@@ -410,16 +412,44 @@ _VIEWER_STATE = Precompiled(
 )
 
 
-def _status_key(card: Any) -> tuple[Any, ...]:
-    return (
-        card.id,
-        card.edited_at,
-        card.like_count,
-        card.comment_count,
-        card.visibility,
-        card.language,
-        card.media_ready,
+class HomeCard(Card):
+    """A Following card with the viewer's like and bookmark of the note, from the same row."""
+
+    __slots__ = ("bookmarked", "favourited")
+    favourited: bool
+    bookmarked: bool
+
+    def __init__(self, row: Sequence[Any]) -> None:
+        super().__init__(row[:-2])
+        self.favourited, self.bookmarked = bool(row[-2]), bool(row[-1])
+
+
+_HOME_CARDS = Precompiled(
+    lambda viewer, ids: (
+        following_visible(viewer)
+        .filter(pk__in=ids)
+        .annotate(
+            liked=Exists(Like.objects.filter(user_id=viewer, note_id=OuterRef("pk"))),
+            collected=Exists(Collect.objects.filter(user_id=viewer, note_id=OuterRef("pk"))),
+        )
+        .values_list(*CARD_FIELDS, "liked", "collected")
     )
+)
+
+
+def home_cards(viewer_id: int, ids: Sequence[int]) -> dict[int, HomeCard]:
+    """``feeds.cards.following_cards`` for the home timeline: the same visibility rules and
+    card rows, with ``favourited`` and ``bookmarked`` (one round trip instead of two)."""
+    if not ids:
+        return {}
+    rows = _HOME_CARDS.rows(viewer=viewer_id, ids=padded(ids, SIZES))
+    return {row[0]: HomeCard(row) for row in rows}
+
+
+def _status_key(card: Any) -> tuple[Any, ...]:
+    """What the cached part of a status shows. Not the counters: they move with every like
+    and comment, and come from the card row (a page after a burst of likes stayed cold)."""
+    return (card.id, card.edited_at, card.visibility, card.language, card.media_ready)
 
 
 def _accounts(authors: dict[int, User | None]) -> dict[int, dict[str, Any]]:
@@ -471,13 +501,18 @@ def card_statuses(cards: Sequence[Any], viewer: User | None) -> list[dict[str, A
     ids = [card.id for card in shown]
     liked: set[int] = set()
     collected: set[int] = set()
-    if viewer is not None and ids:
+    if all(isinstance(card, HomeCard) for card in shown):
+        liked = {card.id for card in shown if card.favourited}
+        collected = {card.id for card in shown if card.bookmarked}
+    elif viewer is not None and ids:
         for note_id, kind in _VIEWER_STATE.rows(user=viewer.pk, ids=padded(ids, SIZES)):
             (liked if kind == _LIKED else collected).add(note_id)
     out = []
     for card in shown:
         data = dict(found[card.id])
         data["account"] = accounts.get(card.author_id)
+        data["replies_count"] = card.comment_count
+        data["favourites_count"] = card.like_count
         data["favourited"] = card.id in liked
         data["bookmarked"] = card.id in collected
         if viewer is None or viewer.pk != card.author_id:
