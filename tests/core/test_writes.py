@@ -1,4 +1,4 @@
-"""``engage.writes.write_transaction``: an atomic block, and writers queue one after another."""
+"""``core.writes.write_transaction``: an atomic block, and writers queue one after another."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from django.db import connection
 
+from bridgenote.core.writes import write_transaction
 from bridgenote.engage.models import Mute
-from bridgenote.engage.writes import write_transaction
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
