@@ -82,6 +82,7 @@ def main(argv: list[str] | None = None) -> int:
         from bridgenote.notes.models import Note
 
         note_ids = list(Note.objects.order_by("-id").values_list("id", flat=True)[:2000])
+    notes = random.Random()  # unseeded: a second run likes other notes, not the same again
     body = args.data.encode()
     writes: dict[str, str] = {}
     if body:
@@ -91,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
         }  # fmt: skip
 
     def call(index: int) -> tuple[str, bytes]:
-        target = path.replace("{note_id}", str(random.choice(note_ids))) if note_ids else path
+        target = path.replace("{note_id}", str(notes.choice(note_ids))) if note_ids else path
         environ: dict[str, Any] = {
             "REQUEST_METHOD": args.method, "PATH_INFO": target, "QUERY_STRING": query,
             "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "8000", "HTTP_HOST": "127.0.0.1:8000",
