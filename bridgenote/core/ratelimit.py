@@ -125,7 +125,7 @@ def reset(key: str, *, window: int) -> None:
 def prune() -> int:
     """Delete the database counters of windows that have ended; returns how many."""
     with write_statement():
-        deleted, _rows = RateCount.objects.filter(ends__lt=int(time.time())).delete()
+        deleted, _rows = RateCount.objects.filter(ends__lte=time.time()).delete()
     return deleted
 
 
