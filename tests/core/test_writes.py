@@ -124,7 +124,7 @@ def test_writers_queue_instead_of_overlapping(database_file: str) -> None:
     def writer(name: str, hold: float, wait: Any) -> None:
         try:
             _write(database_file, name, hold, entered, wait)
-        except BaseException as error:  # noqa: BLE001 - reported by the assertion below
+        except BaseException as error:  # reported by the assertion below
             errors.append(error)
 
     second = threading.Thread(target=writer, args=("second", 0.0, go))
