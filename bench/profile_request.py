@@ -132,16 +132,27 @@ def _count_statements(call: Any, requests: int) -> None:
     statements: list[str] = []
     first: list[str] = []
     commits = [0]
+    waited = {"statements": 0.0, "commits": 0.0}
+    by_kind: dict[str, float] = {}
 
     def wrapper(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
         statements.append(sql)
-        return execute(sql, params, many, context)
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            spent = time.perf_counter() - started
+            waited["statements"] += spent
+            kind = " ".join(sql.split()[:3])[:60]
+            by_kind[kind] = by_kind.get(kind, 0.0) + spent
 
     real_commit = connection.commit
 
     def commit() -> None:
         commits[0] += 1
+        started = time.perf_counter()
         real_commit()
+        waited["commits"] += time.perf_counter() - started
 
     connection.commit = commit  # type: ignore[method-assign]
     try:
@@ -152,12 +163,17 @@ def _count_statements(call: Any, requests: int) -> None:
                     first = list(statements)
     finally:
         del connection.commit
+    in_statements, in_commits = (waited[k] * 1000 / requests for k in ("statements", "commits"))
     print(
-        f"{len(statements) / requests:.1f} SQL statements and {commits[0] / requests:.1f}"
-        " COMMITs per request; the first request's statements:"
+        f"{len(statements) / requests:.1f} SQL statements ({in_statements:.2f} ms) and"
+        f" {commits[0] / requests:.1f} COMMITs ({in_commits:.2f} ms) per request;"
+        " the first request's statements:"
     )
     for sql in first:
         print("   ", " ".join(sql.split())[:160])
+    print("Time in the database per request, by statement (first words):")
+    for kind, spent in sorted(by_kind.items(), key=lambda item: -item[1])[:12]:
+        print(f"    {spent * 1000 / requests:6.2f} ms  {kind}")
 
 
 if __name__ == "__main__":

@@ -20,10 +20,11 @@ boundary, which is acceptable for abuse limits.
 
 Where the counts live, and why they are exact:
 
-* On Redis (``BRIDGENOTE_CACHE_URL``) and the local-memory cache (tests): in the cache,
-  ``cache.add(key, 0)`` then ``cache.incr(key)``. On Redis these are ``SET NX`` and
-  ``INCRBY``: atomic, exact under any concurrency, across processes; on the local-memory cache
-  they run under its lock (exact within one process).
+* On Redis (``BRIDGENOTE_CACHE_URL``): ``SET key 0 NX EX`` and ``INCR key``, sent together
+  in one round trip (a pipeline); each is atomic, so the count is exact under any
+  concurrency, across processes.
+* On the local-memory cache (tests): ``cache.add(key, 0)`` then ``cache.incr(key)``, under
+  its lock (exact within one process).
 * On the embedded default, where the cache is Django's DatabaseCache (an ``add`` and an
   ``incr`` there are ~8 statements in two write transactions, and ``incr`` is a read then a
   write that a race can undercount), in the ``core.RateCount`` table instead: one
@@ -48,6 +49,7 @@ from django.core.cache import cache, caches
 from django.core.cache.backends.db import DatabaseCache
 from django.db import connection
 from django.http import HttpResponse
+from django_redis.cache import RedisCache
 
 from bridgenote.core.models import RateCount
 from bridgenote.core.writes import write_statement
@@ -90,6 +92,8 @@ def hit(key: str, *, limit: int, window: int) -> Decision:
     cache_key, ends = _window(key, window, now)
     if _in_database():
         return _decide(_count_in_database(cache_key, ends), limit, ends, now)
+    if _on_redis():
+        return _decide(_count_on_redis(cache_key, window), limit, ends, now)
     cache.add(cache_key, 0, timeout=window + 1)
     try:
         count = cache.incr(cache_key)
@@ -132,6 +136,20 @@ def prune() -> int:
 def _in_database() -> bool:
     """Whether the counts live in the ``RateCount`` table (the cache is the database)."""
     return isinstance(caches["default"], DatabaseCache)
+
+
+def _on_redis() -> bool:
+    return isinstance(caches["default"], RedisCache)
+
+
+def _count_on_redis(cache_key: str, window: int) -> int:
+    """``SET key 0 NX EX`` and ``INCR key`` in one round trip (a pipeline); django-redis
+    stores integers as such, so ``cache.get`` (``peek``) reads the count."""
+    client = caches["default"].client.get_client(write=True)  # type: ignore[attr-defined]
+    pipe = client.pipeline(transaction=False)
+    pipe.set(caches["default"].make_key(cache_key), 0, nx=True, ex=window + 1)
+    pipe.incr(caches["default"].make_key(cache_key))
+    return int(pipe.execute()[1])
 
 
 @functools.cache

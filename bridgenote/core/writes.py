@@ -124,8 +124,9 @@ def _insert_sql(model: type[models.Model], given: tuple[str, ...], vendor: str) 
     ]
     if len(unique) != 1:
         raise ValueError(f"{model.__name__} needs exactly one unique constraint")
-    conflict = ", ".join(quote(model._meta.get_field(name).column) for name in unique[0].fields)
     fields = _insert_fields(model, given)
+    column_of = {field.name: field.column for field in model._meta.concrete_fields}
+    conflict = ", ".join(quote(column_of[name]) for name in unique[0].fields)
     columns = ", ".join(quote(field.column) for field in fields)
     marks = ", ".join(["%s"] * len(fields))
     return (
