@@ -21,7 +21,7 @@ from bridgenote.accounts.models import Profile, User
 from bridgenote.accounts.services import profile_touch_territory
 from bridgenote.core import ratelimit
 from bridgenote.core.text import detect_language
-from bridgenote.core.writes import insert_if_absent, write_transaction
+from bridgenote.core.writes import counters_add, insert_if_absent, insert_rows, write_transaction
 from bridgenote.engage import queries
 from bridgenote.engage.errors import Forbidden, Invalid, NotFound, RateLimited
 from bridgenote.engage.models import (
@@ -43,9 +43,7 @@ BOARD_NAME_MAX = 40
 
 
 def _profile_add(user_id: int, **deltas: int) -> None:
-    Profile.objects.filter(user_id=user_id).update(
-        **{name: F(name) + delta for name, delta in deltas.items()}
-    )
+    counters_add(Profile, user_id, **deltas)
 
 
 def _refuse_if_blocked(actor_id: int, other_id: int) -> None:
@@ -179,7 +177,7 @@ def like_create(*, user: User, note: Note, checked: bool = False) -> bool:
     with write_transaction():
         if not insert_if_absent(Like, user=user, note=note):
             return False
-        Note.objects.filter(pk=note.pk).update(like_count=F("like_count") + 1)
+        counters_add(Note, note.pk, like_count=1)
         _profile_add(note.author_id, likes_and_collects_count=1)
         _after_taste_changed(user.pk)
         notify.notifications_save([notification])
@@ -194,7 +192,7 @@ def like_delete(*, user: User, note: Note) -> bool:
         deleted, _rows = Like.objects.filter(user=user, note=note).delete()
         if not deleted:
             return False
-        Note.objects.filter(pk=note.pk).update(like_count=F("like_count") - 1)
+        counters_add(Note, note.pk, like_count=-1)
         _profile_add(note.author_id, likes_and_collects_count=-1)
         _after_taste_changed(user.pk)
     return True
@@ -476,10 +474,10 @@ def _comment_insert(comment: Comment, reply_to: Comment | None) -> None:
         .first()
     ):
         raise Invalid("comment_deleted", _("That comment was deleted; you can't reply."))
-    comment.save(force_insert=True)
-    Note.objects.filter(pk=comment.note_id).update(comment_count=F("comment_count") + 1)
+    insert_rows([comment])
+    counters_add(Note, comment.note_id, comment_count=1)
     if comment.root_id is not None:
-        Comment.objects.filter(pk=comment.root_id).update(reply_count=F("reply_count") + 1)
+        counters_add(Comment, comment.root_id, reply_count=1)
 
 
 def _moderate_comment(body: str, language: str) -> Decision:
@@ -573,7 +571,7 @@ def comment_like_create(*, user: User, comment: Comment) -> bool:
     with write_transaction():
         if not insert_if_absent(CommentLike, user=user, comment=comment):
             return False
-        Comment.objects.filter(pk=comment.pk).update(like_count=F("like_count") + 1)
+        counters_add(Comment, comment.pk, like_count=1)
         notify.notifications_save([notification])
     return True
 
@@ -583,7 +581,7 @@ def comment_like_delete(*, user: User, comment: Comment) -> bool:
         deleted, _rows = CommentLike.objects.filter(user=user, comment=comment).delete()
         if not deleted:
             return False
-        Comment.objects.filter(pk=comment.pk).update(like_count=F("like_count") - 1)
+        counters_add(Comment, comment.pk, like_count=-1)
     return True
 
 

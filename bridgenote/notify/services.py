@@ -22,6 +22,7 @@ from django.db.models import Exists, Q
 
 from bridgenote.accounts.models import User
 from bridgenote.core.fastsql import Precompiled
+from bridgenote.core.writes import insert_rows
 from bridgenote.engage import queries
 from bridgenote.engage.models import Block, Comment, Mute
 from bridgenote.notes.models import Note
@@ -114,9 +115,7 @@ def _notify(**checked: Any) -> Notification | None:
 def notifications_save(notifications: Iterable[Notification | None]) -> None:
     """Save rows made by the ``*_notification(s)`` functions (one INSERT; Nones skipped).
     Call it inside the transaction of the action they tell about."""
-    rows = [notification for notification in notifications if notification is not None]
-    if rows:
-        Notification.objects.bulk_create(rows)
+    insert_rows([notification for notification in notifications if notification is not None])
 
 
 def like_notification(*, actor: User, note: Note) -> Notification | None:

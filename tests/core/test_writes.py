@@ -21,7 +21,13 @@ from typing import Any
 import pytest
 from django.db import connection, connections
 
-from bridgenote.core.writes import insert_if_absent, write_statement, write_transaction
+from bridgenote.core.writes import (
+    counters_add,
+    insert_if_absent,
+    insert_rows,
+    write_statement,
+    write_transaction,
+)
 from bridgenote.engage.models import Mute
 from tests.factories import UserFactory
 
@@ -49,6 +55,27 @@ def test_insert_if_absent_inserts_once() -> None:
     assert insert_if_absent(Mute, muter=liwei, muted=ava) is True
     assert Mute.objects.filter(muter=ava, muted=liwei).count() == 1
     assert Mute.objects.get(muter=ava, muted=liwei).created_at is not None
+
+
+@pytest.mark.django_db
+def test_counters_add_and_insert_rows_write_what_the_orm_would() -> None:
+    from bridgenote.accounts.models import Profile
+    from bridgenote.notify.models import Notification
+
+    ava, liwei = UserFactory(handle="ava"), UserFactory(handle="liwei")
+    assert counters_add(Profile, ava.pk, follower_count=2, following_count=1) == 1
+    assert counters_add(Profile, 1, follower_count=1) == 0  # no such row
+    row = Profile.objects.get(user=ava)
+    assert (row.follower_count, row.following_count) == (2, 1)
+    made = [
+        Notification(recipient=ava, actor=liwei, verb="follow", tab="follows"),
+        Notification(recipient=liwei, actor=ava, verb="follow", tab="follows", detail={"x": "李"}),
+    ]
+    insert_rows(made)
+    stored = {n.pk: n for n in Notification.objects.all()}
+    assert set(stored) == {n.pk for n in made}
+    assert stored[made[1].pk].detail == {"x": "李"} and not stored[made[0].pk].is_read
+    assert not made[0]._state.adding
 
 
 @pytest.fixture
