@@ -167,8 +167,10 @@ def like_create(*, user: User, note: Note, checked: bool = False) -> bool:
     its author's "likes and collects"; the author is notified in the same transaction.
 
     The checks (the notification's included) run before the write transaction; the
-    transaction is one INSERT, two single-statement counter UPDATEs, the Discover version and
-    the notification (``writes.write_transaction``)."""
+    transaction is one INSERT, the notification, the Discover version and two
+    single-statement counter UPDATEs (``writes.write_transaction``). The counters come last:
+    on PostgreSQL their rows (the note, its author's profile) are what concurrent likes of
+    the same author wait for, and their locks are then held only until the commit."""
     if not checked:
         note = queries.note_for(user, note.pk)
     if Like.objects.filter(user=user, note_id=note.pk).exists():
@@ -177,10 +179,10 @@ def like_create(*, user: User, note: Note, checked: bool = False) -> bool:
     with write_transaction():
         if not insert_if_absent(Like, user=user, note=note):
             return False
+        notify.notifications_save([notification])
+        _after_taste_changed(user.pk)
         counters_add(Note, note.pk, like_count=1)
         _profile_add(note.author_id, likes_and_collects_count=1)
-        _after_taste_changed(user.pk)
-        notify.notifications_save([notification])
     return True
 
 
@@ -464,7 +466,9 @@ def comment_create(
 
 
 def _comment_insert(comment: Comment, reply_to: Comment | None) -> None:
-    """Inside ``comment_create``'s transaction: the row and the counters."""
+    """Inside ``comment_create``'s transaction: the row and the counters (before the
+    moderation state, which takes a held comment off them again: counters never go
+    below zero, not even inside a transaction)."""
     # Deleted meanwhile? The row lock (PostgreSQL) or the write lock (SQLite) orders this
     # with ``comment_delete``, so this is the last word.
     if reply_to is not None and (
