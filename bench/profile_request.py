@@ -10,6 +10,16 @@ warms up, times ``--requests`` requests without the profiler, then profiles as m
 the Python function calls per request (what the CPU pays, whatever the machine's load) and the
 top of the profile. ``--cold`` profiles the first request of each user in the fresh process
 instead (use ``--users`` >= ``--requests``).
+
+Writes: ``--method POST --data '{"body": "好看"}'`` sends a JSON body (with the CSRF header
+bench/load.py uses), and ``{note_id}`` in the path becomes one of the 2,000 newest notes, a
+different one per request (so likes are new likes, not no-ops):
+
+    BRIDGENOTE_DATA_DIR=/tmp/bench-data python bench/profile_request.py \\
+        /api/engage/notes/{note_id}/comments --method POST --data '{"body": "好看 so pretty"}'
+
+Every run also prints the SQL statements per request and the transactions (COMMITs) among
+them: on PostgreSQL each is a round trip to the server.
 """
 
 from __future__ import annotations
@@ -38,6 +48,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--warm", type=int, default=100, help="requests before measuring")
     parser.add_argument("--cold", action="store_true", help="profile the first requests")
+    parser.add_argument("--method", default="GET")
+    parser.add_argument("--data", default="", help="a JSON request body")
     parser.add_argument("--sort", default="cumulative")
     parser.add_argument("--top", type=int, default=40)
     args = parser.parse_args(argv)
@@ -65,21 +77,35 @@ def main(argv: list[str] | None = None) -> int:
         headers = [{"HTTP_COOKIE": load.sign_in(u)} for u in users]
     handler = WSGIHandler()
     path, _, query = args.path.partition("?")
+    note_ids: list[int] = []
+    if "{note_id}" in path:
+        from bridgenote.notes.models import Note
+
+        note_ids = list(Note.objects.order_by("-id").values_list("id", flat=True)[:2000])
+    notes = random.Random()  # unseeded: a second run likes other notes, not the same again
+    body = args.data.encode()
+    writes: dict[str, str] = {}
+    if body:
+        writes = {
+            "CONTENT_TYPE": "application/json", "CONTENT_LENGTH": str(len(body)),
+            "HTTP_X_CSRFTOKEN": "benchcsrftokenbenchcsrftoken1234",
+        }  # fmt: skip
 
     def call(index: int) -> tuple[str, bytes]:
+        target = path.replace("{note_id}", str(notes.choice(note_ids))) if note_ids else path
         environ: dict[str, Any] = {
-            "REQUEST_METHOD": "GET", "PATH_INFO": path, "QUERY_STRING": query,
+            "REQUEST_METHOD": args.method, "PATH_INFO": target, "QUERY_STRING": query,
             "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "8000", "HTTP_HOST": "127.0.0.1:8000",
-            "REMOTE_ADDR": "127.0.0.1", "wsgi.url_scheme": "http", "wsgi.input": io.BytesIO(),
-            **headers[index % len(headers)],
+            "REMOTE_ADDR": "127.0.0.1", "wsgi.url_scheme": "http",
+            "wsgi.input": io.BytesIO(body), **writes, **headers[index % len(headers)],
         }  # fmt: skip
         status: list[str] = []
-        body = b"".join(handler(environ, lambda s, h, e=None: status.append(s)))
-        return status[0], body
+        answer = b"".join(handler(environ, lambda s, h, e=None: status.append(s)))
+        return status[0], answer
 
     if not args.cold:
-        status, body = call(0)
-        print(f"{status}, {len(body)} bytes")
+        status, answer = call(0)
+        print(f"{status}, {len(answer)} bytes: {answer[:120]!r}")
         for i in range(args.warm):
             call(i)
         started = time.perf_counter()
@@ -87,6 +113,7 @@ def main(argv: list[str] | None = None) -> int:
             call(i)
         elapsed = (time.perf_counter() - started) / args.requests
         print(f"{elapsed * 1000:.2f} ms per request without the profiler")
+        _count_statements(call, args.requests)
     profile = cProfile.Profile()
     profile.enable()
     for i in range(args.requests):
@@ -96,6 +123,57 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{stats.total_calls / args.requests:,.0f} Python calls per request")  # type: ignore[attr-defined]
     stats.sort_stats(args.sort).print_stats(args.top)
     return 0
+
+
+def _count_statements(call: Any, requests: int) -> None:
+    """Print the SQL statements and COMMITs per request, and the statements of one request."""
+    from django.db import connection
+
+    statements: list[str] = []
+    first: list[str] = []
+    commits = [0]
+    waited = {"statements": 0.0, "commits": 0.0}
+    by_kind: dict[str, float] = {}
+
+    def wrapper(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        statements.append(sql)
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            spent = time.perf_counter() - started
+            waited["statements"] += spent
+            kind = " ".join(sql.split()[:3])[:60]
+            by_kind[kind] = by_kind.get(kind, 0.0) + spent
+
+    real_commit = connection.commit
+
+    def commit() -> None:
+        commits[0] += 1
+        started = time.perf_counter()
+        real_commit()
+        waited["commits"] += time.perf_counter() - started
+
+    connection.commit = commit  # type: ignore[method-assign]
+    try:
+        with connection.execute_wrapper(wrapper):
+            for i in range(requests):
+                call(i)
+                if i == 0:
+                    first = list(statements)
+    finally:
+        del connection.commit
+    in_statements, in_commits = (waited[k] * 1000 / requests for k in ("statements", "commits"))
+    print(
+        f"{len(statements) / requests:.1f} SQL statements ({in_statements:.2f} ms) and"
+        f" {commits[0] / requests:.1f} COMMITs ({in_commits:.2f} ms) per request;"
+        " the first request's statements:"
+    )
+    for sql in first:
+        print("   ", " ".join(sql.split())[:160])
+    print("Time in the database per request, by statement (first words):")
+    for kind, spent in sorted(by_kind.items(), key=lambda item: -item[1])[:12]:
+        print(f"    {spent * 1000 / requests:6.2f} ms  {kind}")
 
 
 if __name__ == "__main__":

@@ -45,6 +45,18 @@ def _clear_cache() -> Iterator[None]:
     cache.clear()
 
 
+@pytest.fixture
+def database_cache(settings: Any) -> None:
+    """The embedded default's cache, Django's DatabaseCache (rate limits then count in the
+    ``core.RateCount`` table)."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "bridgenote_test_cache",
+        }
+    }
+
+
 def chromium_path() -> str | None:
     for candidate in (
         os.environ.get("BRIDGENOTE_CHROMIUM"),

@@ -37,6 +37,7 @@ from bridgenote.accounts.territory import territory_for_ip
 from bridgenote.accounts.validators import validate_handle
 from bridgenote.core import ratelimit
 from bridgenote.core.jobs import enqueue_on_commit
+from bridgenote.core.writes import write_statement
 
 DAY = 24 * 3600
 HOUR = 3600
@@ -269,17 +270,26 @@ def _profile_changed(user_id: int) -> None:
     enqueue_on_commit(search_index_user_task, user_id)
 
 
-def profile_touch_territory(*, user: User | AbstractBaseUser, ip: str) -> str:
+def profile_touch_territory(
+    *, user: User | AbstractBaseUser, ip: str, stored: str | None = None
+) -> str:
     """Update the user's IP territory from ``ip`` (at log-in and posting); return the code.
 
     An address that tells nothing (private, loopback) keeps the territory already stored.
+    ``stored``: the territory the caller has just read from the profile (saves reading it).
     """
     code = territory_for_ip(ip)
     if code:
-        Profile.objects.filter(user_id=user.pk).exclude(ip_territory=code).update(ip_territory=code)
+        if code != stored:
+            with write_statement():
+                Profile.objects.filter(user_id=user.pk).exclude(ip_territory=code).update(
+                    ip_territory=code
+                )
         return code
-    stored = Profile.objects.filter(user_id=user.pk).values_list("ip_territory", flat=True)
-    return stored.first() or ""
+    if stored is not None:
+        return stored
+    rows = Profile.objects.filter(user_id=user.pk).values_list("ip_territory", flat=True)
+    return rows.first() or ""
 
 
 def sessions_end(*, user_id: int) -> int:

@@ -202,6 +202,7 @@ PERIODIC_JOBS = {
         ("trim_inboxes", "bridgenote.feeds.tasks.trim_inboxes", 24 * 60),
         ("translate_cleanup", "bridgenote.translate.tasks.translation_cleanup", 24 * 60),
         ("task_results_prune", "bridgenote.core.tasks.task_results_prune", 24 * 60),
+        ("rate_counts_prune", "bridgenote.core.tasks.rate_counts_prune", 60),
     )
 }
 # Finished job results are deleted after this many days by the task_results_prune job.

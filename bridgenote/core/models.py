@@ -29,3 +29,17 @@ class PeriodicJob(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class RateCount(models.Model):
+    """Attempts counted against one rate-limit key in one fixed window (``core.ratelimit``
+    when the cache is the database): one row per key and window, counted by one UPSERT.
+    ``key`` holds the window; rows whose window ended are deleted by ``rate_counts_prune``."""
+
+    key = models.CharField(max_length=64, primary_key=True)
+    count = models.PositiveIntegerField(default=0)
+    # When the window ends, in seconds since the epoch.
+    ends = models.BigIntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.count}"

@@ -11,3 +11,11 @@ def task_results_prune() -> int:
     from bridgenote.core.scheduler import task_results_prune as prune
 
     return prune()
+
+
+@task()
+def rate_counts_prune() -> int:
+    """Delete the rate-limit counters of windows that have ended (periodic)."""
+    from bridgenote.core.ratelimit import prune
+
+    return prune()

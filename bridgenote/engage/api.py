@@ -447,6 +447,7 @@ def comment_create(request: HttpRequest, note_id: str, payload: CommentIn) -> An
         body=payload.body,
         reply_to=reply_to,
         ip=getattr(request, "client_ip", ""),
+        checked=True,
     )
     return Status(201, _comment_out(comment))
 

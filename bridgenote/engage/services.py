@@ -7,12 +7,12 @@ no-op), and calls the notify services itself (no signals). Errors are ``engage.e
 
 from __future__ import annotations
 
-import functools
 from collections import Counter
 from collections.abc import Collection, Iterable
+from typing import NoReturn
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -21,6 +21,7 @@ from bridgenote.accounts.models import Profile, User
 from bridgenote.accounts.services import profile_touch_territory
 from bridgenote.core import ratelimit
 from bridgenote.core.text import detect_language
+from bridgenote.core.writes import counters_add, insert_if_absent, insert_rows, write_transaction
 from bridgenote.engage import queries
 from bridgenote.engage.errors import Forbidden, Invalid, NotFound, RateLimited
 from bridgenote.engage.models import (
@@ -34,7 +35,6 @@ from bridgenote.engage.models import (
     Like,
     Mute,
 )
-from bridgenote.engage.writes import write_transaction
 from bridgenote.moderation.rules import Decision
 from bridgenote.notes.models import Note
 from bridgenote.notify import services as notify
@@ -43,9 +43,7 @@ BOARD_NAME_MAX = 40
 
 
 def _profile_add(user_id: int, **deltas: int) -> None:
-    Profile.objects.filter(user_id=user_id).update(
-        **{name: F(name) + delta for name, delta in deltas.items()}
-    )
+    counters_add(Profile, user_id, **deltas)
 
 
 def _refuse_if_blocked(actor_id: int, other_id: int) -> None:
@@ -162,48 +160,29 @@ def mute_delete(*, muter: User, muted: User) -> bool:
 # --- likes -----------------------------------------------------------------------------------
 
 
-@functools.cache
-def _like_insert_sql(vendor: str) -> str:
-    """INSERT a like unless it exists, returning its id (nothing when it existed): one
-    statement instead of a savepoint, an INSERT that may fail and a rollback to the savepoint
-    (round trips count on PostgreSQL). SQLite >= 3.35 and PostgreSQL both speak it."""
-    quote = connection.ops.quote_name
-    table = quote(Like._meta.db_table)
-    user, note, created = (
-        quote(str(getattr(Like._meta.get_field(n), "column", n)))
-        for n in ("user", "note", "created_at")
-    )
-    return (
-        f"INSERT INTO {table} ({user}, {note}, {created}) VALUES (%s, %s, %s)"  # noqa: S608
-        f" ON CONFLICT ({user}, {note}) DO NOTHING RETURNING {quote('id')}"
-    )
-
-
 def like_create(*, user: User, note: Note, checked: bool = False) -> bool:
     """``user`` likes ``note``. Requires the note to be visible to the user (so a block either
     way refuses; ``checked=True`` when the caller has just looked it up with
     ``queries.note_for``). Idempotent: False when already liked. +1 to the note's likes and to
-    its author's "likes and collects"; the author is notified once the like is committed.
+    its author's "likes and collects"; the author is notified in the same transaction.
 
-    The checks run before the write transaction; the transaction is one INSERT and two
-    single-statement counter UPDATEs (``writes.write_transaction``)."""
+    The checks (the notification's included) run before the write transaction; the
+    transaction is one INSERT, the notification, the Discover version and two
+    single-statement counter UPDATEs (``writes.write_transaction``). The counters come last:
+    on PostgreSQL their rows (the note, its author's profile) are what concurrent likes of
+    the same author wait for, and their locks are then held only until the commit."""
     if not checked:
         note = queries.note_for(user, note.pk)
     if Like.objects.filter(user=user, note_id=note.pk).exists():
         return False  # a repeat: nothing to write, no write lock taken
+    notification = notify.like_notification(actor=user, note=note)
     with write_transaction():
-        with connection.cursor() as cursor:
-            cursor.execute(
-                _like_insert_sql(connection.vendor),
-                [user.pk, note.pk, Like._meta.get_field("created_at").get_db_prep_value(
-                    timezone.now(), connection)],
-            )  # fmt: skip
-            if cursor.fetchone() is None:
-                return False
-        Note.objects.filter(pk=note.pk).update(like_count=F("like_count") + 1)
-        _profile_add(note.author_id, likes_and_collects_count=1)
+        if not insert_if_absent(Like, user=user, note=note):
+            return False
+        notify.notifications_save([notification])
         _after_taste_changed(user.pk)
-    notify.notify_like(actor=user, note=note)
+        counters_add(Note, note.pk, like_count=1)
+        _profile_add(note.author_id, likes_and_collects_count=1)
     return True
 
 
@@ -215,7 +194,7 @@ def like_delete(*, user: User, note: Note) -> bool:
         deleted, _rows = Like.objects.filter(user=user, note=note).delete()
         if not deleted:
             return False
-        Note.objects.filter(pk=note.pk).update(like_count=F("like_count") - 1)
+        counters_add(Note, note.pk, like_count=-1)
         _profile_add(note.author_id, likes_and_collects_count=-1)
         _after_taste_changed(user.pk)
     return True
@@ -370,8 +349,13 @@ def note_engagement_forget(*, note: Note) -> None:
 
 def _client_territory(user: User, ip: str) -> str:
     """The commenter's IP territory code, refreshed from the request's address (accounts
-    keeps the stored one when the address tells nothing, e.g. a private network)."""
-    return profile_touch_territory(user=user, ip=ip)
+    keeps the stored one when the address tells nothing, e.g. a private network). Reads the
+    profile once and keeps it on ``user`` (the API's answer shows the display name)."""
+    profile = Profile.objects.filter(user_id=user.pk).first()
+    if profile is None:
+        return profile_touch_territory(user=user, ip=ip)
+    user.profile = profile
+    return profile_touch_territory(user=user, ip=ip, stored=profile.ip_territory)
 
 
 def _clean_body(body: str) -> str:
@@ -390,10 +374,19 @@ def _clean_body(body: str) -> str:
 
 def _rate_limit(user: User, action: str, *, limit: int, window: int) -> None:
     """Refuse an account doing ``action`` more than ``limit`` times per ``window`` seconds."""
-    if not ratelimit.hit(f"engage:{action}:{user.pk}", limit=limit, window=window).allowed:
-        if action == "comment":
-            raise RateLimited("rate_limited", _("You are commenting too fast. Wait a minute."))
-        raise RateLimited("rate_limited", _("You are doing this too often. Try again later."))
+    if not _rate_allowed(user, action, limit=limit, window=window):
+        _rate_refuse(action)
+
+
+def _rate_allowed(user: User, action: str, *, limit: int, window: int) -> bool:
+    """Count one ``action`` of the account; whether it is within the limit."""
+    return ratelimit.hit(f"engage:{action}:{user.pk}", limit=limit, window=window).allowed
+
+
+def _rate_refuse(action: str) -> NoReturn:
+    if action == "comment":
+        raise RateLimited("rate_limited", _("You are commenting too fast. Wait a minute."))
+    raise RateLimited("rate_limited", _("You are doing this too often. Try again later."))
 
 
 def comment_create(
@@ -404,22 +397,27 @@ def comment_create(
     reply_to: Comment | None = None,
     ip: str = "",
     check_rate: bool = True,
+    checked: bool = False,
 ) -> Comment:
     """A comment on ``note``, or, with ``reply_to``, a reply in that comment's thread.
 
-    Requires the note to be visible to the author (blocks included), a non-empty body within
+    Requires the note to be visible to the author (blocks included; ``checked=True`` when the
+    caller has just looked it up with ``queries.note_for``), a non-empty body within
     COMMENT_BODY_MAX, and for a reply a live comment on the same note whose author doesn't
     block the replier (or is blocked by them). A reply's root is the top-level comment of the
-    thread. +1 to the note's comment count (and the root's reply count); once committed, the
-    note's author (comment) or the answered person (reply) is notified, and so is every
-    @mention. ``check_rate=False`` is for trusted callers only (the demo loader, imports).
+    thread. +1 to the note's comment count (and the root's reply count); the note's author
+    (comment) or the answered person (reply) is notified in the same transaction, and so is
+    every @mention. At most COMMENT_RATE_PER_MINUTE per account (refused attempts count too);
+    ``check_rate=False`` is for trusted callers only (the demo loader, imports).
 
-    Every check (visibility, blocks, rate, moderation rules, the IP territory) runs before
-    the write transaction, which holds the INSERT, the counter UPDATEs and the moderation
-    state only (``writes.write_transaction``).
+    Every check (visibility, blocks, moderation rules, the IP territory, the notifications)
+    runs before the write transaction, which holds the rate counter, the INSERT, the counter
+    UPDATEs, the moderation state and the notifications only (``writes.write_transaction``:
+    on SQLite, nothing of a comment writes outside the writers' queue).
     """
     body = _clean_body(body)
-    note = queries.note_for(author, note.pk)
+    if not checked:
+        note = queries.note_for(author, note.pk)
     root: Comment | None = None
     if reply_to is not None:
         reply_to = Comment.objects.filter(pk=reply_to.pk).select_related("root").first()
@@ -429,42 +427,61 @@ def comment_create(
             raise Invalid("comment_deleted", _("That comment was deleted; you can't reply."))
         _refuse_if_blocked(author.pk, reply_to.author_id)
         root = reply_to if reply_to.root_id is None else reply_to.root
-    if check_rate:
-        _rate_limit(author, "comment", limit=settings.COMMENT_RATE_PER_MINUTE, window=60)
+    rate = {"limit": settings.COMMENT_RATE_PER_MINUTE, "window": 60}
     language = detect_language(body)
-    verdict = _moderate_comment(body, language)
+    try:
+        verdict = _moderate_comment(body, language)
+    except Invalid:
+        if check_rate:  # a refused attempt counts, and a rate refusal comes first
+            _rate_limit(author, "comment", **rate)
+        raise
     territory = _client_territory(author, ip)
+    # The ID is drawn now, so the notifications can be checked before the transaction.
+    comment = Comment(
+        note=note,
+        author=author,
+        root=root,
+        reply_to=reply_to,
+        reply_to_user_id=reply_to.author_id if reply_to is not None else None,
+        body=body,
+        language=language,
+        ip_territory=territory,
+    )
+    notifications = notify.comment_notifications(comment=comment)
     from bridgenote.moderation.services import after_comment_saved
 
     with write_transaction():
-        # Deleted meanwhile? The row lock (PostgreSQL) or the write lock (SQLite) orders this
-        # with ``comment_delete``, so this is the last word.
-        if reply_to is not None and (
-            Comment.objects.select_for_update()
-            .filter(pk=reply_to.pk)
-            .values_list("is_deleted", flat=True)
-            .first()
-        ):
-            raise Invalid("comment_deleted", _("That comment was deleted; you can't reply."))
-        comment = Comment.objects.create(
-            note=note,
-            author=author,
-            root=root,
-            reply_to=reply_to,
-            reply_to_user_id=reply_to.author_id if reply_to is not None else None,
-            body=body,
-            language=language,
-            ip_territory=territory,
-        )
-        Note.objects.filter(pk=note.pk).update(comment_count=F("comment_count") + 1)
-        if root is not None:
-            Comment.objects.filter(pk=root.pk).update(reply_count=F("reply_count") + 1)
-        # Held (pending) or limited comments tell nobody; an approval tells them later.
-        state = after_comment_saved(comment=comment, decision=verdict)
-    if state == "published":
-        told = notify.notify_comment(comment=comment)
-        notify.notify_mentions(note=note, comment=comment, exclude=told)
+        # Counted in the transaction (no write of its own); a refusal commits the count only.
+        if check_rate and not _rate_allowed(author, "comment", **rate):
+            refused = True
+        else:
+            refused = False
+            _comment_insert(comment, reply_to)
+            # Held (pending) or limited comments tell nobody; an approval tells them later.
+            if after_comment_saved(comment=comment, decision=verdict) == "published":
+                notify.notifications_save(notifications)
+    if refused:
+        _rate_refuse("comment")
     return comment
+
+
+def _comment_insert(comment: Comment, reply_to: Comment | None) -> None:
+    """Inside ``comment_create``'s transaction: the row and the counters (before the
+    moderation state, which takes a held comment off them again: counters never go
+    below zero, not even inside a transaction)."""
+    # Deleted meanwhile? The row lock (PostgreSQL) or the write lock (SQLite) orders this
+    # with ``comment_delete``, so this is the last word.
+    if reply_to is not None and (
+        Comment.objects.select_for_update()
+        .filter(pk=reply_to.pk)
+        .values_list("is_deleted", flat=True)
+        .first()
+    ):
+        raise Invalid("comment_deleted", _("That comment was deleted; you can't reply."))
+    insert_rows([comment])
+    counters_add(Note, comment.note_id, comment_count=1)
+    if comment.root_id is not None:
+        counters_add(Comment, comment.root_id, reply_count=1)
 
 
 def _moderate_comment(body: str, language: str) -> Decision:
@@ -547,20 +564,19 @@ def comment_delete(*, user: User, comment: Comment) -> bool:
 
 
 def comment_like_create(*, user: User, comment: Comment) -> bool:
-    """Like a live comment you can see. Idempotent. The comment's author is notified."""
+    """Like a live comment you can see. Idempotent. The comment's author is notified in the
+    same transaction (as ``like_create``)."""
     comment = queries.comment_for(user, comment.pk)
     if comment.is_deleted:
         raise Invalid("comment_deleted", _("That comment was deleted."))
     if CommentLike.objects.filter(user=user, comment_id=comment.pk).exists():
         return False
+    notification = notify.comment_like_notification(actor=user, comment=comment)
     with write_transaction():
-        try:
-            with transaction.atomic():
-                CommentLike.objects.create(user=user, comment=comment)
-        except IntegrityError:
+        if not insert_if_absent(CommentLike, user=user, comment=comment):
             return False
-        Comment.objects.filter(pk=comment.pk).update(like_count=F("like_count") + 1)
-    notify.notify_comment_like(actor=user, comment=comment)
+        counters_add(Comment, comment.pk, like_count=1)
+        notify.notifications_save([notification])
     return True
 
 
@@ -569,7 +585,7 @@ def comment_like_delete(*, user: User, comment: Comment) -> bool:
         deleted, _rows = CommentLike.objects.filter(user=user, comment=comment).delete()
         if not deleted:
             return False
-        Comment.objects.filter(pk=comment.pk).update(like_count=F("like_count") - 1)
+        counters_add(Comment, comment.pk, like_count=-1)
     return True
 
 

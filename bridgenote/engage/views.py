@@ -224,6 +224,7 @@ def comment_create(request: HttpRequest, note_id: int) -> HttpResponse:
             body=body,
             reply_to=reply_to,
             ip=getattr(request, "client_ip", ""),
+            checked=True,
         )
     except NotFound as error:
         raise Http404 from error

@@ -530,11 +530,13 @@ def comment_check_submission(*, body: str, language: str | None = None) -> Decis
     return decide(result)
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def after_comment_saved(*, comment: Comment, decision: Decision) -> str:
     """Apply a submission decision to a saved comment (the engage service calls it inside
     its transaction): hold -> "pending" (only its author sees it) + an open case, limit ->
-    "limited" + an open case; the author is told. Returns the comment's state."""
+    "limited" + an open case; the author is told. Returns the comment's state. No savepoint:
+    an error here fails the comment's whole transaction (two round trips fewer per comment
+    on PostgreSQL)."""
     from bridgenote.engage.services import comments_moderation_set
 
     if decision.action not in ("hold", "limit", "refuse"):

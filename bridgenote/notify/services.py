@@ -1,6 +1,12 @@
 """Writing notifications. The engagement services call these in their own transaction;
 nothing here is triggered by signals.
 
+The ``*_notification(s)`` functions make the checks and return unsaved rows, so that a like or
+a comment checks before its write transaction and saves them inside it with
+``notifications_save`` (one INSERT in the same transaction as the like: on SQLite no write
+outside the writers' queue, on PostgreSQL no commit of its own). The ``notify_*`` functions
+check and save at once.
+
 Rules every ``notify_*`` keeps: never notify yourself; nothing across a block (either way);
 nothing from an account the recipient muted; the same actor doing the same thing to the same
 target again (like, unlike, like) does not notify twice.
@@ -8,7 +14,7 @@ target again (like, unlike, like) does not notify twice.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from typing import Any
 
 from django.db import transaction
@@ -16,6 +22,7 @@ from django.db.models import Exists, Q
 
 from bridgenote.accounts.models import User
 from bridgenote.core.fastsql import Precompiled
+from bridgenote.core.writes import insert_rows
 from bridgenote.engage import queries
 from bridgenote.engage.models import Block, Comment, Mute
 from bridgenote.notes.models import Note
@@ -64,7 +71,7 @@ _CHECKS = {
 }
 
 
-def _notify(
+def _notification(
     *,
     recipient_id: int,
     actor: User,
@@ -73,6 +80,8 @@ def _notify(
     comment: Comment | None = None,
     once: bool = True,
 ) -> Notification | None:
+    """The notification as an unsaved row, or None when a rule says nobody is told (one
+    query; ``note`` and ``comment`` may be unsaved rows whose IDs are set)."""
     if recipient_id == actor.pk:
         return None
     arguments: dict[str, Any] = {"r": recipient_id, "a": actor.pk, "verb": str(verb)}
@@ -86,7 +95,7 @@ def _notify(
     blocked, muted, told = rows[0]
     if blocked or muted or (once and told):
         return None
-    return Notification.objects.create(
+    return Notification(
         recipient_id=recipient_id,
         actor=actor,
         verb=verb,
@@ -96,8 +105,26 @@ def _notify(
     )
 
 
+def _notify(**checked: Any) -> Notification | None:
+    notification = _notification(**checked)
+    if notification is not None:
+        notification.save(force_insert=True)
+    return notification
+
+
+def notifications_save(notifications: Iterable[Notification | None]) -> None:
+    """Save rows made by the ``*_notification(s)`` functions (one INSERT; Nones skipped).
+    Call it inside the transaction of the action they tell about."""
+    insert_rows([notification for notification in notifications if notification is not None])
+
+
+def like_notification(*, actor: User, note: Note) -> Notification | None:
+    """The note's author is told of a like (unsaved; see ``notifications_save``)."""
+    return _notification(recipient_id=note.author_id, actor=actor, verb=Verb.LIKE, note=note)
+
+
 def notify_like(*, actor: User, note: Note) -> None:
-    _notify(recipient_id=note.author_id, actor=actor, verb=Verb.LIKE, note=note)
+    notifications_save([like_notification(actor=actor, note=note)])
 
 
 def notify_collect(*, actor: User, note: Note) -> None:
@@ -108,8 +135,9 @@ def notify_follow(*, actor: User, followee: User) -> None:
     _notify(recipient_id=followee.pk, actor=actor, verb=Verb.FOLLOW)
 
 
-def notify_comment_like(*, actor: User, comment: Comment) -> None:
-    _notify(
+def comment_like_notification(*, actor: User, comment: Comment) -> Notification | None:
+    """The comment's author is told of a like (unsaved; see ``notifications_save``)."""
+    return _notification(
         recipient_id=comment.author_id,
         actor=actor,
         verb=Verb.COMMENT_LIKE,
@@ -118,14 +146,17 @@ def notify_comment_like(*, actor: User, comment: Comment) -> None:
     )
 
 
-def notify_comment(*, comment: Comment) -> set[int]:
-    """A new comment tells the note's author; a reply tells the person it answers.
-    Returns who was told (so mentions don't tell them twice)."""
+def notify_comment_like(*, actor: User, comment: Comment) -> None:
+    notifications_save([comment_like_notification(actor=actor, comment=comment)])
+
+
+def _comment_notification(comment: Comment) -> Notification | None:
+    """A new comment tells the note's author; a reply tells the person it answers."""
     if comment.reply_to_user_id is not None:
         recipient_id, verb = comment.reply_to_user_id, Verb.REPLY
     else:
         recipient_id, verb = comment.note.author_id, Verb.COMMENT
-    made = _notify(
+    return _notification(
         recipient_id=recipient_id,
         actor=comment.author,
         verb=verb,
@@ -133,7 +164,26 @@ def notify_comment(*, comment: Comment) -> set[int]:
         comment=comment,
         once=False,
     )
-    return {recipient_id} if made else set()
+
+
+def comment_notifications(*, comment: Comment) -> list[Notification]:
+    """Everyone a published comment tells: the note's author or the answered person, and the
+    @mentioned (each once). Unsaved rows (see ``notifications_save``); ``comment`` may be an
+    unsaved row whose ID is set, so the checks can run before its write transaction."""
+    told = _comment_notification(comment)
+    exclude = {told.recipient_id} if told is not None else set()
+    mentions = mention_notifications(note=comment.note, comment=comment, exclude=exclude)
+    return [told, *mentions] if told is not None else mentions
+
+
+def notify_comment(*, comment: Comment) -> set[int]:
+    """Save the comment's or reply's notification (``_comment_notification``). Returns who
+    was told (so mentions don't tell them twice)."""
+    made = _comment_notification(comment)
+    if made is None:
+        return set()
+    made.save(force_insert=True)
+    return {made.recipient_id}
 
 
 def mentioned_handles(text: str) -> list[str]:
@@ -147,8 +197,17 @@ def notify_mentions(
 ) -> list[int]:
     """Tell the people @mentioned in a note (its title, body and ``note.mentions``) or, with
     ``comment``, in that comment. Only people who can see the note are told, once per note or
-    comment. Call it when a note is published (the notes app) and for every comment (engage).
-    Returns the IDs of the people told."""
+    comment. Call it when a note is published (the notes app) and for a comment approved
+    later (moderation). Returns the IDs of the people told."""
+    made = mention_notifications(note=note, comment=comment, exclude=exclude)
+    notifications_save(made)
+    return [notification.recipient_id for notification in made]
+
+
+def mention_notifications(
+    *, note: Note, comment: Comment | None = None, exclude: Collection[int] = ()
+) -> list[Notification]:
+    """The notifications of ``notify_mentions``, unsaved (see ``notifications_save``)."""
     if comment is not None:
         actor, text, extra_ids = comment.author, comment.body, set()
     else:
@@ -163,15 +222,16 @@ def notify_mentions(
     users = User.objects.filter(is_active=True).filter(
         (by_handle if handles else Q(pk__in=[])) | Q(pk__in=extra_ids)
     )
-    told: list[int] = []
+    made: list[Notification] = []
     for user in users[:MENTIONS_MAX]:
         if user.pk in exclude or not queries.visible_notes(user).filter(pk=note.pk).exists():
             continue
-        if _notify(
+        notification = _notification(
             recipient_id=user.pk, actor=actor, verb=Verb.MENTION, note=note, comment=comment
-        ):
-            told.append(user.pk)
-    return told
+        )
+        if notification is not None:
+            made.append(notification)
+    return made
 
 
 def notify_moderation(

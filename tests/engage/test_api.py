@@ -112,3 +112,35 @@ def test_api_schema_lists_engage_and_notification_paths() -> None:
     schema = Client().get("/api/openapi.json").json()
     assert "/api/engage/notes/{note_id}/like" in schema["paths"]
     assert "/api/notifications/unread" in schema["paths"]
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "status"),
+    [
+        ("/api/engage/notes/{note}/comments", "not json", 400),
+        ("/api/engage/notes/{note}/comments", '{"body": 5}', 422),
+        ("/api/engage/notes/{note}/comments", "{}", 422),
+        ("/api/engage/notes/{note}/comments", '{"body": "   "}', 400),
+        ("/api/engage/notes/{note}/comments", '{"body": "hi", "reply_to": "x"}', 404),
+        ("/api/engage/notes/{note}/comments", '{"body": "hi", "reply_to": "99999999"}', 404),
+        ("/api/engage/notes/99999999999999999999/comments", '{"body": "hi"}', 404),
+        ("/api/engage/notes/abc/like", "{}", 404),
+        ("/api/engage/notes/-1/like", "{}", 404),
+    ],
+)
+def test_api_write_paths_answer_bad_input_with_a_translated_error(
+    liwei_user: Any, ava_note: Note, path: str, body: str, status: int
+) -> None:
+    client = api(liwei_user)
+    answer = client.post(
+        path.format(note=ava_note.pk), body, content_type="application/json",
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+    )  # fmt: skip
+    assert answer.status_code == status
+    message = answer.json()["message"]
+    assert any("\u4e00" <= character <= "\u9fff" for character in message)  # in Chinese
+    assert fresh_comment_count(ava_note) == 0
+
+
+def fresh_comment_count(note: Note) -> int:
+    return Note.objects.get(pk=note.pk).comment_count

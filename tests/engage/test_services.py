@@ -223,6 +223,27 @@ def test_comment_create_is_rate_limited(liwei_user: Any, ava_note: Note) -> None
     assert fresh(ava_note).comment_count == 2
 
 
+@override_settings(COMMENT_RATE_PER_MINUTE=2)
+def test_comment_rate_on_the_embedded_default_counts_refusals_and_writes_nothing_else(
+    database_cache: None, liwei_user: Any, ava_user: Any, ava_note: Note
+) -> None:
+    from bridgenote.core.models import RateCount
+    from bridgenote.moderation.services import rule_save
+    from bridgenote.notify.models import Notification
+
+    rule_save(term="微信", category="spam", action="refuse")
+    services.comment_create(author=liwei_user, note=ava_note, body="1")
+    with pytest.raises(Invalid):  # refused by a rule: counts as an attempt all the same
+        services.comment_create(author=liwei_user, note=ava_note, body="加我微信")
+    for body in ("3", "加我微信"):  # over the limit: the rate refusal comes first
+        with pytest.raises(RateLimited):
+            services.comment_create(author=liwei_user, note=ava_note, body=body)
+    assert fresh(ava_note).comment_count == 1
+    assert Comment.objects.count() == 1
+    assert Notification.objects.filter(recipient=ava_user).count() == 1
+    assert list(RateCount.objects.values_list("count", flat=True)) == [4]
+
+
 def test_comment_create_keeps_territory_and_language(liwei_user: Any, ava_note: Note) -> None:
     comment = services.comment_create(author=liwei_user, note=ava_note, body="你的照片很好看")
     assert comment.ip_territory == "CN-51"
