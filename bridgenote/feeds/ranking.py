@@ -281,7 +281,8 @@ _states_lock = threading.Lock()
 
 
 @localcache.on_clear
-def _forget_states() -> None:
+def forget_parsed_states() -> None:
+    """Forget the states this process has parsed (they are read again from their rows)."""
     with _states_lock:
         _STATES.clear()
 
@@ -298,7 +299,11 @@ def viewer_for(user: Any, *, ui_language: str) -> Viewer:
 
 def viewer_state(user: Any) -> dict[str, Any]:
     """``user``'s stored Discover state, recomputed and stored when its version moved on."""
-    user_id = user.pk
+    return viewer_state_of(user.pk)
+
+
+def viewer_state_of(user_id: int) -> dict[str, Any]:
+    """``viewer_state`` by user id (what the sign-in hook calls)."""
     rows = _STATE.rows(user=user_id)
     version, data_version, data = rows[0] if rows else (0, -1, "")
     known = _STATES.get(user_id)
@@ -307,7 +312,7 @@ def viewer_state(user: Any) -> dict[str, Any]:
     if data_version == version and data:
         state = json.loads(data)
     else:
-        state = _build_state(user)
+        state = _build_state(user_id)
         try:
             with transaction.atomic():
                 viewer_state_save(user_id=user_id, version=version, data=_dumps(state))
@@ -405,12 +410,11 @@ _ID_SIGNALS = Precompiled(
 )
 
 
-def _build_state(user: Any) -> dict[str, Any]:
+def _build_state(user_id: int) -> dict[str, Any]:
     """Compute ``user``'s state from their signals (two indexed queries): languages, chosen
     mix and interests, followed authors, topics of their own recent notes, authors and topics
     of their recent likes and collects, and the accounts hidden from them (blocks either way,
     mutes)."""
-    user_id = user.pk
     profile = _PROFILE_SIGNALS.rows(user=user_id)
     spoken, learning, mix = profile[0] if profile else (None, None, None)
     followed: set[int] = set()
