@@ -49,6 +49,7 @@ from bridgenote.feeds.services import (
     discover_refresh,
     discover_refresh_soon,
     global_score,
+    pool_changes,
     viewer_state_save,
 )
 from bridgenote.feeds.visibility import discoverable, hidden_author_ids
@@ -67,6 +68,10 @@ RECENT_SIGNALS = 200  # the newest likes (and collects) that make a viewer's aff
 OWN_NOTES = 50  # the viewer's own newest notes whose topics count
 SESSION_SECONDS = 3600
 POOL_RELOAD_SECONDS = 30  # without a version in the cache, reload the pool this often
+# The pool version is read from the cache at most this often per process (a database query on
+# the embedded default, a Redis round trip otherwise, on every Discover request before); a
+# refresh or withdrawal made by this process is seen at once, another process's within this.
+VERSION_SECONDS = 1.0
 DEFAULT_MIX = 30
 RECOMMENDED = "recommended"
 
@@ -163,12 +168,24 @@ class PoolIndex:
 _pool_lock = threading.Lock()
 _pool: tuple[Any, float, list[Candidate], PoolIndex] | None = None
 _asked_refresh = -1e9
+_version_read: tuple[float, int, Any] | None = None  # (when, pool_changes(), version)
 
 
 @localcache.on_clear
 def _forget_refresh_ask() -> None:
-    global _asked_refresh
+    global _asked_refresh, _version_read
     _asked_refresh = -1e9
+    _version_read = None
+
+
+def _pool_version(now: float) -> Any:
+    global _version_read
+    read, changes = _version_read, pool_changes()
+    if read is not None and now - read[0] < VERSION_SECONDS and read[1] == changes:
+        return read[2]
+    version = cache.get(POOL_VERSION_KEY)
+    _version_read = (now, changes, version)
+    return version
 
 
 def candidate_pool() -> list[Candidate]:
@@ -190,8 +207,8 @@ def pool_index() -> tuple[str, PoolIndex]:
 
 def _current() -> tuple[str, list[Candidate], PoolIndex]:
     global _pool, _asked_refresh
-    version = cache.get(POOL_VERSION_KEY)
     now = time.monotonic()
+    version = _pool_version(now)
     stale = (
         version is None or time.time() - float(version) > settings.FEEDS_DISCOVER_REFRESH_SECONDS
     )

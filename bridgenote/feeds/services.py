@@ -48,6 +48,9 @@ logger = logging.getLogger(__name__)
 
 POOL_VERSION_KEY = "feeds:pool:version"
 POOL_LOCK_KEY = "feeds:pool:refreshing"
+# Pool refreshes and withdrawals made by this process: ranking, which re-reads the pool
+# version from the cache at most once a second, re-reads it at once after one of these.
+_pool_changes = 0
 _BATCH = 2000
 
 # Engagement weights of the global Discover score and the freshness decay (a note's score
@@ -199,6 +202,7 @@ def notes_unfan(*, note_ids: Sequence[int]) -> None:
         inbox_cache.remove(pairs)
     if ids:
         cache.delete(POOL_VERSION_KEY)  # every process reloads the pool without these notes
+        _pool_changed()
 
 
 def follow_backfill(*, follower_id: int, followee_id: int) -> int:
@@ -309,7 +313,18 @@ def discover_refresh() -> int:
         )
     cache.set(POOL_VERSION_KEY, f"{now:.3f}", timeout=None)
     cache.delete(POOL_LOCK_KEY)
+    _pool_changed()
     return len(scored)
+
+
+def _pool_changed() -> None:
+    global _pool_changes
+    _pool_changes += 1
+
+
+def pool_changes() -> int:
+    """How many times this process refreshed or withdrew from the Discover pool."""
+    return _pool_changes
 
 
 def discover_refresh_soon() -> None:

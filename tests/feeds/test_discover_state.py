@@ -446,3 +446,27 @@ def test_pages_past_the_first_arranged_cards_continue_the_same_list() -> None:
 def _token(cursor: str | None) -> str:
     assert cursor is not None
     return ranking._signer.unsign(cursor).split(":", 1)[0]
+
+
+# --- the pool version -------------------------------------------------------------------------
+@pytest.mark.django_db
+def test_the_pool_version_is_read_once_a_second_and_at_once_after_a_refresh_here() -> None:
+    import time
+
+    from django.core.cache import cache
+
+    make_note(UserFactory(), "a note")
+    services.discover_refresh()
+    first = ranking.pool_index()[0]
+    with mock.patch.object(ranking.cache, "get", side_effect=AssertionError("read again")):
+        assert ranking.pool_index()[0] == first  # within the second: not read again
+    time.sleep(0.002)
+    services.discover_refresh()  # a refresh by this process is seen at once
+    second = ranking.pool_index()[0]
+    assert second != first
+    elsewhere = f"{time.time() + 1:.3f}"
+    cache.set(services.POOL_VERSION_KEY, elsewhere, timeout=None)  # another process's refresh
+    assert ranking.pool_index()[0] == second
+    later = time.monotonic() + ranking.VERSION_SECONDS
+    with mock.patch.object(ranking.time, "monotonic", return_value=later):
+        assert ranking.pool_index()[0] == elsewhere
