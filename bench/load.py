@@ -138,12 +138,17 @@ def django_setup() -> None:
 
 
 def sign_in(user: Any) -> str:
-    """A session cookie for ``user`` (plus a fixed CSRF cookie for the JSON writes)."""
+    """A session cookie for ``user`` (plus a fixed CSRF cookie for the JSON writes). Like the
+    site's sign-in (``accounts.services.user_logged_in``), it prepares the user's Discover
+    state; the rest of that bookkeeping (profile territory from the IP) is left out."""
     from django.conf import settings
     from django.test import Client
 
+    from bridgenote.feeds.services import viewer_signed_in
+
     client = Client()
     client.force_login(user)
+    viewer_signed_in(user_id=user.pk)
     session = client.cookies[settings.SESSION_COOKIE_NAME].value
     return (
         f"{settings.SESSION_COOKIE_NAME}={session}; "
@@ -229,6 +234,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--json", default="", help="also write the results to this file")
     parser.add_argument(
+        "--stale-discover",
+        action="store_true",
+        help="mark the sampled users' Discover states stale after setup (as a like would), so"
+        " that their first Discover page in each process recomputes it",
+    )
+    parser.add_argument(
         "--cpu",
         action="store_true",
         help="also report each scenario's CPU time per request and GC pauses, measured inside"
@@ -238,6 +249,7 @@ def main(argv: list[str] | None = None) -> int:
     random.seed(7)
     django_setup()
     from django.conf import settings
+    from django.db import transaction
     from django.db.models import Count
 
     from bridgenote.accounts.models import Profile, User
@@ -322,6 +334,10 @@ def main(argv: list[str] | None = None) -> int:
                     ("GET", f"/?cursor={quote(page.next_cursor)}", cookies[pk], "")
                 )
         signed = list(cookies.items())
+        if args.stale_discover:
+            with transaction.atomic():
+                for pk in cookies:
+                    services.viewer_changed(user_id=pk)
         paths = api_paths(base)
         print(
             f"long-history user: @{long_user.handle} follows "

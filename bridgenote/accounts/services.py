@@ -301,10 +301,15 @@ def sessions_end(*, user_id: int) -> int:
 
 
 def user_logged_in(*, user: User | AbstractBaseUser, ip: str) -> None:
-    """Bookkeeping after any log-in: the profile exists and its territory is fresh."""
+    """Bookkeeping after any log-in: the profile exists and its territory is fresh, and the
+    Discover state the next page will want is ready."""
+    # Imported here: feeds reads accounts' models, so accounts must not import it at load.
+    from bridgenote.feeds.services import viewer_signed_in
+
     profile_create(user=user, ip=ip)
     profile_touch_territory(user=user, ip=ip)
     ratelimit.reset(f"login:ip:{ip}", window=settings.LOGIN_ATTEMPT_WINDOW_SECONDS)
+    viewer_signed_in(user_id=user.pk)
 
 
 @transaction.atomic

@@ -17,6 +17,7 @@ can only delay a new one.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterable, Sequence
 from datetime import timedelta
@@ -24,7 +25,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import F, FloatField, Value
 from django.db.models.functions import Cast
 from django.utils import timezone
@@ -43,8 +44,13 @@ from bridgenote.feeds.models import (
 from bridgenote.feeds.visibility import discoverable, published
 from bridgenote.notes.models import Note, NoteTopic
 
+logger = logging.getLogger(__name__)
+
 POOL_VERSION_KEY = "feeds:pool:version"
 POOL_LOCK_KEY = "feeds:pool:refreshing"
+# Pool refreshes and withdrawals made by this process: ranking, which re-reads the pool
+# version from the cache at most once a second, re-reads it at once after one of these.
+_pool_changes = 0
 _BATCH = 2000
 
 # Engagement weights of the global Discover score and the freshness decay (a note's score
@@ -111,6 +117,19 @@ def viewer_changed(*, user_id: int) -> None:
             f" ON CONFLICT (user_id) DO UPDATE SET version = {table}.version + 1",
             [user_id],
         )
+
+
+def viewer_signed_in(*, user_id: int) -> None:
+    """A sign-in usually lands on Discover: compute and store ``user_id``'s Discover state now
+    (one primary-key read if it is current), so that the first page in every process only
+    reads it back. Never fails the sign-in: if this cannot, the page computes it."""
+    from bridgenote.feeds.ranking import viewer_state_of  # ranking imports this module
+
+    try:
+        with transaction.atomic():
+            viewer_state_of(user_id)
+    except DatabaseError:
+        logger.warning("could not prepare the Discover state of user %s", user_id, exc_info=True)
 
 
 def viewer_state_save(*, user_id: int, version: int, data: str) -> bool:
@@ -183,6 +202,7 @@ def notes_unfan(*, note_ids: Sequence[int]) -> None:
         inbox_cache.remove(pairs)
     if ids:
         cache.delete(POOL_VERSION_KEY)  # every process reloads the pool without these notes
+        _pool_changed()
 
 
 def follow_backfill(*, follower_id: int, followee_id: int) -> int:
@@ -293,7 +313,18 @@ def discover_refresh() -> int:
         )
     cache.set(POOL_VERSION_KEY, f"{now:.3f}", timeout=None)
     cache.delete(POOL_LOCK_KEY)
+    _pool_changed()
     return len(scored)
+
+
+def _pool_changed() -> None:
+    global _pool_changes
+    _pool_changes += 1
+
+
+def pool_changes() -> int:
+    """How many times this process refreshed or withdrew from the Discover pool."""
+    return _pool_changes
 
 
 def discover_refresh_soon() -> None:

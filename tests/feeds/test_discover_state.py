@@ -17,6 +17,7 @@ from bridgenote.accounts.services import profile_update
 from bridgenote.engage import services as engage
 from bridgenote.feeds import localcache, ranking, services
 from bridgenote.feeds.models import DiscoverViewer
+from bridgenote.notes.models import Topic
 from tests.factories import UserFactory
 from tests.feeds.conftest import make_note
 
@@ -290,6 +291,7 @@ def test_rank_looks_as_far_down_as_interleaving_does() -> None:
         ranked = ranking.rank(viewer, pool)
         assert ranked == reference_rank(viewer, pool, 40)
     assert [note_id for note_id, _, _ in ranked[:6]] == [0, 1, 100, 2, 3, 101]
+    assert ranking.rank(viewer, pool, limit=3) == ranked[:3]  # arranging only the start
 
 
 @pytest.mark.django_db
@@ -307,3 +309,164 @@ def test_a_state_that_cannot_be_stored_still_serves_the_page() -> None:
     localcache.clear()
     first_page(user)
     assert row(user).data_version == row(user).version
+
+
+# --- the state's signals, exactly -------------------------------------------------------------
+@pytest.mark.django_db
+def test_the_state_holds_every_signal_with_its_weight() -> None:
+    viewer_user = UserFactory(profile__languages_spoken=["zh"], profile__languages_learning=["en"])
+    star, liked_twice, collected, blocker, blocked, muted = (UserFactory() for _ in range(6))
+    engage.follow_create(follower=viewer_user, followee=star)
+    tea_1 = make_note(liked_twice, "tea 1", topics=("tea", "cups"))
+    tea_2 = make_note(liked_twice, "tea 2", topics=("tea",))
+    plain = make_note(collected, "no topics")
+    by_star = make_note(star, "by the star", topics=("cups",))
+    for note in (tea_1, tea_2, by_star):
+        engage.like_create(user=viewer_user, note=note)
+    engage.collect_create(user=viewer_user, note=plain)
+    engage.collect_create(user=viewer_user, note=tea_1)
+    make_note(viewer_user, "mine", topics=("knitting",))
+    coffee = Topic.objects.create(name="coffee", folded="coffee")
+    services.feed_preferences_update(user=viewer_user, language_mix=45, interest_ids=[coffee.pk])
+    engage.block_create(blocker=blocker, blocked=viewer_user)
+    engage.block_create(blocker=viewer_user, blocked=blocked)
+    engage.mute_create(muter=viewer_user, muted=muted)
+
+    viewer = viewer_of(viewer_user)
+    topic = {t.name: t.pk for t in Topic.objects.all()}
+    assert viewer.home == frozenset({"zh"}) and viewer.spoken == frozenset({"zh"})
+    assert viewer.mix == pytest.approx(0.45)
+    assert viewer.followees == frozenset({star.pk})
+    assert viewer.hidden == frozenset({blocker.pk, blocked.pk, muted.pk})
+    # Authors: two likes (0.2 each) and a collect (0.4) of liked_twice's notes; one collect of
+    # collected's; the followed star weighs 1.0 whatever they earned.
+    assert viewer.authors == pytest.approx({liked_twice.pk: 0.8, collected.pk: 0.4, star.pk: 1.0})
+    # Topics: #tea liked twice and collected once; #cups liked twice (tea 1, the star's note)
+    # and collected once; the own note's #knitting; the chosen interest at 1.0.
+    assert viewer.topics == pytest.approx(
+        {topic["tea"]: 0.8, topic["cups"]: 0.8, topic["knitting"]: 0.3, coffee.pk: 1.0}
+    )
+
+
+@pytest.mark.django_db
+def test_a_newcomer_without_preferences_learning_the_other_language_gets_a_wider_mix() -> None:
+    user = UserFactory(profile__languages_spoken=["en"], profile__languages_learning=["zh"])
+    viewer = viewer_of(user)
+    assert (viewer.home, viewer.mix, viewer.topics, viewer.authors) == (
+        frozenset({"en"}), 0.4, {}, {}
+    )  # fmt: skip
+
+
+# --- preparing the state at sign-in ----------------------------------------------------------
+@pytest.mark.django_db
+def test_signing_in_stores_the_state_so_the_first_page_only_reads_it() -> None:
+    from bridgenote.accounts.services import user_logged_in
+
+    star, user = UserFactory(), user_speaking("en")
+    make_note(star, "by the star")
+    services.discover_refresh()
+    engage.follow_create(follower=user, followee=star)  # the state is stale now
+    assert row(user).data_version != row(user).version
+    user_logged_in(user=user, ip="127.0.0.1")
+    stored = row(user)
+    assert stored.data_version == stored.version and star.pk in DataState(stored.data).followees
+    localcache.clear()  # another process
+    with no_rebuild():
+        assert [n.title for n in first_page(user)] == ["by the star"]
+
+
+@pytest.mark.django_db
+def test_a_sign_in_is_not_refused_when_the_state_cannot_be_prepared() -> None:
+    from django.db import OperationalError
+
+    from bridgenote.accounts.services import user_logged_in
+
+    user = user_speaking("en")
+    with mock.patch.object(ranking, "_build_state", side_effect=OperationalError("locked")):
+        user_logged_in(user=user, ip="127.0.0.1")
+    assert not DiscoverViewer.objects.filter(user_id=user.pk, data_version__gte=0).exists()
+
+
+class DataState:
+    def __init__(self, data: str) -> None:
+        import json
+
+        self.followees = set(json.loads(data)["f"])
+
+
+# --- arranging lazily -------------------------------------------------------------------------
+@settings(max_examples=100, deadline=None)
+@given(
+    rows=candidate_rows,
+    mix=st.integers(0, 100),
+    limit=st.integers(0, 45),
+    authors=st.dictionaries(st.integers(1, 12), st.sampled_from([0.2, 1.0]), max_size=4),
+)
+def test_a_shorter_arrangement_is_the_start_of_the_longer_one(
+    rows: list[Any], mix: int, limit: int, authors: dict[int, float]
+) -> None:
+    pool = [
+        ranking.Candidate(i + 1, a, lang, tuple(t), score, help_language)
+        for i, (a, lang, t, score, help_language) in enumerate(rows)
+    ]
+    pool.sort(key=lambda c: -c.score)
+    viewer = ranking.Viewer(key="v", user_id=None, home=frozenset({"en"}), mix=mix / 100,
+                            authors=authors, spoken=frozenset({"en"}))  # fmt: skip
+    with mock.patch.object(ranking, "RANKED_MAX", 50), mock.patch.object(ranking, "LOOKAHEAD", 5):
+        whole = ranking.rank(viewer, pool)
+        assert whole == reference_rank(viewer, pool, 50)
+        assert ranking.rank(viewer, pool, limit=limit) == whole[:limit]
+
+
+@pytest.mark.django_db
+def test_pages_past_the_first_arranged_cards_continue_the_same_list() -> None:
+    authors = [UserFactory() for _ in range(5)]
+    for i in range(40):
+        make_note(authors[i % 5], f"n{i}", language="en" if i % 3 else "zh", likes=i % 6)
+    services.discover_refresh()
+    user = user_speaking("en")
+    viewer = viewer_of(user)
+    expected = [note_id for note_id, _, _ in ranking.rank(viewer, ranking.pool_index()[1])]
+    assert len(expected) == 40
+    with mock.patch.object(ranking, "FIRST_ARRANGED", 6):
+        seen: list[int] = []
+        page = ranking.discover_page(viewer, channel=None, cursor=None, limit=3)
+        first_list = localcache.get(ranking._session_key(_token(page.next_cursor)))
+        assert len(first_list["i"]) == 14 and not first_list["all"]  # 2 * 3 + 8, not 40
+        while True:
+            seen += [n.pk for n in page.notes]
+            if page.next_cursor is None:
+                break
+            if len(seen) == 9:
+                localcache.clear()  # a lost list is arranged again from the cursor's offset
+            page = ranking.discover_page(viewer, channel=None, cursor=page.next_cursor, limit=3)
+    assert seen == expected
+
+
+def _token(cursor: str | None) -> str:
+    assert cursor is not None
+    return ranking._signer.unsign(cursor).split(":", 1)[0]
+
+
+# --- the pool version -------------------------------------------------------------------------
+@pytest.mark.django_db
+def test_the_pool_version_is_read_once_a_second_and_at_once_after_a_refresh_here() -> None:
+    import time
+
+    from django.core.cache import cache
+
+    make_note(UserFactory(), "a note")
+    services.discover_refresh()
+    first = ranking.pool_index()[0]
+    with mock.patch.object(ranking.cache, "get", side_effect=AssertionError("read again")):
+        assert ranking.pool_index()[0] == first  # within the second: not read again
+    time.sleep(0.002)
+    services.discover_refresh()  # a refresh by this process is seen at once
+    second = ranking.pool_index()[0]
+    assert second != first
+    elsewhere = f"{time.time() + 1:.3f}"
+    cache.set(services.POOL_VERSION_KEY, elsewhere, timeout=None)  # another process's refresh
+    assert ranking.pool_index()[0] == second
+    later = time.monotonic() + ranking.VERSION_SECONDS
+    with mock.patch.object(ranking.time, "monotonic", return_value=later):
+        assert ranking.pool_index()[0] == elsewhere
