@@ -9,7 +9,8 @@ makes them), calls Django's WSGI handler directly (every middleware, ``BRIDGENOT
 warms up, times ``--requests`` requests without the profiler, then profiles as many and prints
 the Python function calls per request (what the CPU pays, whatever the machine's load) and the
 top of the profile. ``--cold`` profiles the first request of each user in the fresh process
-instead (use ``--users`` >= ``--requests``).
+instead (use ``--users`` >= ``--requests``). ``--queries`` lists instead the SQL statements and
+Redis round trips of the warm requests (per request, and those of one request in full).
 """
 
 from __future__ import annotations
@@ -38,6 +39,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--warm", type=int, default=100, help="requests before measuring")
     parser.add_argument("--cold", action="store_true", help="profile the first requests")
+    parser.add_argument(
+        "--queries", action="store_true", help="count SQL statements and Redis round trips"
+    )
+    parser.add_argument(
+        "--cpu-timer", action="store_true", help="profile CPU time (thread_time), not wall time"
+    )
     parser.add_argument("--sort", default="cumulative")
     parser.add_argument("--top", type=int, default=40)
     args = parser.parse_args(argv)
@@ -87,7 +94,10 @@ def main(argv: list[str] | None = None) -> int:
             call(i)
         elapsed = (time.perf_counter() - started) / args.requests
         print(f"{elapsed * 1000:.2f} ms per request without the profiler")
-    profile = cProfile.Profile()
+    if args.queries:
+        cpu_per_request(call, args.requests)
+        return count_round_trips(call, args.requests)
+    profile = cProfile.Profile(time.thread_time) if args.cpu_timer else cProfile.Profile()
     profile.enable()
     for i in range(args.requests):
         call(i)
@@ -95,6 +105,107 @@ def main(argv: list[str] | None = None) -> int:
     stats = pstats.Stats(profile)
     print(f"{stats.total_calls / args.requests:,.0f} Python calls per request")  # type: ignore[attr-defined]
     stats.sort_stats(args.sort).print_stats(args.top)
+    return 0
+
+
+def _backend_cpu(pid: int | None) -> float:
+    """CPU seconds the PostgreSQL backend process ``pid`` has used (it runs on this machine)."""
+    if pid is None:
+        return 0.0
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_per_request(call: Any, requests: int) -> None:
+    """CPU per request of this thread (the application) and of the PostgreSQL backend serving
+    it: neither depends on what else the machine runs."""
+    from django.db import connection
+
+    def backend() -> int | None:
+        raw = connection.connection
+        return raw.info.backend_pid if connection.vendor == "postgresql" and raw else None
+
+    pid = backend()
+    app, db = time.thread_time(), _backend_cpu(pid)
+    for i in range(requests):
+        call(i)
+    app, db = time.thread_time() - app, _backend_cpu(pid) - db
+    same = "" if backend() == pid else " (the connection changed: not comparable)"
+    print(
+        f"CPU per request: application {app / requests * 1000:.2f} ms, PostgreSQL backend "
+        f"{db / requests * 1000:.2f} ms{same}"
+    )
+
+
+def count_round_trips(call: Any, requests: int) -> int:
+    """SQL statements (Django's query log) and Redis round trips (each write of a command or
+    of a pipeline to the socket) per request, and the statements of the last request."""
+    from django.db import connection, connections
+    from django.test.utils import CaptureQueriesContext
+    from redis.connection import AbstractConnection
+
+    sent: list[list[str]] = []
+    original_send = AbstractConnection.send_packed_command
+    original_pack, original_packs = (
+        AbstractConnection.pack_command,
+        AbstractConnection.pack_commands,
+    )
+    pending: list[str] = []
+
+    def pack(self: Any, *args: Any) -> Any:
+        pending.append(" ".join(str(a)[:40] for a in args[:2]))
+        return original_pack(self, *args)
+
+    def packs(self: Any, commands: Any) -> Any:
+        pending.extend(" ".join(str(a)[:40] for a in c[:2]) for c in commands)
+        return original_packs(self, commands)
+
+    def send(self: Any, command: Any, check_health: bool = True) -> Any:
+        sent.append(pending[:])
+        pending.clear()
+        return original_send(self, command, check_health)
+
+    AbstractConnection.pack_command = pack  # type: ignore[method-assign]
+    AbstractConnection.pack_commands = packs  # type: ignore[method-assign]
+    AbstractConnection.send_packed_command = send  # type: ignore[method-assign]
+    checks: list[int] = []
+    wrapper = type(connections["default"])
+    original_usable = wrapper.is_usable
+
+    def usable(self: Any) -> bool:
+        checks.append(1)
+        return bool(original_usable(self))
+
+    wrapper.is_usable = usable  # type: ignore[method-assign]
+    statements = 0
+    trips = 0
+    last_sql: list[str] = []
+    last_redis: list[list[str]] = []
+    try:
+        for i in range(requests):
+            sent.clear()
+            with CaptureQueriesContext(connection) as queries:
+                call(i)
+            statements += len(queries.captured_queries)
+            trips += len(sent)
+            last_sql = [q["sql"] for q in queries.captured_queries]
+            last_redis = [c[:] for c in sent]
+    finally:
+        AbstractConnection.pack_command = original_pack  # type: ignore[method-assign]
+        AbstractConnection.pack_commands = original_packs  # type: ignore[method-assign]
+        AbstractConnection.send_packed_command = original_send  # type: ignore[method-assign]
+        wrapper.is_usable = original_usable  # type: ignore[method-assign]
+    print(
+        f"{statements / requests:.2f} SQL statements (plus {len(checks) / requests:.2f} health"
+        f" checks), {trips / requests:.2f} Redis round trips"
+    )
+    print("last request's SQL:")
+    for sql in last_sql:
+        print("  ", sql[:220])
+    print("last request's Redis round trips:")
+    for commands in last_redis:
+        print("  ", "; ".join(commands))
     return 0
 
 
