@@ -16,6 +16,11 @@ pytestmark = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def _fresh_connection() -> None:
+    connection.close()  # a new one, well within CONN_MAX_AGE
+
+
 def _pid() -> int:
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
