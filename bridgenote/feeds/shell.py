@@ -24,7 +24,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 from bridgenote.feeds import localcache
-from bridgenote.notify.queries import unread_count
+from bridgenote.notify.queries import unread_count_on_page
 
 CSRF_SLOT = "\x00csrf\x00"
 _BODY = "\x00body\x00"
@@ -65,7 +65,7 @@ def render_page(
         get_language(),
         user.is_authenticated,
         request.get_full_path(),
-        unread_count(user),  # notify's badge count
+        unread_count_on_page(request),  # notify's badge count (read with the session)
         key,
     )
     with _lock:
