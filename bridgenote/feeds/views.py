@@ -146,14 +146,16 @@ def language_mix_expression() -> Any:
 
 
 def _saved_mix(request: HttpRequest) -> int:
+    """The signed-in user's saved mix, or ``_NO_PREFERENCES``."""
+    user_id: Any = request.user.pk
     session = request.session
     mix = (
-        session.account_value(request.user.pk, "feeds.language_mix")
+        session.account_value(user_id, "feeds.language_mix")
         if isinstance(session, SessionStore)
         else None
     )
     if mix is None:  # not read with the session
-        rows = _PREFS_MIX.rows(user=request.user.pk)
+        rows = _PREFS_MIX.rows(user=user_id)
         mix = rows[0][0] if rows else _NO_PREFERENCES
     return int(mix)
 
