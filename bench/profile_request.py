@@ -20,6 +20,8 @@ different one per request (so likes are new likes, not no-ops):
 
 Every run also prints the SQL statements per request and the transactions (COMMITs) among
 them: on PostgreSQL each is a round trip to the server.
+instead (use ``--users`` >= ``--requests``). ``--queries`` lists instead the SQL statements and
+Redis round trips of the warm requests (per request, and those of one request in full).
 """
 
 from __future__ import annotations
@@ -50,6 +52,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cold", action="store_true", help="profile the first requests")
     parser.add_argument("--method", default="GET")
     parser.add_argument("--data", default="", help="a JSON request body")
+    parser.add_argument(
+        "--queries", action="store_true", help="count SQL statements and Redis round trips"
+    )
+    parser.add_argument(
+        "--cpu-timer", action="store_true", help="profile CPU time (thread_time), not wall time"
+    )
     parser.add_argument("--sort", default="cumulative")
     parser.add_argument("--top", type=int, default=40)
     args = parser.parse_args(argv)
@@ -114,7 +122,10 @@ def main(argv: list[str] | None = None) -> int:
         elapsed = (time.perf_counter() - started) / args.requests
         print(f"{elapsed * 1000:.2f} ms per request without the profiler")
         _count_statements(call, args.requests)
-    profile = cProfile.Profile()
+    if args.queries:
+        cpu_per_request(call, args.requests)
+        return count_round_trips(call, args.requests)
+    profile = cProfile.Profile(time.thread_time) if args.cpu_timer else cProfile.Profile()
     profile.enable()
     for i in range(args.requests):
         call(i)
@@ -174,6 +185,112 @@ def _count_statements(call: Any, requests: int) -> None:
     print("Time in the database per request, by statement (first words):")
     for kind, spent in sorted(by_kind.items(), key=lambda item: -item[1])[:12]:
         print(f"    {spent * 1000 / requests:6.2f} ms  {kind}")
+
+
+def _backend_cpu(pid: int | None) -> float:
+    """CPU seconds the PostgreSQL backend process ``pid`` has used (it runs on this machine)."""
+    if pid is None:
+        return 0.0
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_per_request(call: Any, requests: int) -> None:
+    """CPU per request of this thread (the application) and of the PostgreSQL backend serving
+    it: neither depends on what else the machine runs."""
+    from django.db import connection
+
+    def backend() -> int | None:
+        raw = connection.connection
+        return raw.info.backend_pid if connection.vendor == "postgresql" and raw else None
+
+    connection.close()  # a new connection, well within CONN_MAX_AGE for the loop
+    call(0)
+    pid = backend()
+    app, db = time.thread_time(), _backend_cpu(pid)
+    for i in range(requests):
+        call(i)
+    app = time.thread_time() - app
+    if backend() != pid:
+        print("the connection changed during the loop: no CPU figures")
+        return
+    db = _backend_cpu(pid) - db
+    print(
+        f"CPU per request: application {app / requests * 1000:.2f} ms, PostgreSQL backend "
+        f"{db / requests * 1000:.2f} ms"
+    )
+
+
+def count_round_trips(call: Any, requests: int) -> int:
+    """SQL statements (Django's query log) and Redis round trips (each write of a command or
+    of a pipeline to the socket) per request, and the statements of the last request."""
+    from django.db import connection, connections
+    from django.test.utils import CaptureQueriesContext
+    from redis.connection import AbstractConnection
+
+    sent: list[list[str]] = []
+    original_send = AbstractConnection.send_packed_command
+    original_pack, original_packs = (
+        AbstractConnection.pack_command,
+        AbstractConnection.pack_commands,
+    )
+    pending: list[str] = []
+
+    def pack(self: Any, *args: Any) -> Any:
+        pending.append(" ".join(str(a)[:40] for a in args[:2]))
+        return original_pack(self, *args)
+
+    def packs(self: Any, commands: Any) -> Any:
+        pending.extend(" ".join(str(a)[:40] for a in c[:2]) for c in commands)
+        return original_packs(self, commands)
+
+    def send(self: Any, command: Any, check_health: bool = True) -> Any:
+        sent.append(pending[:])
+        pending.clear()
+        return original_send(self, command, check_health)
+
+    AbstractConnection.pack_command = pack  # type: ignore[method-assign]
+    AbstractConnection.pack_commands = packs  # type: ignore[method-assign]
+    AbstractConnection.send_packed_command = send  # type: ignore[method-assign]
+    checks: list[int] = []
+    wrapper = type(connections["default"])
+    original_usable = wrapper.is_usable
+
+    def usable(self: Any) -> bool:
+        checks.append(1)
+        return bool(original_usable(self))
+
+    wrapper.is_usable = usable  # type: ignore[method-assign]
+    statements = 0
+    trips = 0
+    last_sql: list[str] = []
+    last_redis: list[list[str]] = []
+    try:
+        for i in range(requests):
+            sent.clear()
+            with CaptureQueriesContext(connection) as queries:
+                call(i)
+            statements += len(queries.captured_queries)
+            trips += len(sent)
+            last_sql = [q["sql"] for q in queries.captured_queries]
+            last_redis = [c[:] for c in sent]
+    finally:
+        AbstractConnection.pack_command = original_pack  # type: ignore[method-assign]
+        AbstractConnection.pack_commands = original_packs  # type: ignore[method-assign]
+        AbstractConnection.send_packed_command = original_send  # type: ignore[method-assign]
+        wrapper.is_usable = original_usable  # type: ignore[method-assign]
+    print(
+        f"{statements / requests:.2f} SQL statements (plus {len(checks) / requests:.2f} health"
+        f" checks), {trips / requests:.2f} Redis round trips"
+    )
+    print("last request's SQL:")
+    for sql in last_sql:
+        print("  ", sql[:220])
+    print("last request's Redis round trips:")
+    for commands in last_redis:
+        print("  ", "; ".join(commands))
+    return 0
 
 
 if __name__ == "__main__":

@@ -21,6 +21,8 @@ from django.utils.crypto import constant_time_compare
 from django.utils.functional import SimpleLazyObject
 
 from bridgenote.accounts.models import User
+from bridgenote.accounts.sessions import USER_FIELDS as _USER_FIELDS
+from bridgenote.accounts.sessions import SessionStore
 from bridgenote.core.fastsql import Precompiled
 
 SESSION_KEY = "ui_language"
@@ -96,8 +98,6 @@ class UserLanguageMiddleware:
 
 
 # --- authentication ---------------------------------------------------------------------------
-# The user's columns, in the order User.from_db takes them.
-_USER_FIELDS = [field.attname for field in User._meta.concrete_fields]
 _USER_BY_ID = Precompiled(lambda pk: User.objects.filter(pk=pk).values_list(*_USER_FIELDS))
 _BACKENDS: dict[str, Any] = {}
 
@@ -116,19 +116,26 @@ def _backend(path: str) -> Any:
     return backend
 
 
-def _load_user(backend: Any, user_id: Any) -> Any:
+def _load_user(backend: Any, user_id: Any, session: Any) -> Any:
     if type(backend).get_user is not ModelBackend.get_user:
         return backend.get_user(user_id)  # a backend with its own way: left to it
-    # ModelBackend.get_user (which allauth's backend inherits), with the cheap look-up.
-    user = user_by_id(user_id) if isinstance(user_id, int) else None
+    # ModelBackend.get_user (which allauth's backend inherits), with the cheap look-up: the
+    # row read with the session (sessions.py), else one precompiled query.
+    user = None
+    if isinstance(user_id, int):
+        if isinstance(session, SessionStore):
+            user = session.account(user_id)
+        if user is None:
+            user = user_by_id(user_id)
     return user if user is not None and backend.user_can_authenticate(user) else None
 
 
 def get_user(request: HttpRequest) -> Any:
     """``django.contrib.auth.get_user`` (Django 5.2), line for line, except that the user is
-    loaded by ``_load_user``: the backend must still be one of AUTHENTICATION_BACKENDS, an
-    inactive user is refused, and the session's hash of the password must match (a password
-    change ends the other sessions; a hash made with a fallback secret is renewed)."""
+    loaded by ``_load_user`` (from the row read with the session): the backend must still be
+    one of AUTHENTICATION_BACKENDS, an inactive user is refused, and the session's hash of the
+    password must match (a password change ends the other sessions; a hash made with a
+    fallback secret is renewed)."""
     user = None
     try:
         user_id = _get_user_session_key(request)
@@ -137,7 +144,7 @@ def get_user(request: HttpRequest) -> Any:
         pass
     else:
         if backend_path in settings.AUTHENTICATION_BACKENDS:
-            user = _load_user(_backend(backend_path), user_id)
+            user = _load_user(_backend(backend_path), user_id, request.session)
             if hasattr(user, "get_session_auth_hash"):
                 session_hash = request.session.get(HASH_SESSION_KEY)
                 if not session_hash:

@@ -99,7 +99,16 @@ class AccountSession(AbstractBaseSession):
     so it follows every log-in, key change (a password change, ``cycle_key``) and log-out
     without any other bookkeeping, and ``services.sessions_end`` is one indexed delete."""
 
-    user_id = models.BigIntegerField(null=True, db_index=True)
+    # A relation for reading the account with the session in one query (``sessions.py``); no
+    # database constraint, as when this was a plain column: ending an account's sessions is
+    # ``sessions_end``'s job.
+    user = models.ForeignKey(
+        User,
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
 
     class Meta:
         db_table = "accounts_session"

@@ -132,6 +132,15 @@ if DATABASE_URL:
         _db = dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
     except ValueError as exc:
         raise ConfigError(f"BRIDGENOTE_DATABASE_URL cannot be parsed: {exc}") from None
+    if _db.get("ENGINE") == "django.db.backends.postgresql":
+        # Django's backend with a health check that needs no round trip (core/postgres/base.py).
+        _db["ENGINE"] = "bridgenote.core.postgres"
+        if env.boolean("DATABASE_PREPARE", True):
+            # Parameters bound by the server, and a statement run 5 times on a connection is
+            # prepared there: PostgreSQL parses and plans it once, not on every request
+            # (docs/operations.md). Off for a pooler in transaction mode without support for
+            # prepared statements (PgBouncer before 1.21, or max_prepared_statements = 0).
+            _db.setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=5)
 else:
     _db = {
         "ENGINE": "django.db.backends.sqlite3",

@@ -20,7 +20,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 from bridgenote.core.fragments import CSRF_SLOT, FragmentMemo, fill_csrf, slot
-from bridgenote.notify.queries import unread_count
+from bridgenote.notify.queries import unread_count_on_page
 
 __all__ = ["CSRF_SLOT", "fill_csrf", "render_page"]
 
@@ -48,7 +48,7 @@ def render_page(
         get_language(),
         user.is_authenticated,
         request.get_full_path(),
-        unread_count(user),  # notify's badge count
+        unread_count_on_page(request),  # notify's badge count (read with the session)
         key,
     )
     shell = _shells.get(

@@ -3,6 +3,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
+from django.db.models import OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -12,6 +14,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 from django.views.decorators.http import require_POST
 
+from bridgenote.accounts.sessions import SessionStore
 from bridgenote.core.fastsql import Precompiled
 from bridgenote.feeds import localcache, ranking
 from bridgenote.feeds.cards import card_html, discover_cards, following_cards
@@ -132,13 +135,37 @@ _PREFS_INTERESTS = Precompiled(
 _FORMS: dict[tuple[Any, ...], str] = {}
 
 
+_NO_PREFERENCES = -1
+
+
+def language_mix_expression() -> Any:
+    """The saved language mix (``_NO_PREFERENCES``: none saved) as an expression over an outer
+    query's ``user_id``: read with the session (``accounts/sessions.py``, ``ACCOUNT_VALUES``)."""
+    mix = FeedPreferences.objects.filter(user_id=OuterRef("user_id")).values("language_mix")
+    return Coalesce(Subquery(mix[:1]), _NO_PREFERENCES)
+
+
+def _saved_mix(request: HttpRequest) -> int:
+    """The signed-in user's saved mix, or ``_NO_PREFERENCES``."""
+    user_id: Any = request.user.pk
+    session = request.session
+    mix = (
+        session.account_value(user_id, "feeds.language_mix")
+        if isinstance(session, SessionStore)
+        else None
+    )
+    if mix is None:  # not read with the session
+        rows = _PREFS_MIX.rows(user=user_id)
+        mix = rows[0][0] if rows else _NO_PREFERENCES
+    return int(mix)
+
+
 def _prefs_form(request: HttpRequest, default_mix: int) -> SafeString:
     """The Discover settings form, filled in. Rendered once per (language, values) and kept;
     each request puts its own CSRF token in."""
     user_id = request.user.pk
-    mix_rows = _PREFS_MIX.rows(user=user_id)
-    if mix_rows:
-        mix = mix_rows[0][0]
+    mix = _saved_mix(request)
+    if mix != _NO_PREFERENCES:
         interests = " ".join(f"#{row[0]}" for row in _PREFS_INTERESTS.rows(user=user_id))
     else:
         mix, interests = default_mix, ""

@@ -207,9 +207,9 @@ def render(request: HttpRequest, note_id: int) -> HttpResponse | None:
         ),
     )
     engage = actions + render_to_string("engage/_comments.html", context, request)
-    from bridgenote.notify.queries import unread_count
+    from bridgenote.notify.queries import unread_count_on_page
 
-    shell_key = (language, viewer_id is not None, unread_count(user))
+    shell_key = (language, viewer_id is not None, unread_count_on_page(request))
     shell = _shells.get(shell_key, lambda: _shell(request))
     csrf = get_token(request)
     body = fill(head + engage + tail, csrf=csrf, here="")

@@ -7,11 +7,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+from django.http import HttpRequest
 from django.utils import translation
 from django.utils.translation import gettext, ngettext
 
 from bridgenote.accounts.models import User
+from bridgenote.accounts.sessions import SessionStore
 from bridgenote.core.fastsql import Precompiled
 from bridgenote.engage.models import Comment
 from bridgenote.notes.models import Note
@@ -35,6 +38,35 @@ def unread_count(user: Any) -> int:
         return 0
     rows = _UNREAD.rows(user=user.pk)
     return int(rows[0][0]) if rows else 0
+
+
+def unread_expression() -> Any:
+    """``unread_count`` as an expression over an outer query's ``user_id``: the session's
+    query reads it with the session (``accounts/sessions.py``, ``ACCOUNT_VALUES``)."""
+    count = (
+        Notification.objects.filter(recipient_id=OuterRef("user_id"), is_read=False)
+        .order_by()
+        .values("recipient_id")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    return Coalesce(Subquery(count), 0)
+
+
+def unread_count_on_page(request: HttpRequest) -> int:
+    """``unread_count`` of the signed-in user as read with the session at the start of this
+    request, with no query of its own. For pages that change no notification before they
+    show the badge (the feed and note pages); anything else asks ``unread_count``."""
+    user = request.user
+    if not user.is_authenticated:
+        return 0
+    session = getattr(request, "session", None)
+    value = (
+        session.account_value(user.pk, "notify.unread")
+        if isinstance(session, SessionStore)
+        else None
+    )
+    return int(value) if value is not None else unread_count(user)
 
 
 def unread_by_tab(user: Any) -> dict[str, int]:

@@ -10,7 +10,9 @@ from django.conf import settings
 from django.contrib import auth as django_auth
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore as DjangoSessionStore
+from django.db import connection
 from django.test import Client, RequestFactory
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from bridgenote.accounts import middleware
@@ -235,3 +237,29 @@ def test_a_hash_made_with_a_fallback_secret_is_renewed(settings):
     assert middleware.get_user(request) == user
     assert request.session[HASH_SESSION_KEY] == user.get_session_auth_hash() != old_hash
     assert request.session.session_key != key  # cycled
+
+
+def test_the_user_row_is_read_with_the_session_in_one_query():
+    user = ava()
+    client = browser(user)
+    with CaptureQueriesContext(connection) as queries:
+        assert signed_in_as(client) == user
+    users = [q["sql"] for q in queries.captured_queries if 'FROM "accounts_user"' in q["sql"]]
+    assert users == []  # no query of its own
+    session = [q["sql"] for q in queries.captured_queries if 'FROM "accounts_session"' in q["sql"]]
+    assert len(session) == 1 and '"accounts_user"' in session[0]
+    # Nothing is kept: an edit of the row shows on the next request.
+    type(user).objects.filter(pk=user.pk).update(handle="ava_renamed")
+    assert signed_in_as(client).handle == "ava_renamed"
+
+
+def test_a_session_row_naming_another_account_is_not_trusted():
+    """The session's data decides who is signed in; a row whose ``user_id`` disagrees (it
+    cannot, unless written by hand) makes the middleware read the user by the data's id."""
+    user, other = ava(), liwei()
+    client = browser(user)
+    key = client.cookies[settings.SESSION_COOKIE_NAME].value
+    AccountSession.objects.filter(session_key=key).update(user_id=other.pk)
+    assert signed_in_as(client) == user
+    AccountSession.objects.filter(session_key=key).update(user_id=None)
+    assert signed_in_as(client) == user

@@ -230,3 +230,25 @@ def test_preferences_form_saves_and_reports_errors_next_to_the_field(client: Cli
     prefs = FeedPreferences.objects.get(user=user)
     assert prefs.language_mix == 50
     assert [t.name for t in prefs.interests.all()] == ["coffee"]
+
+
+def test_the_settings_form_shows_the_saved_mix_read_with_the_session(client: Client) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    user = user_speaking("en")
+    client.force_login(user)
+    make_note(UserFactory(), "c", topics=("coffee",))
+    services.discover_refresh()
+    assert 'value="30" selected' in client.get("/").content.decode()  # nothing saved
+    response = client.post("/discover/preferences/", {"language_mix": "50", "interests": "#Coffee"})
+    assert response.status_code == 302
+    with CaptureQueriesContext(connection) as captured:
+        page = client.get("/").content.decode()
+    assert 'value="50" selected' in page and 'value="#coffee"' in page
+    sql = [q["sql"] for q in captured.captured_queries]
+    # The form's look-up of the mix (the ranking's own reads of the preferences aside).
+    assert not [q for q in sql if 'FROM "feeds_feedpreferences"' in q and q.endswith("LIMIT 1")]
+    assert any('FROM "accounts_session"' in q and "feeds_feedpreferences" in q for q in sql)
+    FeedPreferences.objects.filter(user=user).update(language_mix=0)
+    assert 'value="0" selected' in client.get("/").content.decode()  # nothing kept

@@ -203,3 +203,30 @@ def test_notify_moderation_one_and_many_write_the_same_rows(
     targets = [detail["target"] for *_, detail in one_by_one]
     assert targets == ["note", "comment", "bio", "account"]
     assert one_by_one[1][:3] == (liwei_user.pk, ava_note.pk, comment.pk)
+
+
+def test_pages_read_the_badge_count_with_the_session(
+    ava_user: Any, liwei_user: Any, ava_note: Note
+) -> None:
+    """The feed and note pages show the unread count read in the session's query (no query
+    of their own), and a new notification shows on the next page."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    services.like_create(user=liwei_user, note=ava_note)
+    theirs = make_note(liwei_user)
+    client = Client()
+    client.force_login(ava_user)
+    for path in ["/following/", "/", f"/notes/{theirs.pk}/"]:
+        client.get(path)  # the page's parts rendered once
+        with CaptureQueriesContext(connection) as captured:
+            page = client.get(path).content.decode()
+        assert "1 unread" in page, path
+        sql = [q["sql"] for q in captured.captured_queries]
+        assert [
+            q for q in sql if q.startswith("SELECT COUNT") and "notify_notification" in q
+        ] == [], path
+        assert any('FROM "accounts_session"' in q and "notify_notification" in q for q in sql)
+    services.follow_create(follower=liwei_user, followee=ava_user)
+    assert "2 unread" in client.get("/following/").content.decode()
+    assert "2 unread" in client.get(f"/notes/{theirs.pk}/").content.decode()

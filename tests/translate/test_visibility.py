@@ -47,8 +47,9 @@ def test_a_cached_note_translation_costs_a_few_small_queries(client, llm):
         assert not any("translate_translation" in statement for statement in sql), sql
         counts[who] = len(sql)
     assert len(llm.requests) == calls  # all three came from the cache
-    # session + user + note (+ follows and blocks for someone else); signed out: the note.
-    assert counts == {"reader": 4, "author": 3, "signed out": 1}
+    # the session with its user + note (+ follows and blocks for someone else); signed out:
+    # the note.
+    assert counts == {"reader": 3, "author": 2, "signed out": 1}
 
 
 def _comment_visible(viewer: Any, comment_id: int) -> bool:

@@ -1,0 +1,81 @@
+"""The PostgreSQL backend (``core/postgres``): a health check without a round trip that still
+replaces a connection the server ended, and prepared statements. Skipped on SQLite."""
+
+from __future__ import annotations
+
+import select
+from unittest import mock
+
+import psycopg
+import pytest
+from django.db import connection, connections
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL only"),
+]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_connection() -> None:
+    connection.close()  # a new one, well within CONN_MAX_AGE
+
+
+def _pid() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return int(cursor.fetchone()[0])
+
+
+def _next_request() -> None:
+    """What Django does between two requests (``request_finished``/``request_started``)."""
+    connection.close_if_unusable_or_obsolete()
+
+
+def _terminate(pid: int) -> None:
+    settings = connection.settings_dict
+    with psycopg.connect(
+        host=settings["HOST"],
+        port=settings["PORT"],
+        user=settings["USER"],
+        password=settings["PASSWORD"],
+        dbname=settings["NAME"],
+        autocommit=True,
+    ) as other:
+        other.execute("SELECT pg_terminate_backend(%s)", [pid])
+    poller = select.poll()
+    poller.register(connection.connection.fileno(), select.POLLIN | select.POLLHUP)
+    assert poller.poll(5000), "the server did not end the connection"
+
+
+def test_live_connection_is_reused_without_select_1():
+    before = _pid()
+    _next_request()
+    with mock.patch.object(
+        type(connections["default"]), "is_usable", side_effect=AssertionError("SELECT 1")
+    ):
+        assert _pid() == before
+
+
+def test_connection_ended_by_the_server_is_replaced_before_the_next_query():
+    ended = _pid()
+    _terminate(ended)
+    _next_request()
+    assert _pid() != ended  # no OperationalError: the check saw it and reconnected
+
+
+def test_repeated_statements_are_prepared_on_the_server():
+    def run() -> None:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT %s::int + 1 AS bridgenote_prepared_probe", [41])
+            assert cursor.fetchone() == (42,)
+
+    for _ in range(6):
+        run()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_prepared_statements "
+            "WHERE statement LIKE %s AND statement NOT LIKE %s",
+            ["%bridgenote_prepared_probe%", "%pg_prepared_statements%"],
+        )
+        assert cursor.fetchone()[0] == 1
