@@ -96,8 +96,11 @@ def read(user_id: int, *, before: int, floor: int, limit: int) -> tuple[list[int
     pipe = client.pipeline(transaction=False)
     pipe.zrevrangebyscore(key, before, floor, start=0, num=limit + 16)
     pipe.get(key + ":lo")
-    members, lowest = pipe.execute()
-    if lowest is None:
+    pipe.exists(key)
+    members, lowest, exists = pipe.execute()
+    if lowest is None or not exists:
+        # No set, or a set that ``remove`` emptied (Redis deletes an empty sorted set, and
+        # ``add`` only adds to sets that exist): rebuild it from the database.
         _rebuild(user_id)
         pipe = client.pipeline(transaction=False)
         pipe.zrevrangebyscore(key, before, floor, start=0, num=limit + 16)

@@ -78,3 +78,22 @@ def test_unfollow_forgets_the_cached_inbox() -> None:
     Follow.objects.filter(follower=li, followee=a).delete()
     services.follow_changed(follower=li, followee=a, created=False)
     assert following_page(li, cursor=None).notes == []
+
+
+def test_a_set_emptied_by_withdrawals_is_rebuilt_and_takes_new_notes() -> None:
+    """Withdrawing every cached note deletes the sorted set (Redis keeps no empty set) while
+    its ``:lo`` key stays; the next read must rebuild from the database, not answer "empty"
+    until the key expires (a suspended and then reinstated account's notes came back in
+    search but not in the followers' feeds)."""
+    from bridgenote.feeds import services
+
+    a, li = ava(), liwei()
+    follow(li, a)
+    gone = publish(a, "withdrawn")
+    assert [n.pk for n in following_page(li, cursor=None).notes] == [gone.pk]
+    services.notes_unfan(note_ids=[gone.pk])
+    client = inbox_cache._client()
+    key = inbox_cache._key(li.pk)
+    assert client.exists(key) == 0 and client.exists(key + ":lo") == 1
+    back = publish(a, "published while the set was gone")
+    assert [n.pk for n in following_page(li, cursor=None).notes] == [back.pk]
