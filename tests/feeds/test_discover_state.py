@@ -443,6 +443,32 @@ def test_pages_past_the_first_arranged_cards_continue_the_same_list() -> None:
     assert seen == expected
 
 
+@pytest.mark.django_db
+def test_extending_the_list_after_a_like_keeps_the_pages_already_shown() -> None:
+    from bridgenote.notes.models import Note
+
+    authors = [UserFactory() for _ in range(5)]
+    for i in range(40):
+        make_note(authors[i % 5], f"n{i}", language="en" if i % 3 else "zh", likes=i % 6)
+    services.discover_refresh()
+    user = user_speaking("en")
+    with mock.patch.object(ranking, "FIRST_ARRANGED", 6):
+        page = ranking.discover_page(viewer_of(user), channel=None, cursor=None, limit=3)
+        first_list = localcache.get(ranking._session_key(_token(page.next_cursor)))
+        prefix = [i[0] for i in first_list["i"]]
+        seen = [n.pk for n in page.notes]
+        # A like between pages changes the weights: the last author of the arranged part.
+        liked_author = Note.objects.get(pk=prefix[-1]).author
+        for note in Note.objects.filter(author=liked_author)[:3]:
+            engage.like_create(user=user, note=note)
+        while page.next_cursor is not None:
+            page = ranking.discover_page(viewer_of(user), channel=None, cursor=page.next_cursor,
+                                         limit=3)  # fmt: skip
+            seen += [n.pk for n in page.notes]
+    assert len(seen) == len(set(seen)) == 40  # nothing repeated, nothing skipped
+    assert seen[: len(prefix)] == prefix  # the cards arranged before the like keep their places
+
+
 def _token(cursor: str | None) -> str:
     assert cursor is not None
     return ranking._signer.unsign(cursor).split(":", 1)[0]
