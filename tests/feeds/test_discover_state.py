@@ -376,15 +376,20 @@ def test_signing_in_stores_the_state_so_the_first_page_only_reads_it() -> None:
 
 
 @pytest.mark.django_db
-def test_a_sign_in_is_not_refused_when_the_state_cannot_be_prepared() -> None:
+@pytest.mark.parametrize("error", ["database", "bug"])
+def test_a_sign_in_is_not_refused_when_the_state_cannot_be_prepared(
+    error: str, caplog: pytest.LogCaptureFixture
+) -> None:
     from django.db import OperationalError
 
     from bridgenote.accounts.services import user_logged_in
 
     user = user_speaking("en")
-    with mock.patch.object(ranking, "_build_state", side_effect=OperationalError("locked")):
+    failure = OperationalError("locked") if error == "database" else ValueError("a bug")
+    with mock.patch.object(ranking, "_build_state", side_effect=failure):
         user_logged_in(user=user, ip="127.0.0.1")
     assert not DiscoverViewer.objects.filter(user_id=user.pk, data_version__gte=0).exists()
+    assert any(r.exc_info and r.exc_info[1] is failure for r in caplog.records)  # logged
 
 
 class DataState:
