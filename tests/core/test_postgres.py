@@ -79,3 +79,40 @@ def test_repeated_statements_are_prepared_on_the_server():
             ["%bridgenote_prepared_probe%", "%pg_prepared_statements%"],
         )
         assert cursor.fetchone()[0] == 1
+
+
+# --- indexes built CONCURRENTLY by migrations ---------------------------------------------------
+def _valid(name: str) -> bool | None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indisvalid FROM pg_index WHERE indexrelid = to_regclass(%s)", [name])
+        row = cursor.fetchone()
+    return None if row is None else bool(row[0])
+
+
+@pytest.mark.parametrize(
+    ("migration", "index"),
+    [
+        ("bridgenote.engage.migrations.0004_like_collect_user_newest", "like_user_newest"),
+        ("bridgenote.search.migrations.0005_postgres_counter_indexes", "search_note_likes"),
+    ],
+)
+def test_an_invalid_index_left_by_a_failed_concurrent_build_is_built_again(
+    migration: str, index: str
+) -> None:
+    import importlib
+
+    from django.apps import apps
+
+    module = importlib.import_module(migration)
+    assert _valid(index) is True
+    with connection.cursor() as cursor:  # what a failed CREATE INDEX CONCURRENTLY leaves
+        cursor.execute(
+            "UPDATE pg_index SET indisvalid = false WHERE indexrelid = to_regclass(%s)", [index]
+        )
+    assert _valid(index) is False
+    with connection.schema_editor(atomic=False) as editor:
+        module._forward(apps, editor)
+    assert _valid(index) is True
+    with connection.schema_editor(atomic=False) as editor:  # and again: nothing to do
+        module._forward(apps, editor)
+    assert _valid(index) is True
