@@ -139,7 +139,8 @@ if DATABASE_URL:
             # Parameters bound by the server, and a statement run 5 times on a connection is
             # prepared there: PostgreSQL parses and plans it once, not on every request
             # (docs/operations.md). Off for a pooler in transaction mode without support for
-            # prepared statements (PgBouncer before 1.21, or max_prepared_statements = 0).
+            # prepared statements (PgBouncer before 1.22, max_prepared_statements = 0, or a
+            # libpq older than 17).
             _db.setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=5)
 else:
     _db = {

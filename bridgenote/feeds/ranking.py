@@ -718,10 +718,15 @@ def discover_page(viewer: Viewer, *, channel: int | None, cursor: str | None,
     while len(shown) < limit:
         end = offset + (limit - len(shown)) + 4
         if end > len(items) and not session.get("all", True):
-            # Read past the part arranged so far: arrange the whole list (the same first cards).
-            session = _new_session(viewer, channel, RANKED_MAX)
+            # Read past the part arranged so far: arrange the whole list and append what the
+            # arranged part lacks. With the same state and pool the rest is the same list; if a
+            # like or a pool refresh came in between, the cards already arranged (some already
+            # shown) keep their places and offsets, and nothing repeats.
+            whole = _new_session(viewer, channel, RANKED_MAX)
+            arranged = {i[0] for i in items}
+            items = items + [i for i in whole["i"] if i[0] not in arranged]
+            session = {**session, "i": items, "all": True}
             localcache.set(_session_key(token), session, timeout=SESSION_SECONDS)
-            items = session["i"]
         if offset >= len(items):
             break
         chunk = items[offset:end]

@@ -25,7 +25,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import DatabaseError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import F, FloatField, Value
 from django.db.models.functions import Cast
 from django.utils import timezone
@@ -128,8 +128,8 @@ def viewer_signed_in(*, user_id: int) -> None:
     try:
         with transaction.atomic():
             viewer_state_of(user_id)
-    except DatabaseError:
-        logger.warning("could not prepare the Discover state of user %s", user_id, exc_info=True)
+    except Exception:  # whatever it is, the sign-in goes on; the page computes the state
+        logger.exception("could not prepare the Discover state of user %s", user_id)
 
 
 def viewer_state_save(*, user_id: int, version: int, data: str) -> bool:

@@ -376,15 +376,20 @@ def test_signing_in_stores_the_state_so_the_first_page_only_reads_it() -> None:
 
 
 @pytest.mark.django_db
-def test_a_sign_in_is_not_refused_when_the_state_cannot_be_prepared() -> None:
+@pytest.mark.parametrize("error", ["database", "bug"])
+def test_a_sign_in_is_not_refused_when_the_state_cannot_be_prepared(
+    error: str, caplog: pytest.LogCaptureFixture
+) -> None:
     from django.db import OperationalError
 
     from bridgenote.accounts.services import user_logged_in
 
     user = user_speaking("en")
-    with mock.patch.object(ranking, "_build_state", side_effect=OperationalError("locked")):
+    failure = OperationalError("locked") if error == "database" else ValueError("a bug")
+    with mock.patch.object(ranking, "_build_state", side_effect=failure):
         user_logged_in(user=user, ip="127.0.0.1")
     assert not DiscoverViewer.objects.filter(user_id=user.pk, data_version__gte=0).exists()
+    assert any(r.exc_info and r.exc_info[1] is failure for r in caplog.records)  # logged
 
 
 class DataState:
@@ -441,6 +446,32 @@ def test_pages_past_the_first_arranged_cards_continue_the_same_list() -> None:
                 localcache.clear()  # a lost list is arranged again from the cursor's offset
             page = ranking.discover_page(viewer, channel=None, cursor=page.next_cursor, limit=3)
     assert seen == expected
+
+
+@pytest.mark.django_db
+def test_extending_the_list_after_a_like_keeps_the_pages_already_shown() -> None:
+    from bridgenote.notes.models import Note
+
+    authors = [UserFactory() for _ in range(5)]
+    for i in range(40):
+        make_note(authors[i % 5], f"n{i}", language="en" if i % 3 else "zh", likes=i % 6)
+    services.discover_refresh()
+    user = user_speaking("en")
+    with mock.patch.object(ranking, "FIRST_ARRANGED", 6):
+        page = ranking.discover_page(viewer_of(user), channel=None, cursor=None, limit=3)
+        first_list = localcache.get(ranking._session_key(_token(page.next_cursor)))
+        prefix = [i[0] for i in first_list["i"]]
+        seen = [n.pk for n in page.notes]
+        # A like between pages changes the weights: the last author of the arranged part.
+        liked_author = Note.objects.get(pk=prefix[-1]).author
+        for note in Note.objects.filter(author=liked_author)[:3]:
+            engage.like_create(user=user, note=note)
+        while page.next_cursor is not None:
+            page = ranking.discover_page(viewer_of(user), channel=None, cursor=page.next_cursor,
+                                         limit=3)  # fmt: skip
+            seen += [n.pk for n in page.notes]
+    assert len(seen) == len(set(seen)) == 40  # nothing repeated, nothing skipped
+    assert seen[: len(prefix)] == prefix  # the cards arranged before the like keep their places
 
 
 def _token(cursor: str | None) -> str:

@@ -35,7 +35,7 @@ RANGE_US_PER_ROW = 0.06
 FETCH_US_PER_MATCH = 10.0
 # Popularity sorts (most liked, commented, collected) are exact: over every match, not a window.
 # Either every match is read and ranked (few matches), or the counter's index on notes_note
-# (migration 0004: (counter DESC, id DESC)) is walked from the most popular note down, each
+# (migration 0005: (counter DESC, id DESC)) is walked from the most popular note down, each
 # visible note's tsvector tested by a primary-key probe, until the page is full: about
 # page / (share of notes matching) probes; the costs below decide. The walk stops after
 # COUNTER_WALK_SLACK times that many (the estimate was too high), and the caller then ranks
@@ -111,7 +111,7 @@ class PostgresBackend:
             connections[using].check_constraints()
         with transaction.atomic(using), connections[using].cursor() as cursor:
             cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
-            # No pending list (as migration 0003 sets): searches never read unmerged entries.
+            # No pending list (as migration 0004 sets): searches never read unmerged entries.
             cursor.execute(
                 f"CREATE INDEX IF NOT EXISTS {GIN_INDEX} ON search_notedocument"
                 " USING GIN (tsv) WITH (fastupdate = off)"

@@ -6,9 +6,12 @@ about page / (share of notes matching) notes: exact over every match, where GIN 
 read every match first (``backends/postgres.py``). Built CONCURRENTLY (no write lock on
 notes_note), hence a non-atomic migration. The price: a change of a counter is no longer a
 HOT update (each like also writes index entries). SQLite keeps its window of newest matches.
+An invalid index left by a failed build is dropped and built again (``core/postgres/indexes``).
 """
 
 from django.db import migrations
+
+from bridgenote.core.postgres.indexes import create_index_concurrently, drop_index_concurrently
 
 INDEXES = {
     "search_note_likes": "like_count",
@@ -21,16 +24,14 @@ def _forward(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
     for name, column in INDEXES.items():
-        schema_editor.execute(
-            f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {name} ON notes_note ({column} DESC, id DESC)"
-        )
+        create_index_concurrently(schema_editor, name, "notes_note", f"{column} DESC, id DESC")
 
 
 def _backward(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
     for name in INDEXES:
-        schema_editor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {name}")
+        drop_index_concurrently(schema_editor, name)
 
 
 class Migration(migrations.Migration):
