@@ -380,7 +380,11 @@ def _rate_limit(user: User, action: str, *, limit: int, window: int) -> None:
 
 def _rate_allowed(user: User, action: str, *, limit: int, window: int) -> bool:
     """Count one ``action`` of the account; whether it is within the limit."""
-    return ratelimit.hit(f"engage:{action}:{user.pk}", limit=limit, window=window).allowed
+    return ratelimit.hit(_rate_key(user, action), limit=limit, window=window).allowed
+
+
+def _rate_key(user: User, action: str) -> str:
+    return f"engage:{action}:{user.pk}"
 
 
 def _rate_refuse(action: str) -> NoReturn:
@@ -416,6 +420,12 @@ def comment_create(
     on SQLite, nothing of a comment writes outside the writers' queue).
     """
     body = _clean_body(body)
+    rate = {"limit": settings.COMMENT_RATE_PER_MINUTE, "window": 60}
+    if check_rate and not ratelimit.peek(_rate_key(author, "comment"), **rate).allowed:
+        # Already over the limit: refused before the reply lookup, the language detection, the
+        # moderation, the territory, the notifications and the write transaction. The attempt
+        # still counts (one counter statement), as every refused attempt does.
+        _rate_limit(author, "comment", **rate)
     if not checked:
         note = queries.note_for(author, note.pk)
     root: Comment | None = None
@@ -427,7 +437,6 @@ def comment_create(
             raise Invalid("comment_deleted", _("That comment was deleted; you can't reply."))
         _refuse_if_blocked(author.pk, reply_to.author_id)
         root = reply_to if reply_to.root_id is None else reply_to.root
-    rate = {"limit": settings.COMMENT_RATE_PER_MINUTE, "window": 60}
     language = detect_language(body)
     try:
         verdict = _moderate_comment(body, language)
