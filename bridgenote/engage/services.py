@@ -414,8 +414,9 @@ def comment_create(
     every @mention. At most COMMENT_RATE_PER_MINUTE per account (refused attempts count too);
     ``check_rate=False`` is for trusted callers only (the demo loader, imports).
 
-    Every check (visibility, blocks, moderation rules, the IP territory, the notifications)
-    runs before the write transaction, which holds the rate counter, the INSERT, the counter
+    An account already over the limit is refused (and counted) first, before any other
+    check (``ratelimit.peek``). Every check (visibility, blocks, moderation rules, the IP
+    territory, the notifications) runs before the write transaction, which holds the rate counter, the INSERT, the counter
     UPDATEs, the moderation state and the notifications only (``writes.write_transaction``:
     on SQLite, nothing of a comment writes outside the writers' queue).
     """
