@@ -416,9 +416,10 @@ def comment_create(
 
     An account already over the limit is refused (and counted) first, before any other
     check (``ratelimit.peek``). Every check (visibility, blocks, moderation rules, the IP
-    territory, the notifications) runs before the write transaction, which holds the rate counter, the INSERT, the counter
-    UPDATEs, the moderation state and the notifications only (``writes.write_transaction``:
-    on SQLite, nothing of a comment writes outside the writers' queue).
+    territory, the notifications) runs before the write transaction, which holds the rate
+    counter, the INSERT, the counter UPDATEs, the moderation state and the notifications
+    only (``writes.write_transaction``: on SQLite, nothing of a comment writes outside the
+    writers' queue).
     """
     body = _clean_body(body)
     rate = {"limit": settings.COMMENT_RATE_PER_MINUTE, "window": 60}
