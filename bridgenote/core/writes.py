@@ -12,7 +12,9 @@ counter UPDATEs only.
 
 On PostgreSQL (and inside a transaction that is already open, where taking the file lock
 could wait on a writer that waits on us) it is ``transaction.atomic()``. ``write_statement()``
-queues a single autocommit statement the same way (the rate limiter's counter UPSERT).
+queues a single autocommit statement the same way (the rate limiter's counter UPSERT). The
+queue is re-entrant per thread: a write inside an ``on_commit`` hook of a queued transaction
+(which runs before the queue is released) proceeds on the turn it already holds.
 
 Every write of the like and comment paths goes through the queue (the rate counter, the
 notifications and the counters are in the one transaction): a write outside it would take
@@ -32,6 +34,7 @@ from typing import IO, Any
 from django.db import connection, models, transaction
 
 _thread_lock = threading.Lock()
+_held = threading.local()  # .depth: how many _queue() of this thread are open
 _files: dict[tuple[int, str], IO[Any]] = {}
 
 
@@ -54,13 +57,26 @@ def _queued() -> bool:
 
 @contextmanager
 def _queue() -> Iterator[None]:
+    # Re-entrant per thread: ``transaction.on_commit`` hooks run while the queue is still held,
+    # and one that writes (a queued statement, a rate counter) holds its turn already. Taking
+    # the thread lock again would deadlock this thread and every writer behind it, and an
+    # inner flock(LOCK_UN) would let the next process in while the outer holder still writes.
+    if getattr(_held, "depth", 0):
+        _held.depth += 1
+        try:
+            yield
+        finally:
+            _held.depth -= 1
+        return
     with _thread_lock:
         handle = _lock_file()
         if handle is not None:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        _held.depth = 1
         try:
             yield
         finally:
+            _held.depth = 0
             if handle is not None:
                 fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 

@@ -380,7 +380,11 @@ def _rate_limit(user: User, action: str, *, limit: int, window: int) -> None:
 
 def _rate_allowed(user: User, action: str, *, limit: int, window: int) -> bool:
     """Count one ``action`` of the account; whether it is within the limit."""
-    return ratelimit.hit(f"engage:{action}:{user.pk}", limit=limit, window=window).allowed
+    return ratelimit.hit(_rate_key(user, action), limit=limit, window=window).allowed
+
+
+def _rate_key(user: User, action: str) -> str:
+    return f"engage:{action}:{user.pk}"
 
 
 def _rate_refuse(action: str) -> NoReturn:
@@ -410,12 +414,20 @@ def comment_create(
     every @mention. At most COMMENT_RATE_PER_MINUTE per account (refused attempts count too);
     ``check_rate=False`` is for trusted callers only (the demo loader, imports).
 
-    Every check (visibility, blocks, moderation rules, the IP territory, the notifications)
-    runs before the write transaction, which holds the rate counter, the INSERT, the counter
-    UPDATEs, the moderation state and the notifications only (``writes.write_transaction``:
-    on SQLite, nothing of a comment writes outside the writers' queue).
+    An account already over the limit is refused (and counted) first, before any other
+    check (``ratelimit.peek``). Every check (visibility, blocks, moderation rules, the IP
+    territory, the notifications) runs before the write transaction, which holds the rate
+    counter, the INSERT, the counter UPDATEs, the moderation state and the notifications
+    only (``writes.write_transaction``: on SQLite, nothing of a comment writes outside the
+    writers' queue).
     """
     body = _clean_body(body)
+    rate = {"limit": settings.COMMENT_RATE_PER_MINUTE, "window": 60}
+    if check_rate and not ratelimit.peek(_rate_key(author, "comment"), **rate).allowed:
+        # Already over the limit: refused before the reply lookup, the language detection, the
+        # moderation, the territory, the notifications and the write transaction. The attempt
+        # still counts (one counter statement), as every refused attempt does.
+        _rate_limit(author, "comment", **rate)
     if not checked:
         note = queries.note_for(author, note.pk)
     root: Comment | None = None
@@ -427,7 +439,6 @@ def comment_create(
             raise Invalid("comment_deleted", _("That comment was deleted; you can't reply."))
         _refuse_if_blocked(author.pk, reply_to.author_id)
         root = reply_to if reply_to.root_id is None else reply_to.root
-    rate = {"limit": settings.COMMENT_RATE_PER_MINUTE, "window": 60}
     language = detect_language(body)
     try:
         verdict = _moderate_comment(body, language)

@@ -339,18 +339,27 @@ def _retry_later(attachment: Attachment, claimed_at: Any, exc: BaseException) ->
     )
 
 
+# After enqueueing a due row, ``attachments_retry_due`` leaves it alone this long: a queue
+# that holds jobs (the database backend) has its job waiting, and the periodic run must not
+# add one per minute; a job lost before it claimed the row is enqueued again after this.
+RETRY_DUE_AGAIN = timedelta(minutes=15)
+
+
 def attachments_retry_due(*, now: datetime | None = None) -> int:
     """Enqueue the rows whose storage retry is due (``retry_at`` passed; a job deferred to
-    that time usually claimed them first, and a second job finds nothing to claim). Returns
-    how many were enqueued."""
+    that time usually claimed them first, and a second job finds nothing to claim), and push
+    their ``retry_at`` forward by ``RETRY_DUE_AGAIN`` in the same transaction (the claim
+    clears it). Returns how many were enqueued."""
     from bridgenote.media import tasks
 
-    due = Attachment.objects.filter(
-        state=Attachment.State.UPLOADED, retry_at__lte=now or timezone.now()
-    )
-    ids = list(due.values_list("id", flat=True))
-    for attachment_id in ids:
-        enqueue_on_commit(tasks.attachment_process, attachment_id)
+    now = now or timezone.now()
+    with transaction.atomic():
+        due = Attachment.objects.filter(state=Attachment.State.UPLOADED, retry_at__lte=now)
+        ids = list(due.select_for_update(skip_locked=True).values_list("id", flat=True))
+        if ids:
+            due.filter(id__in=ids).update(retry_at=now + RETRY_DUE_AGAIN)
+        for attachment_id in ids:
+            enqueue_on_commit(tasks.attachment_process, attachment_id)
     return len(ids)
 
 

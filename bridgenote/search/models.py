@@ -132,7 +132,8 @@ class BulkRebuild(models.Model):
     (SQLite: its triggers dropped; PostgreSQL: its GIN index dropped), and removed once the
     index is rebuilt and maintained again. A process killed in between leaves it behind: the
     next ``bridgenote serve``, ``bridgenote worker`` or ``search-reindex`` sees that its
-    process is gone (or silent for ``STALE_SECONDS``) and restores the upkeep
+    process is gone (same host) or silent for ``STALE_SECONDS`` (another host) and restores
+    the upkeep
     (``services.search_repair_interrupted_rebuild``). One row at most (id 1)."""
 
     STALE_SECONDS = 900

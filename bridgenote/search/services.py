@@ -21,7 +21,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any, NamedTuple
 
 from django.conf import settings
-from django.db import connection, connections, transaction
+from django.db import IntegrityError, connection, connections, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
@@ -637,8 +637,10 @@ def _this_process() -> tuple[str, int]:
 
 
 def _rebuild_is_stale(marker: BulkRebuild) -> bool:
-    """True if the rebuild that left ``marker`` is over: its process is gone (same host), or
-    it has not beaten for BulkRebuild.STALE_SECONDS (another host, or a reused pid)."""
+    """True if the rebuild that left ``marker`` is over. Same host: its process is gone (by
+    pid alone: the heartbeat stops during the final index build, one long transaction, which
+    may outlast STALE_SECONDS; a pid reused by another live process keeps the marker until
+    that process ends). Another host: it has not beaten for BulkRebuild.STALE_SECONDS."""
     host, _ = _this_process()
     if marker.host == host:
         try:
@@ -647,8 +649,13 @@ def _rebuild_is_stale(marker: BulkRebuild) -> bool:
             return True
         except PermissionError:
             pass  # alive, someone else's
+        return False
     age = (timezone.now() - marker.heartbeat_at).total_seconds()
     return age > BulkRebuild.STALE_SECONDS
+
+
+def _current_marker() -> BulkRebuild | None:
+    return BulkRebuild.objects.select_for_update().first()
 
 
 def search_repair_interrupted_rebuild(using: str = "default") -> bool:
@@ -694,16 +701,27 @@ def _rebuild_begin() -> tuple[str, int]:
     full-text upkeep off."""
     host, pid = _this_process()
     with transaction.atomic():
-        marker = BulkRebuild.objects.select_for_update().first()
+        marker = _current_marker()
         if marker is not None and not _rebuild_is_stale(marker):
             raise RebuildRunning(
                 f"another search reindex is running ({marker.host}, pid {marker.pid},"
                 f" since {marker.started_at:%Y-%m-%d %H:%M:%S} UTC)"
             )
         now = timezone.now()
-        BulkRebuild.objects.update_or_create(
-            pk=1, defaults={"host": host, "pid": pid, "started_at": now, "heartbeat_at": now}
-        )
+        mine = {"host": host, "pid": pid, "started_at": now, "heartbeat_at": now}
+        if marker is None:
+            # An INSERT that fails if a marker exists: two rebuilds starting together when
+            # none did (PostgreSQL reads without a row to lock) cannot both go on.
+            try:
+                with transaction.atomic():
+                    BulkRebuild.objects.create(pk=1, **mine)
+            except IntegrityError:
+                raise RebuildRunning("another search reindex is starting") from None
+        # A stale marker is taken over only as it was read (another process may take it too).
+        elif not BulkRebuild.objects.filter(
+            pk=1, host=marker.host, pid=marker.pid, heartbeat_at=marker.heartbeat_at
+        ).update(**mine):
+            raise RebuildRunning("another search reindex is starting")
     backend().bulk_begin()
     return host, pid
 

@@ -207,3 +207,42 @@ def test_write_statement_queues_a_single_statement(database_file: str) -> None:
         holder.join(10)
     spans = _spans(database_file)
     assert spans["single"][0] >= spans["holder"][1]
+
+
+@sqlite_only
+def test_a_write_in_an_on_commit_hook_of_a_queued_transaction_proceeds(
+    database_file: str,
+) -> None:
+    # on_commit hooks run while the queue is still held: a hook that writes again (a queued
+    # statement, a rate counter, another transaction) must not wait on its own thread.
+    from django.db import transaction
+
+    errors: list[BaseException] = []
+
+    def nested(name: str) -> None:
+        with write_statement(), connection.cursor() as cursor:
+            cursor.execute("INSERT INTO spans VALUES (%s, 0, 0)", [f"{name} statement"])
+        with write_transaction(), connection.cursor() as cursor:
+            cursor.execute("INSERT INTO spans VALUES (%s, 0, 0)", [f"{name} transaction"])
+
+    def writer() -> None:
+        _connect(database_file)
+        try:
+            with write_transaction():
+                with connection.cursor() as cursor:
+                    cursor.execute("INSERT INTO spans VALUES ('outer', 0, 0)")
+                transaction.on_commit(lambda: nested("hook"))
+            nested("after")  # the queue was left as it was found
+        except BaseException as error:  # reported by the assertion below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=writer, daemon=True)
+    thread.start()
+    thread.join(10)
+    assert not thread.is_alive(), "the nested write deadlocked on the writers' queue"
+    assert errors == []
+    assert set(_spans(database_file)) == {
+        "outer", "hook statement", "hook transaction", "after statement", "after transaction",
+    }  # fmt: skip

@@ -144,3 +144,38 @@ def test_api_write_paths_answer_bad_input_with_a_translated_error(
 
 def fresh_comment_count(note: Note) -> int:
     return Note.objects.get(pk=note.pk).comment_count
+
+
+@override_settings(COMMENT_RATE_PER_MINUTE=1)
+def test_api_comment_over_the_limit_is_refused_before_any_other_work(
+    liwei_user: Any, ava_note: Note, monkeypatch: Any
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = api(liwei_user)
+    path = f"/api/engage/notes/{ava_note.pk}/comments"
+    assert post(client, path, {"body": "1"}).status_code == 201
+    assert post(client, path, {"body": "2"}).status_code == 429
+
+    def must_not_run(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("ran for a client already over the limit")
+
+    for name in ("detect_language", "_moderate_comment", "_client_territory"):
+        monkeypatch.setattr(services, name, must_not_run)
+    monkeypatch.setattr(services.notify, "comment_notifications", must_not_run)
+    with CaptureQueriesContext(connection) as queries:
+        flood = client.post(
+            path, '{"body": "3"}', content_type="application/json",
+            HTTP_ACCEPT_LANGUAGE="zh-hans",
+        )  # fmt: skip
+    assert flood.status_code == 429 and flood.json()["error"] == "rate_limited"
+    assert flood.json()["message"] == "评论太频繁了，请稍等一分钟。"
+    # The session's query (which reads the unread count) aside: no moderation, comment or
+    # notification table, no write but the counter's.
+    sql = [q["sql"].lower() for q in queries.captured_queries]
+    touched = " ".join(s for s in sql if "accounts_session" not in s)
+    for table in ("moderation_", "notify_", "engage_comment", "geo"):
+        assert table not in touched
+    assert not any(s.startswith(("insert", "update", "begin")) for s in sql if "rate" not in s)
+    assert fresh_comment_count(ava_note) == 1

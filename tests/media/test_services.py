@@ -362,3 +362,25 @@ def test_attachment_upload_video_above_1080p_is_scaled_to_1080p(
     with container:
         context = container.streams.video[0].codec_context
         assert (context.width, context.height) == (1080, 1920)
+
+
+def test_media_retry_enqueues_a_due_row_once_not_every_minute(
+    settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    # The database queue holds the enqueued job until a worker takes it: the next run of the
+    # every-minute media_retry must not add another one for the same row.
+    from django_tasks_db.models import DBTaskResult
+
+    from bridgenote.media.services import attachments_retry_due
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    with django_capture_on_commit_callbacks(execute=True):  # enqueued, not run
+        attachment = attachment_upload(owner=ava(), file=upload(photo((64, 48))))
+    now = timezone.now()
+    Attachment.objects.filter(id=attachment.id).update(retry_at=now - timedelta(seconds=1))
+    jobs = DBTaskResult.objects.count()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert attachments_retry_due(now=now) == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        assert attachments_retry_due(now=now + timedelta(minutes=1)) == 0
+    assert DBTaskResult.objects.count() == jobs + 1

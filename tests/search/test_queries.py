@@ -341,3 +341,19 @@ def test_sqlite_relevance_reads_the_row_count_from_the_index(db: Any) -> None:
         note(author, "", f"咖啡 {i}")
     with connection.cursor() as cursor:  # committed: FTS5 wrote its averages record
         assert sqlite._indexed_rows(cursor) == NoteDocument.objects.count() == 3
+
+
+def test_sqlite_relevance_survives_a_document_frequency_above_the_row_count(
+    author: Any, monkeypatch: Any
+) -> None:
+    # Another process cached a count from before a reindex dropped documents: the IDF is
+    # computed with the count clamped to the rows, not a log of a negative number (a 500).
+    from django.db import connection
+
+    from bridgenote.search.backends import sqlite
+
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's own document frequencies")
+    made = note(author, "咖啡", "")
+    monkeypatch.setattr(sqlite.SqliteBackend, "_document_frequency", lambda *a: 1_000)
+    assert _found("咖啡") == [made]

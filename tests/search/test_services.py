@@ -300,3 +300,51 @@ def test_search_live_bulk_rebuild_is_neither_repaired_nor_run_twice(
         assert _fulltext_upkeep() and not BulkRebuild.objects.exists()
     finally:
         services.backend().bulk_end()
+
+
+def test_search_same_host_rebuild_is_live_while_its_process_is_even_if_silent(
+    author: Any,
+) -> None:
+    # The heartbeat stops during the final index build (one long transaction): on its own
+    # host a rebuild is judged by its process alone.
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from bridgenote.search import services
+    from bridgenote.search.models import BulkRebuild
+
+    note(author, "", "咖啡")
+    services._rebuild_begin()  # this (live) process is rebuilding
+    try:
+        silent = timezone.now() - timedelta(seconds=BulkRebuild.STALE_SECONDS + 60)
+        BulkRebuild.objects.update(heartbeat_at=silent)
+        assert services.search_repair_interrupted_rebuild() is False
+        with pytest.raises(services.RebuildRunning):
+            services._rebuild_begin()
+        assert BulkRebuild.objects.get().heartbeat_at == silent
+    finally:
+        services.backend().bulk_end()
+        BulkRebuild.objects.all().delete()
+
+
+def test_search_two_rebuilds_starting_together_do_not_both_run(
+    author: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Both read "no marker" (nothing to lock on PostgreSQL): the second one's INSERT fails.
+    from bridgenote.search import services
+    from bridgenote.search.models import BulkRebuild
+
+    note(author, "", "咖啡")
+    services._rebuild_begin()
+    try:
+        first = BulkRebuild.objects.get()
+        monkeypatch.setattr(services, "_current_marker", lambda: None)
+        monkeypatch.setattr(services, "_this_process", lambda: ("elsewhere", 1))
+        with pytest.raises(services.RebuildRunning):
+            services._rebuild_begin()
+        assert BulkRebuild.objects.get().pid == first.pid  # the first one's marker stands
+    finally:
+        monkeypatch.undo()
+        services.backend().bulk_end()
+        BulkRebuild.objects.all().delete()

@@ -172,7 +172,10 @@ class SqliteBackend:
         params: list[Any] = []
         strong_text = "(' ' || doc.title || ' ' || doc.topics || ' ')"
         place_text = "(' ' || doc.place || ' ')"
-        for term, hits in zip(query.terms, found_by_term, strict=True):
+        for term, cached_hits in zip(query.terms, found_by_term, strict=True):
+            # A count cached by another process before a reindex dropped documents may exceed
+            # the rows: clamped, the IDF is the floor instead of a log of a negative number.
+            hits = min(cached_hits, rows)
             idf = max(1e-6, math.log((rows - hits + 0.5) / (hits + 0.5)))
             needles = [f" {w} " for w in term.words] + [f" {p}" for p in term.prefixes]
 
