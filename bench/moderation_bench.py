@@ -362,17 +362,8 @@ def rescan_bench(count: int, workers: int = 1) -> None:
 
     warm = time.perf_counter() - warm_start
     # Reference, same run: reading the same notes in the same id-ordered batches, no scan.
-    ref_start, last = time.perf_counter(), 0
-    while True:
-        rows = list(
-            Note.objects.filter(id__gt=last, status="published", moderation="published")
-            .order_by("id")
-            .values_list("id", "title", "body", "language", "alt_language", "alt_title",
-                         "alt_body")[: settings.MODERATION_RESCAN_BATCH]
-        )  # fmt: skip
-        if not rows:
-            break
-        last = rows[-1][0]
+    ref_start = time.perf_counter()
+    read_published()
     reference = time.perf_counter() - ref_start
     job = services.rescan_start()
     if workers <= 1:
@@ -441,6 +432,27 @@ def export_rules(path: str) -> None:
     print(f"{len(rules)} rules written to {path}")
 
 
+def read_published() -> int:
+    """Read the published notes' scanned fields in the rescan's id-ordered batches, no scan:
+    the reference a rescan is measured against. Returns the number of notes read."""
+    from django.conf import settings
+
+    from bridgenote.notes.models import Note
+
+    last, count = 0, 0
+    while True:
+        rows = list(
+            Note.objects.filter(id__gt=last, status="published", moderation="published")
+            .order_by("id")
+            .values_list("id", "title", "body", "language", "alt_language", "alt_title",
+                         "alt_body")[: settings.MODERATION_RESCAN_BATCH]
+        )  # fmt: skip
+        if not rows:
+            return count
+        count += len(rows)
+        last = rows[-1][0]
+
+
 def rescan_existing(poll: float = 1.0) -> None:
     """The real thing on the configured database (BRIDGENOTE_DATA_DIR / DATABASE_URL), with
     ``bridgenote worker`` processes already running: time a plain read of the published
@@ -458,21 +470,6 @@ def rescan_existing(poll: float = 1.0) -> None:
 
     from bridgenote.moderation import services
     from bridgenote.moderation.models import KeywordRule
-    from bridgenote.notes.models import Note
-
-    def read_all() -> int:
-        last, count = 0, 0
-        while True:
-            rows = list(
-                Note.objects.filter(id__gt=last, status="published", moderation="published")
-                .order_by("id")
-                .values_list("id", "title", "body", "language", "alt_language", "alt_title",
-                             "alt_body")[: settings.MODERATION_RESCAN_BATCH]
-            )  # fmt: skip
-            if not rows:
-                return count
-            count += len(rows)
-            last = rows[-1][0]
 
     def load() -> str:
         return " ".join(f"{x:.1f}" for x in os.getloadavg())
@@ -480,9 +477,9 @@ def rescan_existing(poll: float = 1.0) -> None:
     rules = KeywordRule.objects.filter(enabled=True).count()
     batch, chunk = settings.MODERATION_RESCAN_BATCH, settings.MODERATION_RESCAN_CHUNK
     print(f"rules: {rules} enabled; batch {batch}, chunk {chunk}")
-    read_all()  # warm the caches, untimed
+    read_published()  # warm the caches, untimed
     start = time.perf_counter()
-    count = read_all()
+    count = read_published()
     reference = time.perf_counter() - start
     print(f"reference: plain read of {count:,} published notes in batches: {reference:.1f} s "
           f"(load {load()})")  # fmt: skip

@@ -33,15 +33,7 @@ def _next_request() -> None:
 
 
 def _terminate(pid: int) -> None:
-    settings = connection.settings_dict
-    with psycopg.connect(
-        host=settings["HOST"],
-        port=settings["PORT"],
-        user=settings["USER"],
-        password=settings["PASSWORD"],
-        dbname=settings["NAME"],
-        autocommit=True,
-    ) as other:
+    with _other() as other:
         other.execute("SELECT pg_terminate_backend(%s)", [pid])
     poller = select.poll()
     poller.register(connection.connection.fileno(), select.POLLIN | select.POLLHUP)
