@@ -20,16 +20,20 @@ from bridgenote.engage.models import Comment
 from bridgenote.notes.models import Note
 from bridgenote.notify.models import ModerationOutcome, Notification, Tab, Verb
 
-# Asked on every signed-in page (the badge): compiled once per process.
-_UNREAD = Precompiled(
-    lambda user: (
-        Notification.objects.filter(recipient_id=user, is_read=False)
+
+def _unread_of(recipient: Any) -> Any:
+    """The count of ``recipient``'s unread notifications, as a one-row queryset (over the
+    partial index of unread notifications); ``recipient`` may be an ``OuterRef``."""
+    return (
+        Notification.objects.filter(recipient_id=recipient, is_read=False)
         .order_by()
         .values("recipient_id")
         .annotate(n=Count("id"))
-        .values_list("n")
     )
-)
+
+
+# Asked where the badge is not read with the session: compiled once per process.
+_UNREAD = Precompiled(lambda user: _unread_of(user).values_list("n"))
 
 
 def unread_count(user: Any) -> int:
@@ -43,14 +47,7 @@ def unread_count(user: Any) -> int:
 def unread_expression() -> Any:
     """``unread_count`` as an expression over an outer query's ``user_id``: the session's
     query reads it with the session (``accounts/sessions.py``, ``ACCOUNT_VALUES``)."""
-    count = (
-        Notification.objects.filter(recipient_id=OuterRef("user_id"), is_read=False)
-        .order_by()
-        .values("recipient_id")
-        .annotate(n=Count("id"))
-        .values("n")
-    )
-    return Coalesce(Subquery(count), 0)
+    return Coalesce(Subquery(_unread_of(OuterRef("user_id")).values("n")), 0)
 
 
 def unread_count_on_page(request: HttpRequest) -> int:
